@@ -1,0 +1,164 @@
+"""Pieces every model of the record shares: timestamps, slugs, publication
+status, language tags, and the database constraints that back the validators.
+
+Each invariant lives twice on purpose: a validator, so the admin and the API
+name the offending field, and a database constraint, so no code path (a shell,
+a raw query, a future bug) can store what the validator would refuse.
+"""
+
+import re
+
+import langcodes
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.text import slugify
+
+# Canonical BCP 47 shape: language, optional script, region and variants
+# (`fr`, `en-GB`, `sr-Latn`, `es-419`, `de-CH-1996`). The validator checks the
+# subtags against the IANA registry; the database checks this shape.
+LANGUAGE_TAG_REGEX = (
+    r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?(-([a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*$"
+)
+URL_MAX_LENGTH = 2000
+
+
+def validate_not_blank(value: str) -> None:
+    """Refuse text that is empty once surrounding whitespace is removed."""
+    if not value or not value.strip():
+        raise ValidationError("This field cannot be blank.", code="blank")
+
+
+def validate_language_tag(value: str) -> None:
+    """Refuse anything that is not a registered BCP 47 tag in its standard form."""
+    if not langcodes.tag_is_valid(value) or not re.fullmatch(LANGUAGE_TAG_REGEX, value):
+        raise ValidationError(
+            "'%(value)s' is not a valid BCP 47 language tag (e.g. fr, en, sr-Latn).",
+            code="invalid_language",
+            params={"value": value},
+        )
+
+
+class LanguageTagField(models.CharField):
+    """A BCP 47 language tag, normalised to its standard form (`sr-latn` → `sr-Latn`)."""
+
+    default_validators = [validate_language_tag]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 35)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value and langcodes.tag_is_valid(value):
+            return langcodes.standardize_tag(value)
+        return value
+
+
+def not_blank_constraint(field: str, model: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__regex": r"\S"}),
+        name=f"{model}_{field}_not_blank",
+        violation_error_message=f"{field} cannot be blank.",
+    )
+
+
+def language_constraint(
+    field: str, model: str, *, optional: bool = False
+) -> models.CheckConstraint:
+    condition = Q(**{f"{field}__regex": LANGUAGE_TAG_REGEX})
+    if optional:
+        condition |= Q(**{field: ""})
+    return models.CheckConstraint(
+        condition=condition,
+        name=f"{model}_{field}_bcp47",
+        violation_error_message=f"{field} is not a valid BCP 47 language tag.",
+    )
+
+
+def date_range_constraint(model: str, start: str = "start_date", end: str = "end_date"):
+    return models.CheckConstraint(
+        condition=Q(**{f"{start}__isnull": True})
+        | Q(**{f"{end}__isnull": True})
+        | Q(**{f"{end}__gte": F(start)}),
+        name=f"{model}_{end}_after_{start}",
+        violation_error_message="The end date cannot be before the start date.",
+    )
+
+
+def clean_date_range(instance, start: str = "start_date", end: str = "end_date") -> None:
+    """Name the end date when it precedes the start (the constraint alone cannot)."""
+    start_value, end_value = getattr(instance, start), getattr(instance, end)
+    if start_value and end_value and end_value < start_value:
+        raise ValidationError({end: "The end date cannot be before the start date."})
+
+
+class TimestampedModel(models.Model):
+    """Every row says when it was created and last changed."""
+
+    created_at = models.DateTimeField(
+        auto_now_add=True, help_text="When this entry was created (UTC)."
+    )
+    updated_at = models.DateTimeField(
+        auto_now=True, db_index=True, help_text="When this entry was last changed (UTC)."
+    )
+
+    class Meta:
+        abstract = True
+
+
+class SluggedModel(TimestampedModel):
+    """A model with a unique, URL-safe slug made from its display field when left empty."""
+
+    slug_source = "name"
+
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        blank=True,
+        help_text="Stable, URL-safe identifier; made from the name when left empty.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._unique_slug()
+        super().save(*args, **kwargs)
+
+    def _unique_slug(self) -> str:
+        base = slugify(str(getattr(self, self.slug_source)))[:100] or self._meta.model_name
+        others = type(self)._default_manager.exclude(pk=self.pk)
+        slug, n = base, 2
+        while others.filter(slug=slug).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class PublishableQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def drafts(self):
+        return self.filter(status=Status.DRAFT)
+
+
+class PublishableModel(models.Model):
+    """An entry that editors prepare as a draft and publish when it is checked."""
+
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_index=True,
+        help_text="Drafts are visible to editors only; published entries are public.",
+    )
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,406 @@
+"""What happens and what is said: events, statements and what they rely on.
+
+Topics, programmes and documents live here because events and statements are
+what they describe.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F
+
+from ctht_api.models import (
+    URL_MAX_LENGTH,
+    LanguageTagField,
+    PublishableModel,
+    PublishableQuerySet,
+    SluggedModel,
+    TimestampedModel,
+    clean_date_range,
+    date_range_constraint,
+    language_constraint,
+    not_blank_constraint,
+    validate_not_blank,
+)
+from people.models import Country, Institution, Person, Position
+
+
+class Topic(SluggedModel):
+    """A term of the small controlled vocabulary that events and statements are tagged with."""
+
+    name = models.CharField(
+        max_length=100,
+        unique=True,
+        validators=[validate_not_blank],
+        help_text="Display name, e.g. 'Online recruitment'.",
+    )
+    description = models.TextField(blank=True, help_text="What the topic covers.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [not_blank_constraint("name", "topic")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Programme(SluggedModel):
+    """A funding programme or project that events belong to, possibly part of a larger one."""
+
+    name = models.CharField(
+        max_length=300,
+        validators=[validate_not_blank],
+        help_text=(
+            "Full name, e.g. 'Horizontal Facility for the Western Balkans and Turkey, phase III'."
+        ),
+    )
+    short_name = models.CharField(max_length=50, blank=True, help_text="Acronym or short name.")
+    description = models.TextField(blank=True, help_text="What the programme does.")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The programme this project is part of.",
+    )
+    funders = models.ManyToManyField(
+        Institution,
+        blank=True,
+        related_name="funded_programmes",
+        help_text="Institutions that fund the programme.",
+    )
+    start_date = models.DateField(null=True, blank=True, help_text="Start; empty if unknown.")
+    end_date = models.DateField(null=True, blank=True, help_text="End; empty if unknown.")
+    website = models.URLField(max_length=URL_MAX_LENGTH, blank=True, help_text="Official page.")
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            not_blank_constraint("name", "programme"),
+            date_range_constraint("programme"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        clean_date_range(self)
+        if self.parent_id is not None and self.parent_id == self.pk:
+            raise ValidationError({"parent": "A programme cannot be its own parent."})
+
+
+class Document(SluggedModel):
+    """A study, report, convention or article that events and statements rely on or come from."""
+
+    class Kind(models.TextChoices):
+        STUDY = "study", "Study"
+        REPORT = "report", "Report"
+        CONVENTION = "convention", "Convention or treaty"
+        ARTICLE = "article", "News article"
+        PRESS_RELEASE = "press_release", "Press release"
+        GUIDELINE = "guideline", "Guideline or manual"
+        OTHER = "other", "Other"
+
+    slug_source = "title"
+
+    title = models.CharField(
+        max_length=500, validators=[validate_not_blank], help_text="Title as published."
+    )
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.OTHER,
+        db_index=True,
+        help_text="What sort of document this is.",
+    )
+    publisher = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        help_text="Institution that published it; empty if the source does not say.",
+    )
+    reference = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Official reference or identifier, e.g. 'ETS No. 185'.",
+    )
+    language = LanguageTagField(
+        blank=True, help_text="Language of the document (BCP 47), if it has one."
+    )
+    date = models.DateField(null=True, blank=True, help_text="Publication date; empty if unknown.")
+    url = models.URLField(
+        max_length=URL_MAX_LENGTH, blank=True, help_text="Where the document can be read."
+    )
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            not_blank_constraint("title", "document"),
+            language_constraint("language", "document", optional=True),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Event(SluggedModel, PublishableModel):
+    """A conference, workshop, training, meeting, campaign or press release."""
+
+    class Kind(models.TextChoices):
+        CONFERENCE = "conference", "Conference"
+        WORKSHOP = "workshop", "Workshop"
+        TRAINING = "training", "Training"
+        MEETING = "meeting", "Meeting"
+        CAMPAIGN = "campaign", "Campaign"
+        PRESS_RELEASE = "press_release", "Press release"
+        OTHER = "other", "Other"
+
+    slug_source = "title"
+
+    title = models.CharField(
+        max_length=500,
+        validators=[validate_not_blank],
+        help_text="Title as announced, in its original language.",
+    )
+    kind = models.CharField(
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.OTHER,
+        db_index=True,
+        help_text="What sort of event this is.",
+    )
+    summary = models.TextField(blank=True, help_text="What happened, in a few sentences.")
+    start_date = models.DateField(
+        null=True, blank=True, db_index=True, help_text="First day; empty if unknown."
+    )
+    end_date = models.DateField(null=True, blank=True, help_text="Last day; empty if unknown.")
+    city = models.CharField(max_length=100, blank=True, help_text="City where it was held.")
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events_held",
+        help_text="Country where it was held; empty if online or unknown.",
+    )
+    countries = models.ManyToManyField(
+        Country,
+        blank=True,
+        related_name="events",
+        help_text="Countries the event is concerned with.",
+    )
+    organisers = models.ManyToManyField(
+        Institution,
+        blank=True,
+        related_name="organised_events",
+        help_text="Institutions that organised it.",
+    )
+    participant_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Number of participants; empty if unknown."
+    )
+    participant_count_is_approximate = models.BooleanField(
+        default=False, help_text="Whether the count is approximate ('about sixty experts')."
+    )
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="events", help_text="What the event dealt with."
+    )
+    programmes = models.ManyToManyField(
+        Programme,
+        blank=True,
+        related_name="events",
+        help_text="Programmes or projects the event belongs to.",
+    )
+    documents = models.ManyToManyField(
+        Document, blank=True, related_name="events", help_text="Documents the event relied on."
+    )
+    source = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sourced_events",
+        help_text="Document this record of the event was taken from.",
+    )
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("start_date").desc(nulls_last=True), "-id"]
+        constraints = [
+            not_blank_constraint("title", "event"),
+            date_range_constraint("event"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        clean_date_range(self)
+
+
+class StatementQuerySet(PublishableQuerySet):
+    def for_country(self, code: str):
+        return self.filter(countries=code)
+
+
+class Statement(TimestampedModel, PublishableModel):
+    """The exact words a person said, in the language they said them, with where and when."""
+
+    text = models.TextField(
+        validators=[validate_not_blank], help_text="The exact words said, verbatim."
+    )
+    language = LanguageTagField(
+        db_index=True, help_text="Language of the text, as a BCP 47 tag (fr, en, sr-Latn)."
+    )
+    speaker = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="statements", help_text="Who said it."
+    )
+    position = models.ForeignKey(
+        Position,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statements",
+        help_text="The position the speaker held when speaking.",
+    )
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statements",
+        help_text="Institution the speaker spoke for; taken from the position when empty.",
+    )
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statements",
+        help_text="Where it was said; empty for a press release or interview.",
+    )
+    date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When it was said; the event's start date when empty, empty if unknown.",
+    )
+    countries = models.ManyToManyField(
+        Country,
+        blank=True,
+        related_name="statements",
+        help_text=(
+            "Countries the statement concerns. Left empty, they default to the "
+            "institution's country, else the event's countries."
+        ),
+    )
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="statements", help_text="What the statement is about."
+    )
+    source = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statements",
+        help_text="Document the words were taken from.",
+    )
+    context = models.TextField(
+        blank=True,
+        help_text="What the source reports around the quote (reported speech, not verbatim).",
+    )
+
+    objects = StatementQuerySet.as_manager()
+
+    class Meta:
+        ordering = [F("date").desc(nulls_last=True), "-id"]
+        indexes = [models.Index(fields=["date", "id"], name="statement_date_id")]
+        constraints = [
+            not_blank_constraint("text", "statement"),
+            language_constraint("language", "statement"),
+        ]
+
+    def __str__(self) -> str:
+        excerpt = self.text if len(self.text) <= 60 else f"{self.text[:59]}…"
+        return f"{self.speaker}: {excerpt}"
+
+    def clean(self) -> None:
+        if self.position_id and self.speaker_id and self.position.person_id != self.speaker_id:
+            raise ValidationError({"position": "This position is held by another person."})
+        if (
+            self.position_id
+            and self.institution_id
+            and self.position.institution_id != self.institution_id
+        ):
+            raise ValidationError({"institution": "The position belongs to another institution."})
+
+    def save(self, *args, **kwargs):
+        if self.institution_id is None and self.position_id is not None:
+            self.institution_id = self.position.institution_id
+        if self.date is None and self.event_id is not None:
+            self.date = self.event.start_date
+        super().save(*args, **kwargs)
+        self.apply_default_countries()
+
+    def default_countries(self) -> list[str]:
+        """The codes DOMAIN.md prescribes when the editor gives none."""
+        if self.institution_id and self.institution.country_id:
+            return [self.institution.country_id]
+        if self.event_id:
+            return list(self.event.countries.values_list("code", flat=True))
+        return []
+
+    def apply_default_countries(self) -> None:
+        """Fill in countries when none are set; called after every save and M2M write.
+
+        The default is stored, not computed on read, so that filtering by
+        country stays an indexed equality match on the join table.
+        """
+        if not self.countries.exists():
+            codes = self.default_countries()
+            if codes:
+                self.countries.set(codes)
+
+
+class StatementTranslation(TimestampedModel):
+    """A statement's text in another language, and who translated it."""
+
+    class Kind(models.TextChoices):
+        OFFICIAL = "official", "Official"
+        EDITORIAL = "editorial", "Editorial"
+        MACHINE = "machine", "Machine"
+
+    statement = models.ForeignKey(
+        Statement,
+        on_delete=models.CASCADE,
+        related_name="translations",
+        help_text="The statement translated.",
+    )
+    language = LanguageTagField(help_text="Language of the translation (BCP 47).")
+    text = models.TextField(validators=[validate_not_blank], help_text="The translated text.")
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.EDITORIAL,
+        help_text="Who translated: an official translation, the editors, or a machine.",
+    )
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [
+            not_blank_constraint("text", "statementtranslation"),
+            language_constraint("language", "statementtranslation"),
+            models.UniqueConstraint(
+                fields=["statement", "language"],
+                name="statementtranslation_one_per_language",
+                violation_error_message="A translation in this language exists already.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language} ({self.get_kind_display()})"
+
+    def clean(self) -> None:
+        if self.statement_id and self.language == self.statement.language:
+            raise ValidationError({"language": "A translation must be in another language."})

@@ -1,0 +1,186 @@
+"""Who takes part: countries, institutions, people, and the positions people hold.
+
+Country lives here because institutions are the first to need it; the events
+app, which already depends on people, reuses it.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from ctht_api.models import (
+    URL_MAX_LENGTH,
+    SluggedModel,
+    TimestampedModel,
+    clean_date_range,
+    date_range_constraint,
+    not_blank_constraint,
+    validate_not_blank,
+)
+from people.countries import COUNTRY_CODES
+
+
+class Country(models.Model):
+    """An ISO 3166-1 alpha-2 country (plus XK); reference data loaded by migrations."""
+
+    code = models.CharField(
+        max_length=2,
+        primary_key=True,
+        help_text="ISO 3166-1 alpha-2 code in upper case, e.g. RS; XK for Kosovo*.",
+    )
+    name = models.CharField(max_length=100, help_text="English short name.")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__in=COUNTRY_CODES),
+                name="country_code_iso_3166_1",
+                violation_error_message="Not an ISO 3166-1 alpha-2 code (or XK).",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Institution(SluggedModel):
+    """A public body, international organisation, NGO or company taking part in the work."""
+
+    class Kind(models.TextChoices):
+        MINISTRY = "ministry", "Ministry or government body"
+        INTERNATIONAL_ORGANISATION = "international_organisation", "International organisation"
+        IO_OFFICE = "io_office", "Office of an international organisation"
+        LAW_ENFORCEMENT = "law_enforcement", "Law enforcement"
+        JUDICIARY = "judiciary", "Judiciary or prosecution"
+        NGO = "ngo", "NGO / civil society"
+        TECH_COMPANY = "tech_company", "Technology company"
+        ACADEMIA = "academia", "Academia"
+        OTHER = "other", "Other"
+
+    name = models.CharField(
+        max_length=300,
+        validators=[validate_not_blank],
+        help_text="Full official name, e.g. 'Ministry of Security of Bosnia and Herzegovina'.",
+    )
+    short_name = models.CharField(
+        max_length=50, blank=True, help_text="Acronym or short name, e.g. 'CoE', 'GRETA'."
+    )
+    kind = models.CharField(
+        max_length=30,
+        choices=Kind.choices,
+        default=Kind.OTHER,
+        db_index=True,
+        help_text="What sort of institution this is.",
+    )
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="institutions",
+        help_text="Country the institution belongs to; empty for an international body.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The institution this one is part of (an office, department or unit).",
+    )
+    website = models.URLField(max_length=URL_MAX_LENGTH, blank=True, help_text="Official website.")
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            not_blank_constraint("name", "institution"),
+            models.CheckConstraint(
+                condition=~Q(parent=F("pk")),
+                name="institution_not_own_parent",
+                violation_error_message="An institution cannot be its own parent.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+
+    def clean(self) -> None:
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError({"parent": "An institution cannot be its own ancestor."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class Person(SluggedModel):
+    """A public official quoted in the record: a public name and public roles only."""
+
+    slug_source = "full_name"
+
+    full_name = models.CharField(
+        max_length=200,
+        validators=[validate_not_blank],
+        help_text="Name as the person writes it, in Unicode (e.g. 'Stanislava Tanić').",
+    )
+    sort_name = models.CharField(
+        max_length=200,
+        blank=True,
+        db_index=True,
+        help_text="Name for sorting, e.g. 'Tanić, Stanislava'; made from the full name if empty.",
+    )
+
+    class Meta:
+        ordering = ["sort_name", "id"]
+        verbose_name_plural = "people"
+        constraints = [not_blank_constraint("full_name", "person")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        if not self.sort_name:
+            *given, family = self.full_name.split() or [""]
+            self.sort_name = f"{family}, {' '.join(given)}" if given else family
+        super().save(*args, **kwargs)
+
+
+class Position(TimestampedModel):
+    """A person's role in an institution over time; either date may be unknown."""
+
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="positions",
+        help_text="Who holds the position.",
+    )
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="positions",
+        help_text="Where the position is held.",
+    )
+    title = models.CharField(
+        max_length=300,
+        validators=[validate_not_blank],
+        help_text="Public title, e.g. 'Head of the Council of Europe Office in Sarajevo'.",
+    )
+    start_date = models.DateField(null=True, blank=True, help_text="First day; empty if unknown.")
+    end_date = models.DateField(
+        null=True, blank=True, help_text="Last day; empty if unknown or still held."
+    )
+
+    class Meta:
+        ordering = ["person__sort_name", "-start_date", "id"]
+        constraints = [
+            not_blank_constraint("title", "position"),
+            date_range_constraint("position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.title}"
+
+    def clean(self) -> None:
+        clean_date_range(self)
