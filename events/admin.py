@@ -1,0 +1,276 @@
+"""How editors see events, statements, topics, programmes and documents."""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+
+from ctht_api.admin import PublishableAdmin, TimestampedAdmin
+from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
+
+
+def excerpt(text: str, length: int = 80) -> str:
+    return text if len(text) <= length else f"{text[: length - 1]}…"
+
+
+def country_names(countries) -> str:
+    return ", ".join(country.name for country in countries) or "—"
+
+
+@admin.register(Topic)
+class TopicAdmin(TimestampedAdmin):
+    list_display = ("name", "slug", "statement_count")
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+    fields = ("name", "slug", "description", "created_at", "updated_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(statement_total=Count("statements"))
+
+    @admin.display(description="statements", ordering="statement_total")
+    def statement_count(self, obj: Topic) -> int:
+        return obj.statement_total
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(TimestampedAdmin):
+    list_display = ("name", "short_name", "parent", "start_date", "end_date")
+    list_select_related = ("parent",)
+    list_filter = (("funders", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("name", "short_name", "slug", "description")
+    autocomplete_fields = ("parent", "funders")
+    prepopulated_fields = {"slug": ("name",)}
+    fields = (
+        "name",
+        "short_name",
+        "slug",
+        "description",
+        "parent",
+        "funders",
+        "start_date",
+        "end_date",
+        "website",
+        "created_at",
+        "updated_at",
+    )
+
+
+@admin.register(Document)
+class DocumentAdmin(TimestampedAdmin):
+    list_display = ("title", "kind", "publisher", "reference", "language", "date")
+    list_select_related = ("publisher",)
+    list_filter = ("kind", "language", ("publisher", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("title", "reference", "slug", "publisher__name", "publisher__short_name")
+    autocomplete_fields = ("publisher",)
+    date_hierarchy = "date"
+    fields = (
+        "title",
+        "slug",
+        "kind",
+        "publisher",
+        "reference",
+        "language",
+        "date",
+        "url",
+        "created_at",
+        "updated_at",
+    )
+
+
+class StatementInline(admin.TabularInline):
+    """The event's statements at a glance, each a link to its own page.
+
+    Read-only on purpose: a statement has countries, topics and translations
+    that belong on its own page, and editable rows would cost queries per row.
+    New statements start from the "add a statement" link on the event page.
+    """
+
+    model = Statement
+    extra = 0
+    fields = ("excerpt", "speaker", "language", "date", "status")
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("speaker")
+
+    @admin.display(description="statement")
+    def excerpt(self, obj: Statement) -> str:
+        return excerpt(obj.text)
+
+
+@admin.register(Event)
+class EventAdmin(PublishableAdmin):
+    list_display = (
+        "title",
+        "kind",
+        "start_date",
+        "end_date",
+        "city",
+        "country",
+        "status",
+        "statement_count",
+    )
+    list_select_related = ("country",)
+    list_filter = (
+        "status",
+        "kind",
+        ("country", admin.RelatedOnlyFieldListFilter),
+        ("countries", admin.RelatedOnlyFieldListFilter),
+        ("topics", admin.RelatedOnlyFieldListFilter),
+        ("programmes", admin.RelatedOnlyFieldListFilter),
+        "start_date",
+    )
+    search_fields = ("title", "summary", "city", "slug")
+    date_hierarchy = "start_date"
+    autocomplete_fields = (
+        "country",
+        "countries",
+        "organisers",
+        "topics",
+        "programmes",
+        "documents",
+        "source",
+    )
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [StatementInline]
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "kind", "status", "summary", "add_statement")}),
+        (
+            "When and where",
+            {
+                "fields": (
+                    ("start_date", "end_date"),
+                    ("city", "country"),
+                    "countries",
+                )
+            },
+        ),
+        (
+            "Who and what",
+            {
+                "fields": (
+                    "organisers",
+                    ("participant_count", "participant_count_is_approximate"),
+                    "topics",
+                    "programmes",
+                    "documents",
+                    "source",
+                )
+            },
+        ),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+
+    readonly_fields = (*PublishableAdmin.readonly_fields, "add_statement")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(statement_total=Count("statements"))
+
+    @admin.display(description="statements", ordering="statement_total")
+    def statement_count(self, obj: Event) -> int:
+        return obj.statement_total
+
+    @admin.display(description="new statement")
+    def add_statement(self, obj: Event) -> str:
+        if obj.pk is None:
+            return "Save the event first, then add its statements."
+        url = reverse("admin:events_statement_add")
+        return format_html(
+            '<a href="{}?event={}">Add a statement made at this event</a>', url, obj.pk
+        )
+
+
+class StatementTranslationInline(admin.TabularInline):
+    model = StatementTranslation
+    extra = 0
+    fields = ("language", "kind", "text")
+
+
+@admin.register(Statement)
+class StatementAdmin(PublishableAdmin):
+    list_display = (
+        "text_excerpt",
+        "speaker",
+        "event",
+        "date",
+        "language",
+        "country_list",
+        "status",
+    )
+    list_select_related = ("speaker", "event")
+    list_filter = (
+        "status",
+        "language",
+        ("countries", admin.RelatedOnlyFieldListFilter),
+        ("topics", admin.RelatedOnlyFieldListFilter),
+        ("event", admin.RelatedOnlyFieldListFilter),
+        ("speaker", admin.RelatedOnlyFieldListFilter),
+        "date",
+    )
+    search_fields = (
+        "text",
+        "translations__text",
+        "speaker__full_name",
+        "event__title",
+        "institution__name",
+    )
+    date_hierarchy = "date"
+    autocomplete_fields = (
+        "speaker",
+        "position",
+        "institution",
+        "event",
+        "countries",
+        "topics",
+        "source",
+    )
+    inlines = [StatementTranslationInline]
+    fieldsets = (
+        (None, {"fields": ("text", "language", "status")}),
+        (
+            "Who, where and when",
+            {
+                "fields": (
+                    "speaker",
+                    "position",
+                    "institution",
+                    "event",
+                    "date",
+                )
+            },
+        ),
+        ("About", {"fields": ("countries", "topics", "source", "context")}),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("countries")
+
+    @admin.display(description="statement")
+    def text_excerpt(self, obj: Statement) -> str:
+        return excerpt(obj.text)
+
+    @admin.display(description="countries")
+    def country_list(self, obj: Statement) -> str:
+        return country_names(obj.countries.all())
+
+    def save_related(self, request, form, formsets, change):
+        # The form writes the editor's countries after save(); apply the
+        # default only once they are known to be empty.
+        super().save_related(request, form, formsets, change)
+        form.instance.apply_default_countries()
+
+
+@admin.register(StatementTranslation)
+class StatementTranslationAdmin(TimestampedAdmin):
+    list_display = ("statement", "language", "kind")
+    list_select_related = ("statement__speaker",)
+    list_filter = ("language", "kind")
+    search_fields = ("text", "statement__text", "statement__speaker__full_name")
+    autocomplete_fields = ("statement",)
+    fields = ("statement", "language", "kind", "text", "created_at", "updated_at")
