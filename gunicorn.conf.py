@@ -1,0 +1,18 @@
+"""Gunicorn settings for the container, tuned through environment variables."""
+
+import multiprocessing
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# A tmpfs for the workers' heartbeat files: a disk-backed /tmp can block them.
+worker_tmp_dir = "/dev/shm"
+accesslog = "-"
+errorlog = "-"
+timeout = 30
+graceful_timeout = 30
+# Only these addresses may set X-Forwarded-* headers (the TLS proxy in production).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No runtime control socket (gunicornc): its default lives under $HOME, which the
+# image's unprivileged user cannot write to.
+control_socket_disable = True
