@@ -1,0 +1,32 @@
+"""Fixtures shared by every test, and a header saying which database the run used."""
+
+import pytest
+from django.conf import settings as django_settings
+
+
+def pytest_report_header(config):
+    db = django_settings.DATABASES["default"]
+    vendor = "PostgreSQL" if "postgresql" in db["ENGINE"] else "SQLite"
+    where = (
+        f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}"
+        if vendor == "PostgreSQL"
+        else "file"
+    )
+    return f"database: {vendor} ({where}, {db['NAME']}); tests use a separate test database"
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Serve static files without a collectstatic manifest, as in development."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def demo(db):
+    """The founding document loaded as data."""
+    from events.demo import load_demo
+
+    load_demo()
