@@ -1,7 +1,8 @@
-"""Top-level URLs: the versioned API, the admin, and the health probes."""
+"""Top-level URLs: the versioned API, its OpenAPI documents, the admin, the health probes."""
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from ctht_api import health
 from ctht_api.api import router
@@ -12,7 +13,15 @@ admin.site.index_title = "The record"
 
 urlpatterns = [
     path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]
+
+handler400 = "ctht_api.errors.bad_request"
+handler403 = "ctht_api.errors.permission_denied"
+handler404 = "ctht_api.errors.not_found"
+handler500 = "ctht_api.errors.server_error"

@@ -6,3 +6,10 @@ class EventsConfig(AppConfig):
 
     name = "events"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from ctht_api.search import register_sqlite_functions
+
+        connection_created.connect(register_sqlite_functions, dispatch_uid="ctht_sqlite_unaccent")

@@ -1,0 +1,151 @@
+"""Every API error is `application/problem+json` (RFC 9457).
+
+Shape: `type`, `title`, `status`, `detail`; validation errors add
+`errors: [{"field", "code", "message"}]`, one entry per offending field or
+query parameter, named as the client sent it (nested fields as
+`translations.0.language`). Three places produce errors and all use
+`problem()`: DRF's exception handler (views), Django's 404/500 handlers (URLs
+no view matched), and the body-size middleware (before any view runs).
+"""
+
+from http import HTTPStatus
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://ctht-api.readthedocs.io/problems/"
+
+
+def problem(status: int, detail: str, *, errors: list[dict] | None = None, kind: str = "") -> dict:
+    """The problem document for `status`; `kind` names its `type` (default: the status phrase)."""
+    phrase = HTTPStatus(status).phrase
+    body = {
+        "type": PROBLEM_TYPE_BASE + (kind or phrase.lower().replace(" ", "-")),
+        "title": phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def flatten_errors(detail, prefix: str = "") -> list[dict]:
+    """DRF's nested error detail as a flat list of `{field, code, message}`."""
+    if isinstance(detail, dict):
+        return [
+            entry
+            for key, value in detail.items()
+            for entry in flatten_errors(value, f"{prefix}.{key}" if prefix else str(key))
+        ]
+    if isinstance(detail, list):
+        if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):
+            return [
+                {
+                    "field": prefix or None,
+                    "code": getattr(item, "code", "invalid"),
+                    "message": str(item),
+                }
+                for item in detail
+            ]
+        return [
+            entry
+            for index, item in enumerate(detail)
+            if item
+            for entry in flatten_errors(item, f"{prefix}.{index}" if prefix else str(index))
+        ]
+    return [
+        {
+            "field": prefix or None,
+            "code": getattr(detail, "code", "invalid"),
+            "message": str(detail),
+        }
+    ]
+
+
+def problem_exception_handler(exc, context):
+    """DRF's handler, with its answer reshaped as a problem document."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        fields = ", ".join(sorted({e["field"] for e in errors if e["field"]}))
+        detail = f"Invalid input: {fields}." if fields else "Invalid input."
+        body = problem(response.status_code, detail, errors=errors, kind="validation-error")
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        body = problem(response.status_code, str(detail) or HTTPStatus(response.status_code).phrase)
+    response.data = body
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def problem_response(status: int, detail: str, **kwargs) -> JsonResponse:
+    return JsonResponse(
+        problem(status, detail, **kwargs),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None):
+    if _is_api(request):
+        return problem_response(404, "No resource at this URL. The API root is /api/v1/.")
+    return defaults.page_not_found(request, exception or Http404())
+
+
+def server_error(request: HttpRequest):
+    if _is_api(request):
+        return problem_response(500, "The server failed to answer; the error has been logged.")
+    return defaults.server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None):
+    if _is_api(request):
+        return problem_response(400, "The request could not be understood.")
+    return defaults.bad_request(request, exception or PermissionDenied())
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None):
+    if _is_api(request):
+        return problem_response(403, "You do not have permission to perform this action.")
+    return defaults.permission_denied(request, exception or PermissionDenied())
+
+
+class ApiBodySizeLimitMiddleware:
+    """Refuse API request bodies over `API_MAX_BODY_BYTES` with 413.
+
+    DRF reads the request stream itself, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+    never applies to JSON bodies, and where it does Django answers 400.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if _is_api(request):
+            limit = settings.API_MAX_BODY_BYTES
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                return problem_response(400, "Content-Length is not a number.")
+            if length > limit:
+                return problem_response(
+                    413, f"The request body is {length} bytes; the limit is {limit} bytes."
+                )
+        return self.get_response(request)

@@ -1,0 +1,106 @@
+"""Serializer pieces every resource shares.
+
+- `RecordSerializer` runs the model's own validation (`full_clean`) so the API
+  refuses exactly what the admin refuses, with the field named and a 400.
+- `BriefRelatedField` reads a related object in brief form (`id`, `url` and its
+  display field) and writes it by id, as the contract asks.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from ctht_api.models import LanguageTagField
+
+
+class BriefRelatedField(serializers.PrimaryKeyRelatedField):
+    """Written as an id; read as `{"id", "url", <display field>, ...}`."""
+
+    def __init__(
+        self, *, display: str, view_name: str, extra: dict[str, str] | None = None, **kwargs
+    ):
+        self.display, self.view_name, self.extra = display, view_name, extra or {}
+        super().__init__(**kwargs)
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+    def to_representation(self, value):
+        request = self.context.get("request")
+        brief = {
+            "id": value.pk,
+            "url": reverse(self.view_name, args=[value.pk], request=request),
+            self.display: getattr(value, self.display),
+        }
+        for name, attribute in self.extra.items():
+            brief[name] = getattr(value, attribute)
+        return brief
+
+
+class CountryCodesField(serializers.SlugRelatedField):
+    """Countries as ISO 3166-1 alpha-2 codes; lower case is accepted and upper-cased."""
+
+    def __init__(self, **kwargs):
+        from people.models import Country
+
+        kwargs.setdefault("queryset", Country.objects.all())
+        super().__init__(slug_field="code", **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = data.strip().upper()
+        return super().to_internal_value(data)
+
+
+class LanguageTagSerializerField(serializers.CharField):
+    """A BCP 47 tag, accepted in any case and returned in standard form (`sr-Latn`)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        return LanguageTagField().to_python(value)
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """Base for every resource: absolute `url`, timestamps, model validation."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        LanguageTagField: LanguageTagSerializerField,
+    }
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        plain = {
+            name: value
+            for name, value in attrs.items()
+            if not isinstance(model._meta.get_field(name), models.ManyToManyField)
+            and not model._meta.get_field(name).one_to_many
+        }
+        instance = model(**{**self._current_values(), **plain})
+        if self.instance is not None:
+            instance.pk = self.instance.pk
+            instance._state.adding = False
+        try:
+            instance.full_clean(exclude=self._unvalidated_fields())
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from error
+        return attrs
+
+    def _current_values(self) -> dict:
+        if self.instance is None:
+            return {}
+        return {
+            field.attname: getattr(self.instance, field.attname)
+            for field in self.Meta.model._meta.concrete_fields
+        }
+
+    def _unvalidated_fields(self) -> list[str]:
+        """Fields the model sets itself (slug, timestamps) or that the API does not expose."""
+        exposed = set(self.fields)
+        return [
+            field.name
+            for field in self.Meta.model._meta.concrete_fields
+            if field.name not in exposed or field.name == "slug"
+        ]

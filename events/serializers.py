@@ -1,0 +1,266 @@
+"""How events, statements, topics, programmes and documents are written and read over HTTP."""
+
+from django.db import transaction
+from rest_framework import serializers
+
+from ctht_api.serializers import BriefRelatedField, CountryCodesField, RecordSerializer
+from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
+from people.models import Position
+from people.serializers import brief_institution, brief_person
+
+
+def brief_event(**kwargs) -> BriefRelatedField:
+    return BriefRelatedField(
+        display="title", view_name="event-detail", queryset=Event.objects.all(), **kwargs
+    )
+
+
+def brief_document(**kwargs) -> BriefRelatedField:
+    return BriefRelatedField(
+        display="title", view_name="document-detail", queryset=Document.objects.all(), **kwargs
+    )
+
+
+def topic_slugs(**kwargs) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(
+        many=True,
+        slug_field="slug",
+        queryset=Topic.objects.all(),
+        required=False,
+        help_text="Topic slugs.",
+        **kwargs,
+    )
+
+
+def country_codes(**kwargs) -> CountryCodesField:
+    return CountryCodesField(many=True, required=False, **kwargs)
+
+
+class TopicSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="topic-detail")
+
+    class Meta:
+        model = Topic
+        fields = ["id", "url", "name", "slug", "description", "created_at", "updated_at"]
+        extra_kwargs = {"slug": {"required": False}}
+
+
+class ProgrammeSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="programme-detail")
+    parent = BriefRelatedField(
+        display="name",
+        view_name="programme-detail",
+        queryset=Programme.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The programme this one is part of.",
+    )
+    funders = brief_institution(many=True, required=False, help_text="Funding institutions.")
+
+    class Meta:
+        model = Programme
+        fields = [
+            "id",
+            "url",
+            "name",
+            "short_name",
+            "slug",
+            "description",
+            "parent",
+            "funders",
+            "start_date",
+            "end_date",
+            "website",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"slug": {"required": False}}
+
+
+class DocumentSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="document-detail")
+    link = serializers.URLField(
+        source="url",
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="Where the document can be read (`url` is this resource's own address).",
+    )
+    publisher = brief_institution(required=False, allow_null=True, help_text="Publisher.")
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "url",
+            "title",
+            "slug",
+            "kind",
+            "publisher",
+            "reference",
+            "language",
+            "date",
+            "link",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"slug": {"required": False}}
+
+
+class EventSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="event-detail")
+    country = CountryCodesField(
+        required=False, allow_null=True, help_text="Country where it was held (ISO code)."
+    )
+    countries = country_codes(help_text="Countries concerned (ISO codes).")
+    organisers = brief_institution(many=True, required=False, help_text="Organisers.")
+    topics = topic_slugs()
+    programmes = BriefRelatedField(
+        display="name",
+        view_name="programme-detail",
+        queryset=Programme.objects.all(),
+        many=True,
+        required=False,
+        help_text="Programmes or projects it belongs to.",
+    )
+    documents = brief_document(many=True, required=False, help_text="Documents it relied on.")
+    source = brief_document(
+        required=False, allow_null=True, help_text="Where this record comes from."
+    )
+    statements_url = serializers.HyperlinkedIdentityField(
+        view_name="event-statements-list",
+        lookup_url_kwarg="event_pk",
+        help_text="The statements made at this event.",
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "url",
+            "title",
+            "slug",
+            "kind",
+            "status",
+            "summary",
+            "start_date",
+            "end_date",
+            "city",
+            "country",
+            "countries",
+            "organisers",
+            "participant_count",
+            "participant_count_is_approximate",
+            "topics",
+            "programmes",
+            "documents",
+            "source",
+            "statements_url",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"slug": {"required": False}}
+
+
+class StatementTranslationSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = RecordSerializer.serializer_field_mapping
+
+    class Meta:
+        model = StatementTranslation
+        fields = ["language", "text", "kind"]
+
+
+class StatementSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="statement-detail")
+    speaker = brief_person(help_text="Who said it (person id on write).")
+    speaker_position = serializers.SerializerMethodField(
+        help_text="Title of the position the speaker held when speaking, or null."
+    )
+    position = BriefRelatedField(
+        display="title",
+        view_name="position-detail",
+        queryset=Position.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The speaker's position when speaking (position id on write).",
+    )
+    institution = brief_institution(
+        required=False,
+        allow_null=True,
+        help_text="Institution the speaker spoke for, with its country; default: the position's.",
+    )
+    event = brief_event(required=False, allow_null=True, help_text="Where it was said, or null.")
+    countries = country_codes(
+        help_text="Countries concerned (ISO codes). Left empty, they default to the "
+        "institution's country, else the event's countries."
+    )
+    topics = topic_slugs()
+    source = brief_document(required=False, allow_null=True, help_text="Where the words come from.")
+    translations = StatementTranslationSerializer(
+        many=True,
+        required=False,
+        help_text="The text in other languages; replaced as a whole on write.",
+    )
+
+    class Meta:
+        model = Statement
+        fields = [
+            "id",
+            "url",
+            "text",
+            "language",
+            "speaker",
+            "speaker_position",
+            "position",
+            "institution",
+            "event",
+            "date",
+            "countries",
+            "topics",
+            "source",
+            "translations",
+            "context",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_speaker_position(self, statement: Statement) -> str | None:
+        return statement.position.title if statement.position_id else None
+
+    def validate_translations(self, translations: list[dict]) -> list[dict]:
+        languages = [t["language"] for t in translations]
+        if len(languages) != len(set(languages)):
+            raise serializers.ValidationError("At most one translation per language.")
+        return translations
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        language = attrs.get("language") or getattr(self.instance, "language", None)
+        for translation in attrs.get("translations", []):
+            if translation["language"] == language:
+                raise serializers.ValidationError(
+                    {"translations": "A translation must be in another language than the text."}
+                )
+        return attrs
+
+    @transaction.atomic
+    def create(self, validated_data):
+        translations = validated_data.pop("translations", None)
+        statement = super().create(validated_data)
+        return self._finish(statement, translations)
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        translations = validated_data.pop("translations", None)
+        statement = super().update(instance, validated_data)
+        return self._finish(statement, translations)
+
+    def _finish(self, statement: Statement, translations: list[dict] | None) -> Statement:
+        statement.apply_default_countries()
+        if translations is not None:
+            statement.translations.all().delete()
+            StatementTranslation.objects.bulk_create(
+                StatementTranslation(statement=statement, **t) for t in translations
+            )
+        return statement

@@ -1,0 +1,199 @@
+"""Which events, statements, topics, programmes, documents and countries a request sees.
+
+Drafts are visible only to users allowed to change (or view) them; a published
+statement made at a draft event stays hidden too, so a draft never leaks
+through a brief embedded object.
+"""
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from rest_framework import mixins, viewsets
+
+from ctht_api.models import Status
+from ctht_api.permissions import can_see_drafts
+from events.filters import (
+    DocumentFilter,
+    EventFilter,
+    ProgrammeFilter,
+    StatementFilter,
+    TopicFilter,
+)
+from events.models import Document, Event, Programme, Statement, Topic
+from events.serializers import (
+    DocumentSerializer,
+    EventSerializer,
+    ProgrammeSerializer,
+    StatementSerializer,
+    TopicSerializer,
+)
+from people.models import Country, Institution, Person
+from people.serializers import CountrySerializer
+
+
+class TopicViewSet(viewsets.ModelViewSet):
+    """The controlled vocabulary that events and statements are tagged with."""
+
+    queryset = Topic.objects.order_by("name", "id")
+    serializer_class = TopicSerializer
+    filterset_class = TopicFilter
+
+
+class ProgrammeViewSet(viewsets.ModelViewSet):
+    """Funding programmes and projects, with their funders and parent programme."""
+
+    queryset = (
+        Programme.objects.select_related("parent")
+        .prefetch_related("funders")
+        .order_by("name", "id")
+    )
+    serializer_class = ProgrammeSerializer
+    filterset_class = ProgrammeFilter
+
+
+class DocumentViewSet(viewsets.ModelViewSet):
+    """Studies, reports, conventions and articles that events and statements rely on."""
+
+    queryset = Document.objects.select_related("publisher").order_by("title", "id")
+    serializer_class = DocumentSerializer
+    filterset_class = DocumentFilter
+
+
+class EventViewSet(viewsets.ModelViewSet):
+    """Conferences, workshops, trainings, meetings, campaigns and press releases.
+
+    Anonymous clients see published events only; drafts are absent from lists
+    and answer 404.
+    """
+
+    serializer_class = EventSerializer
+    filterset_class = EventFilter
+
+    def get_queryset(self):
+        queryset = Event.objects.select_related("country", "source").prefetch_related(
+            "countries", "organisers", "topics", "programmes", "documents"
+        )
+        if not can_see_drafts(self.request.user, Event):
+            queryset = queryset.published()
+        return queryset
+
+
+def visible_statements(user):
+    queryset = Statement.objects.select_related(
+        "speaker", "position", "institution", "event", "source"
+    ).prefetch_related("countries", "topics", "translations")
+    if can_see_drafts(user, Statement):
+        return queryset
+    return queryset.published().filter(Q(event__isnull=True) | Q(event__status=Status.PUBLISHED))
+
+
+class StatementViewSet(viewsets.ModelViewSet):
+    """The exact words officials said, with speaker, event, date, countries and topics.
+
+    Anonymous clients see published statements only (and none made at a draft
+    event). Filter with `country`, `speaker`, `institution`, `event`, `topic`,
+    `language`, `date_after`, `date_before`, `updated_since` and `q`.
+    """
+
+    serializer_class = StatementSerializer
+    filterset_class = StatementFilter
+
+    def get_queryset(self):
+        return visible_statements(self.request.user)
+
+
+class ScopedStatementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Base for statement lists under another resource; 404 when that resource is not visible."""
+
+    serializer_class = StatementSerializer
+    filterset_class = StatementFilter
+    scope_kwarg = ""
+
+    def scope(self, queryset, value):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return self.scope(visible_statements(self.request.user), self.kwargs[self.scope_kwarg])
+
+
+class EventStatementViewSet(ScopedStatementViewSet):
+    """Statements made at one event; accepts the same filters as `/statements/`."""
+
+    scope_kwarg = "event_pk"
+
+    def scope(self, queryset, value):
+        events = Event.objects.all()
+        if not can_see_drafts(self.request.user, Event):
+            events = events.published()
+        if not events.filter(pk=value).exists():
+            raise Http404
+        return queryset.filter(event_id=value)
+
+
+class PersonStatementViewSet(ScopedStatementViewSet):
+    """Statements by one person; accepts the same filters as `/statements/`."""
+
+    scope_kwarg = "person_pk"
+
+    def scope(self, queryset, value):
+        if not Person.objects.filter(pk=value).exists():
+            raise Http404
+        return queryset.filter(speaker_id=value)
+
+
+class InstitutionStatementViewSet(ScopedStatementViewSet):
+    """Statements made for one institution; accepts the same filters as `/statements/`."""
+
+    scope_kwarg = "institution_pk"
+
+    def scope(self, queryset, value):
+        if not Institution.objects.filter(pk=value).exists():
+            raise Http404
+        return queryset.filter(institution_id=value)
+
+
+class CountryStatementViewSet(ScopedStatementViewSet):
+    """Statements concerning one country: the same list as `/statements/?country={code}`.
+
+    An unknown or malformed code is a 404.
+    """
+
+    scope_kwarg = "country_code"
+
+    def scope(self, queryset, value):
+        if not Country.objects.filter(code=value).exists():
+            raise Http404
+        return queryset.filter(countries=value)
+
+
+def _count(queryset, column: str):
+    counted = queryset.order_by().values(column).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+class CountryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Every country that has published data, with its name and counts.
+
+    Counts are of published entries (what any client can see), computed in one
+    query; `statement_count` is the length of `/countries/{code}/statements/`.
+    """
+
+    serializer_class = CountrySerializer
+
+    def get_queryset(self):
+        statements = Statement.countries.through.objects.filter(
+            country_id=OuterRef("code"), statement__status=Status.PUBLISHED
+        ).filter(Q(statement__event__isnull=True) | Q(statement__event__status=Status.PUBLISHED))
+        events = Event.countries.through.objects.filter(
+            country_id=OuterRef("code"), event__status=Status.PUBLISHED
+        )
+        institutions = Institution.objects.filter(country_id=OuterRef("code"))
+        return (
+            Country.objects.annotate(
+                statement_count=_count(statements, "country_id"),
+                event_count=_count(events, "country_id"),
+                institution_count=_count(institutions, "country_id"),
+            )
+            .filter(Q(statement_count__gt=0) | Q(event_count__gt=0) | Q(institution_count__gt=0))
+            .order_by("code")
+        )

@@ -1,0 +1,96 @@
+"""How countries, institutions, people and positions are written and read over HTTP."""
+
+from rest_framework import serializers
+
+from ctht_api.serializers import BriefRelatedField, CountryCodesField, RecordSerializer
+from people.models import Institution, Person, Position
+
+
+def brief_institution(**kwargs) -> BriefRelatedField:
+    return BriefRelatedField(
+        display="name",
+        view_name="institution-detail",
+        extra={"country": "country_id"},
+        queryset=Institution.objects.all(),
+        **kwargs,
+    )
+
+
+def brief_person(**kwargs) -> BriefRelatedField:
+    return BriefRelatedField(
+        display="full_name", view_name="person-detail", queryset=Person.objects.all(), **kwargs
+    )
+
+
+class InstitutionSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="institution-detail")
+    country = CountryCodesField(
+        required=False,
+        allow_null=True,
+        help_text="ISO 3166-1 alpha-2 code; null for an international body.",
+    )
+    parent = brief_institution(required=False, allow_null=True, help_text="Parent institution.")
+
+    class Meta:
+        model = Institution
+        fields = [
+            "id",
+            "url",
+            "name",
+            "short_name",
+            "slug",
+            "kind",
+            "country",
+            "parent",
+            "website",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"slug": {"required": False}}
+
+
+class PersonSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="person-detail")
+
+    class Meta:
+        model = Person
+        fields = ["id", "url", "full_name", "sort_name", "slug", "created_at", "updated_at"]
+        extra_kwargs = {"slug": {"required": False}, "sort_name": {"required": False}}
+
+
+class PositionSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="position-detail")
+    person = brief_person(help_text="Who holds the position (id on write).")
+    institution = brief_institution(help_text="Where it is held (id on write).")
+
+    class Meta:
+        model = Position
+        fields = [
+            "id",
+            "url",
+            "person",
+            "institution",
+            "title",
+            "start_date",
+            "end_date",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class CountrySerializer(serializers.Serializer):
+    """A country that has data, with how many published entries concern it."""
+
+    code = serializers.CharField(help_text="ISO 3166-1 alpha-2 code (XK for Kosovo*).")
+    name = serializers.CharField(help_text="English short name.")
+    url = serializers.SerializerMethodField(help_text="This country's statements.")
+    statement_count = serializers.IntegerField(help_text="Statements concerning the country.")
+    event_count = serializers.IntegerField(help_text="Events concerning the country.")
+    institution_count = serializers.IntegerField(help_text="Institutions of the country.")
+
+    def get_url(self, obj) -> str:
+        from rest_framework.reverse import reverse
+
+        return reverse(
+            "country-statements-list", args=[obj.code], request=self.context.get("request")
+        )

@@ -1,0 +1,33 @@
+"""Which institutions, people and positions a request sees."""
+
+from rest_framework import viewsets
+
+from people.filters import InstitutionFilter, PersonFilter, PositionFilter
+from people.models import Institution, Person, Position
+from people.serializers import InstitutionSerializer, PersonSerializer, PositionSerializer
+
+
+class InstitutionViewSet(viewsets.ModelViewSet):
+    """Public bodies, international organisations, NGOs and companies, with their parent."""
+
+    queryset = Institution.objects.select_related("parent").order_by("name", "id")
+    serializer_class = InstitutionSerializer
+    filterset_class = InstitutionFilter
+
+
+class PersonViewSet(viewsets.ModelViewSet):
+    """Public officials quoted in the record: public name and public roles only."""
+
+    queryset = Person.objects.order_by("sort_name", "id")
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilter
+
+
+class PositionViewSet(viewsets.ModelViewSet):
+    """A person's role in an institution over time; either date may be unknown."""
+
+    queryset = Position.objects.select_related("person", "institution").order_by(
+        "person__sort_name", "-start_date", "id"
+    )
+    serializer_class = PositionSerializer
+    filterset_class = PositionFilter
