@@ -1,7 +1,204 @@
-"""OpenAPI generation: drf-spectacular's AutoSchema, declaring the problem responses."""
+"""OpenAPI generation: drf-spectacular's AutoSchema, completed for partners reading the docs.
 
+Every operation gets a summary made from its action and model ("Retrieve a
+statement", "List statements of an event"), a description made from the
+viewset's docstring plus who may call it, and its error responses as
+`application/problem+json` documents (the `Problem` component, see
+`ctht_api.errors`). An explicit `@extend_schema(...)` on a view still wins.
+"""
+
+import re
+
+from django.apps import apps
+from django.db import models
+from drf_spectacular.drainage import get_override
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import get_doc
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import permissions, serializers
+
+from ctht_api.errors import PROBLEM_CONTENT_TYPE
+from ctht_api.models import PublishableModel
+from ctht_api.schema_extensions import view_model  # also registers the extensions
+
+
+class ProblemErrorSerializer(serializers.Serializer):
+    """One offending field or query parameter of a request."""
+
+    field = serializers.CharField(
+        allow_null=True,
+        help_text="The field or query parameter as the client sent it "
+        "(`translations.0.language`); null when the error concerns the whole request.",
+    )
+    code = serializers.CharField(help_text="Machine-readable reason (`required`, `invalid`, …).")
+    message = serializers.CharField(help_text="Human-readable reason.")
+
+
+class ProblemSerializer(serializers.Serializer):
+    """An error, as RFC 9457 problem details."""
+
+    type = serializers.URLField(help_text="Identifies the kind of problem.")
+    title = serializers.CharField(help_text="The HTTP status phrase.")
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    detail = serializers.CharField(help_text="What went wrong with this request.")
+    errors = ProblemErrorSerializer(
+        many=True, required=False, help_text="Validation errors only: one entry per problem."
+    )
+
+
+SUMMARIES = {
+    "list": "List {plural}",
+    "retrieve": "Retrieve {one}",
+    "create": "Create {one}",
+    "update": "Replace {one}",
+    "partial_update": "Update part of {one}",
+    "destroy": "Delete {one}",
+}
+
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+WRITE_METHODS = BODY_METHODS | {"DELETE"}
+
+
+def scope_model(variable: str) -> type[models.Model] | None:
+    """The model a URL variable such as `event_pk` or `country_code` points to."""
+    name = re.sub(r"_(pk|id|code)$", "", variable)
+    return next((m for m in apps.get_models() if m._meta.model_name == name), None)
+
+
+def not_found(model: type[models.Model] | None) -> str:
+    if model is None:
+        return "Nothing at this URL"
+    noun = model._meta.verbose_name
+    if issubclass(model, PublishableModel):
+        return f"No such {noun}, or a draft hidden from anonymous clients"
+    return f"No such {noun}"
+
+
+def with_article(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 class ProblemAwareAutoSchema(AutoSchema):
-    """AutoSchema that will declare each operation's error responses."""
+    """AutoSchema with generated summaries, access notes and problem+json error responses."""
+
+    def get_summary(self) -> str | None:
+        model = view_model(self.view)
+        action = getattr(self.view, "action", None)
+        if model is None or action not in SUMMARIES:
+            return super().get_summary()
+        opts = model._meta
+        summary = SUMMARIES[action].format(
+            plural=opts.verbose_name_plural, one=with_article(str(opts.verbose_name))
+        )
+        parent = self.scope_parent() if action == "list" else None
+        if parent is None:
+            return summary
+        # A statement concerns several countries (many-to-many) but is *of* one event.
+        many = any(f.many_to_many and f.related_model is parent for f in opts.get_fields())
+        noun = with_article(str(parent._meta.verbose_name))
+        return f"{summary} {'concerning' if many else 'of'} {noun}"
+
+    def scope_parent(self) -> type[models.Model] | None:
+        """For a nested list (`/events/{event_pk}/statements/`), the model it is limited to."""
+        parents = [scope_model(variable) for variable in self.path_variables()]
+        return next((p for p in reversed(parents) if p is not None), None)
+
+    def path_variables(self) -> list[str]:
+        return re.findall(r"\{(\w+)\}", self.path)
+
+    def get_description(self) -> str:
+        doc = super().get_description()  # the action's docstring, else the viewset's
+        if self.method in WRITE_METHODS:
+            doc = doc.split("\n\n")[0]
+        return "\n\n".join(part for part in (doc, self._access_note()) if part)
+
+    def _access_note(self) -> str:
+        model = view_model(self.view)
+        if self.method in permissions.SAFE_METHODS:
+            if model is not None and issubclass(model, PublishableModel):
+                return (
+                    "**Access:** no credentials needed; anonymous clients see published "
+                    "entries only."
+                )
+            return "**Access:** no credentials needed."
+        required = [
+            f"`{perm}`"
+            for permission in self.view.get_permissions()
+            if model is not None and hasattr(permission, "get_required_permissions")
+            for perm in permission.get_required_permissions(self.method, model)
+        ]
+        holding = f" holding the {', '.join(required)} permission" if required else ""
+        return f"**Access:** needs `Authorization: Token <key>` of a user{holding}."
+
+    def get_auth(self):
+        """Reads are open to anonymous clients too: say so with the empty requirement `{}`."""
+        auth = super().get_auth()
+        anonymous_reads = any(
+            isinstance(p, permissions.DjangoModelPermissionsOrAnonReadOnly)
+            for p in self.view.get_permissions()
+        )
+        if self.method in permissions.SAFE_METHODS and anonymous_reads and {} not in auth:
+            auth.append({})
+        return auth
+
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            parent = scope_model(parameter["name"])
+            if parent is None or parameter.get("description"):
+                continue
+            noun = parent._meta.verbose_name
+            if parameter["schema"].get("pattern") == "^[0-9]+$":
+                parameter["schema"] = {"type": "integer"}
+                parameter["description"] = f"Id of the {noun}."
+            else:
+                parameter["description"] = f"Code of the {noun}."
+        return parameters
+
+    def _map_basic_serializer(self, serializer, direction):
+        """Describe a resource by its model's docstring unless its serializer has its own."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        cls = serializer if isinstance(serializer, type) else serializer.__class__
+        model = getattr(getattr(cls, "Meta", None), "model", None)
+        if get_override(serializer, "description") or vars(cls).get("__doc__") or model is None:
+            return schema
+        schema.pop("description", None)
+        if vars(model).get("__doc__"):
+            schema["description"] = get_doc(model)
+        return schema
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for status, description in self.error_responses().items():
+            responses.setdefault(
+                str(status),
+                self._get_response_for_code(
+                    OpenApiResponse(ProblemSerializer, description=description),
+                    str(status),
+                    media_types=[PROBLEM_CONTENT_TYPE],
+                ),
+            )
+        return responses
+
+    def error_responses(self) -> dict[int, str]:
+        """The errors this operation can answer with, each with when it happens."""
+        errors = {}
+        if self.method == "GET" and self._is_list_view():
+            errors[400] = "A filter or paging parameter is invalid; `errors` names it."
+            parent = self.scope_parent()
+            errors[404] = f"{not_found(parent)}, or no such page." if parent else "No such page."
+        elif self.path_variables():
+            errors[404] = f"{not_found(view_model(self.view))}."
+        if self.method in BODY_METHODS:
+            errors[400] = "Malformed JSON, or invalid data; `errors` names each offending field."
+        if self.method in WRITE_METHODS:
+            errors[401] = "No credentials, or an invalid token."
+            errors[403] = "The token's user lacks the model permission this needs."
+        if self.method in BODY_METHODS:
+            errors[413] = "The request body is over the size limit."
+            errors[415] = "The request body is not `application/json`."
+        if self.view.get_throttles():
+            errors[429] = "Too many requests; retry after `Retry-After` seconds."
+        return dict(sorted(errors.items()))

@@ -1,5 +1,7 @@
 """How countries, institutions, people and positions are written and read over HTTP."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ctht_api.serializers import BriefRelatedField, CountryCodesField, RecordSerializer
@@ -88,6 +90,7 @@ class CountrySerializer(serializers.Serializer):
     event_count = serializers.IntegerField(help_text="Events concerning the country.")
     institution_count = serializers.IntegerField(help_text="Institutions of the country.")
 
+    @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj) -> str:
         from rest_framework.reverse import reverse
 
