@@ -6,13 +6,22 @@ query parameter, named as the client sent it (nested fields as
 `translations.0.language`). Three places produce errors and all use
 `problem()`: DRF's exception handler (views), Django's 404/500 handlers (URLs
 no view matched), and the body-size middleware (before any view runs).
+
+Deleting an entry that others still refer to (a person who has statements, an
+institution with positions) is a 409 Conflict naming those entries, not a 500:
+the models protect such references (`on_delete=PROTECT`) so the record never
+loses a statement's speaker, and a client can fix the conflict by deleting or
+changing the dependents first. 409 rather than 400 because the request itself
+is well formed; it is the current state of the record that refuses it.
 """
 
+from collections import defaultdict
 from http import HTTPStatus
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -70,10 +79,38 @@ def flatten_errors(detail, prefix: str = "") -> list[dict]:
     ]
 
 
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "The request conflicts with the current state of the record."
+    default_code = "conflict"
+
+
+def dependents_conflict(error: ProtectedError | RestrictedError) -> Conflict:
+    """A 409 naming the entries that still refer to the one being deleted."""
+    if isinstance(error, ProtectedError):
+        objects = error.protected_objects
+    else:
+        objects = error.restricted_objects
+    ids_by_kind: dict[str, list] = defaultdict(list)
+    for obj in objects:
+        ids_by_kind[str(obj._meta.verbose_name_plural)].append(obj.pk)
+    listed = "; ".join(
+        f"{kind} {', '.join(str(pk) for pk in sorted(pks)[:20])}"
+        + (f" and {len(pks) - 20} more" if len(pks) > 20 else "")
+        for kind, pks in sorted(ids_by_kind.items())
+    )
+    return Conflict(
+        f"This entry cannot be deleted while other entries refer to it ({listed}). "
+        "Delete them or point them elsewhere first."
+    )
+
+
 def problem_exception_handler(exc, context):
     """DRF's handler, with its answer reshaped as a problem document."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        exc = dependents_conflict(exc)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -47,6 +47,12 @@ class CountryCodesField(serializers.SlugRelatedField):
         kwargs.setdefault("queryset", Country.objects.all())
         super().__init__(slug_field="code", **kwargs)
 
+    def use_pk_only_optimization(self) -> bool:
+        return True  # the code is the primary key: no query per row to read it
+
+    def to_representation(self, obj) -> str:
+        return obj.pk
+
     def to_internal_value(self, data):
         if isinstance(data, str):
             data = data.strip().upper()
@@ -78,7 +84,10 @@ class RecordSerializer(serializers.ModelSerializer):
             if not isinstance(model._meta.get_field(name), models.ManyToManyField)
             and not model._meta.get_field(name).one_to_many
         }
-        instance = model(**{**self._current_values(), **plain})
+        current = self._current_values()
+        for name in plain:  # a relation given by object replaces its stored id
+            current.pop(model._meta.get_field(name).attname, None)
+        instance = model(**{**current, **plain})
         if self.instance is not None:
             instance.pk = self.instance.pk
             instance._state.adding = False

@@ -5,6 +5,8 @@ statement made at a draft event stays hidden too, so a draft never leaks
 through a brief embedded object.
 """
 
+from functools import cached_property
+
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -108,48 +110,57 @@ class ScopedStatementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = StatementSerializer
     filterset_class = StatementFilter
     scope_kwarg = ""
+    scope_lookup = ""
 
-    def scope(self, queryset, value):
+    def scope_is_visible(self, value) -> bool:
         raise NotImplementedError
 
+    @cached_property
+    def scope_value(self):
+        """The URL's scope, checked once per request (the permission check asks for the
+        queryset too)."""
+        value = self.kwargs[self.scope_kwarg]
+        if not self.scope_is_visible(value):
+            raise Http404
+        return value
+
     def get_queryset(self):
-        return self.scope(visible_statements(self.request.user), self.kwargs[self.scope_kwarg])
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
+            return Statement.objects.none()
+        return visible_statements(self.request.user).filter(**{self.scope_lookup: self.scope_value})
 
 
 class EventStatementViewSet(ScopedStatementViewSet):
     """Statements made at one event; accepts the same filters as `/statements/`."""
 
     scope_kwarg = "event_pk"
+    scope_lookup = "event_id"
 
-    def scope(self, queryset, value):
+    def scope_is_visible(self, value) -> bool:
         events = Event.objects.all()
         if not can_see_drafts(self.request.user, Event):
             events = events.published()
-        if not events.filter(pk=value).exists():
-            raise Http404
-        return queryset.filter(event_id=value)
+        return events.filter(pk=value).exists()
 
 
 class PersonStatementViewSet(ScopedStatementViewSet):
     """Statements by one person; accepts the same filters as `/statements/`."""
 
     scope_kwarg = "person_pk"
+    scope_lookup = "speaker_id"
 
-    def scope(self, queryset, value):
-        if not Person.objects.filter(pk=value).exists():
-            raise Http404
-        return queryset.filter(speaker_id=value)
+    def scope_is_visible(self, value) -> bool:
+        return Person.objects.filter(pk=value).exists()
 
 
 class InstitutionStatementViewSet(ScopedStatementViewSet):
     """Statements made for one institution; accepts the same filters as `/statements/`."""
 
     scope_kwarg = "institution_pk"
+    scope_lookup = "institution_id"
 
-    def scope(self, queryset, value):
-        if not Institution.objects.filter(pk=value).exists():
-            raise Http404
-        return queryset.filter(institution_id=value)
+    def scope_is_visible(self, value) -> bool:
+        return Institution.objects.filter(pk=value).exists()
 
 
 class CountryStatementViewSet(ScopedStatementViewSet):
@@ -159,11 +170,10 @@ class CountryStatementViewSet(ScopedStatementViewSet):
     """
 
     scope_kwarg = "country_code"
+    scope_lookup = "countries"
 
-    def scope(self, queryset, value):
-        if not Country.objects.filter(code=value).exists():
-            raise Http404
-        return queryset.filter(countries=value)
+    def scope_is_visible(self, value) -> bool:
+        return Country.objects.filter(code=value).exists()
 
 
 def _count(queryset, column: str):

@@ -1,0 +1,152 @@
+"""Contract: every list route of the v1 router answers in a fixed number of queries.
+
+The routes come from the router itself, so a new endpoint is covered (and must
+have its count pinned below) the day it is registered. Counts are for anonymous
+clients; an authenticated client adds the token and permission look-ups, a
+constant too.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ctht_api.api import router
+from tests.factories import (
+    DocumentFactory,
+    EventFactory,
+    InstitutionFactory,
+    PositionFactory,
+    ProgrammeFactory,
+    StatementFactory,
+    StatementTranslationFactory,
+    TopicFactory,
+)
+
+# Anonymous queries per list, whatever the page size: the page count, the rows,
+# one per prefetched relation, and for nested lists one to check the parent exists.
+QUERIES = {
+    "institution": 2,
+    "person": 2,
+    "position": 2,
+    "event": 7,  # + countries, organisers, topics, programmes, documents
+    "statement": 5,  # + countries, topics, translations
+    "topic": 2,
+    "programme": 3,  # + funders
+    "document": 2,
+    "country": 2,
+    "country-statements": 6,
+    "event-statements": 6,
+    "person-statements": 6,
+    "institution-statements": 6,
+}
+
+LIST_ROUTES = [
+    pytest.param(prefix, basename, id=basename)
+    for prefix, viewset, basename in router.registry
+    if hasattr(viewset, "list")
+]
+
+
+@pytest.fixture
+def many_rows(conference, simic, serbian_ministry):
+    """Several rows of every resource, each with every relation its list embeds filled in,
+    all inside the scopes `list_url` uses, so an N+1 would show in every list."""
+    topic = TopicFactory()
+    for _ in range(3):
+        institution = InstitutionFactory(country_id="ME", parent=InstitutionFactory())
+        programme = ProgrammeFactory(parent=ProgrammeFactory())
+        programme.funders.set([institution])
+        document = DocumentFactory(publisher=institution)
+        event = EventFactory(country_id="RS", source=document)
+        event.countries.set(["RS", "ME"])
+        event.organisers.set([institution])
+        event.topics.set([topic])
+        event.programmes.set([programme])
+        event.documents.set([document])
+        position = PositionFactory(person=simic, institution=serbian_ministry)
+        statement = StatementFactory(
+            speaker=simic, position=position, event=conference, source=document
+        )
+        statement.topics.set([topic])
+        StatementTranslationFactory(statement=statement)
+
+
+def scope_values() -> dict[str, object]:
+    """A value for each URL variable of the nested routes, taken from the demo."""
+    from events.models import Event
+    from people.models import Institution, Person
+
+    return {
+        "event_pk": Event.objects.get(slug="sarajevo-conference-digital-technology-thb").pk,
+        "person_pk": Person.objects.get(full_name="Nenad Simić").pk,
+        "institution_pk": Institution.objects.get(
+            slug="ministry-of-interior-of-the-republic-of-serbia"
+        ).pk,
+        "country_code": "RS",
+    }
+
+
+def list_url(prefix: str, basename: str) -> str:
+    variables = re.findall(r"\(\?P<(\w+)>", prefix)
+    values = scope_values()
+    missing = set(variables) - set(values)
+    assert not missing, f"give scope_values() a value for {missing} ({prefix})"
+    return reverse(f"{basename}-list", kwargs={name: values[name] for name in variables})
+
+
+def count_queries(client, url: str, page_size: int) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"page_size": page_size})
+    assert response.status_code == 200, response.content
+    return len(queries)
+
+
+def test_every_list_route_has_a_pinned_count():
+    assert {param.values[1] for param in LIST_ROUTES} == set(QUERIES)
+
+
+@pytest.mark.parametrize(("prefix", "basename"), LIST_ROUTES)
+def test_list_query_count_is_pinned(anon, many_rows, django_assert_num_queries, prefix, basename):
+    url = list_url(prefix, basename)
+
+    with django_assert_num_queries(QUERIES[basename]):
+        response = anon.get(url, {"page_size": 500})
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) > 3
+
+
+@pytest.mark.parametrize(("prefix", "basename"), LIST_ROUTES)
+def test_list_query_count_does_not_grow_with_page_size(anon, many_rows, prefix, basename):
+    url = list_url(prefix, basename)
+
+    assert count_queries(anon, url, page_size=1) == count_queries(anon, url, page_size=500)
+
+
+@pytest.mark.parametrize(("prefix", "basename"), LIST_ROUTES)
+def test_editor_list_query_count_does_not_grow_with_page_size(writer, many_rows, prefix, basename):
+    url = list_url(prefix, basename)
+
+    assert count_queries(writer, url, page_size=1) == count_queries(writer, url, page_size=500)
+
+
+@pytest.mark.parametrize(("prefix", "basename"), LIST_ROUTES)
+def test_editor_list_adds_at_most_auth_queries(
+    writer, many_rows, django_assert_max_num_queries, prefix, basename
+):
+    url = list_url(prefix, basename)
+
+    # the token, the user's permissions and group permissions
+    with django_assert_max_num_queries(QUERIES[basename] + 3):
+        assert writer.get(url, {"page_size": 500}).status_code == 200
+
+
+def test_filtered_statement_list_query_count_is_fixed(anon, many_rows, django_assert_num_queries):
+    params = {"country": "RS", "topic": "digital-evidence", "q": "preuves", "page_size": 500}
+
+    # + validating the country codes and the topic slugs
+    with django_assert_num_queries(QUERIES["statement"] + 2):
+        assert anon.get("/api/v1/statements/", params).status_code == 200
