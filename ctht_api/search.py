@@ -17,7 +17,7 @@ import unicodedata
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import Func
 from django.db.models.functions import Lower
 
@@ -30,6 +30,11 @@ def fold(text: str) -> str:
     """Lower case without diacritics: 'Tanić' → 'tanic'."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def search_document(*parts: str) -> str:
+    """The stored, folded text a row is searched by (see Statement.search_document)."""
+    return fold(" ".join(part for part in parts if part))
 
 
 def register_sqlite_functions(sender, connection, **kwargs) -> None:
@@ -68,15 +73,27 @@ def _annotate(queryset: QuerySet, fields: list[str]) -> QuerySet:
     return queryset.alias(**{f"_fold_{f}": SqliteUnaccent(Lower(f)) for f in fields})
 
 
-def search(
-    queryset: QuerySet, text: str, fields: list[str], *, related: tuple | None = None
-) -> QuerySet:
-    """Rows whose `fields` (or, with `related=(queryset, fk, fields)`, related rows) match."""
+def search(queryset: QuerySet, text: str, fields: list[str]) -> QuerySet:
+    """Rows any of whose `fields` match; for small tables (computed per row)."""
     if not words(text):
         return queryset.none()
-    condition = _matches(fields, text)
-    if related is not None:
-        related_qs, fk, related_fields = related
-        matching = _annotate(related_qs.filter(**{fk: OuterRef("pk")}), related_fields)
-        condition |= Exists(matching.filter(_matches(related_fields, text)))
-    return _annotate(queryset, fields).filter(condition)
+    return _annotate(queryset, fields).filter(_matches(fields, text))
+
+
+def search_stored(queryset: QuerySet, text: str, field: str = "search_document") -> QuerySet:
+    """Rows whose stored, folded document matches: the indexed path for large tables.
+
+    On PostgreSQL the expression `to_tsvector('ctht_search', COALESCE(field, ''))`
+    is what the GIN index of migration events 0004 covers, so the planner uses it.
+    """
+    terms = words(text)
+    if not terms:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        return queryset.alias(_document=SearchVector(field, config=SEARCH_CONFIG)).filter(
+            _document=query
+        )
+    for term in terms:
+        queryset = queryset.filter(**{f"{field}__contains": term})
+    return queryset

@@ -13,8 +13,8 @@ from ctht_api.filters import (
     language_condition,
 )
 from ctht_api.models import Status
-from ctht_api.search import search
-from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
+from ctht_api.search import search_stored
+from events.models import Document, Event, Programme, Statement, Topic
 
 
 def topic_slugs(value: list[str]) -> list[str]:
@@ -74,12 +74,7 @@ class StatementFilter(RecordFilterSet):
         return queryset.filter(language_condition("language", value))
 
     def filter_q(self, queryset, name, value):
-        return search(
-            queryset,
-            value,
-            ["text", "speaker__full_name", "event__title"],
-            related=(StatementTranslation.objects.all(), "statement", ["text"]),
-        )
+        return search_stored(queryset, value)
 
 
 class EventFilter(RecordFilterSet):

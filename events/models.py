@@ -4,9 +4,13 @@ Topics, programmes and documents live here because events and statements are
 what they describe.
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from ctht_api.models import (
     URL_MAX_LENGTH,
@@ -21,7 +25,11 @@ from ctht_api.models import (
     not_blank_constraint,
     validate_not_blank,
 )
+from ctht_api.search import search_document
 from people.models import Country, Institution, Person, Position
+
+# A statement's place in date order: unknown dates count as the oldest.
+SORT_DATE = Coalesce("date", Value(datetime.date.min))
 
 
 class Topic(SluggedModel):
@@ -310,12 +318,26 @@ class Statement(TimestampedModel, PublishableModel):
         blank=True,
         help_text="What the source reports around the quote (reported speech, not verbatim).",
     )
+    search_document = models.TextField(
+        blank=True,
+        editable=False,
+        help_text=(
+            "What `q` searches: the text, its translations, the speaker's name and the "
+            "event's title, lower-cased without accents; kept up to date on save."
+        ),
+    )
 
     objects = StatementQuerySet.as_manager()
 
     class Meta:
         ordering = [F("date").desc(nulls_last=True), "-id"]
-        indexes = [models.Index(fields=["date", "id"], name="statement_date_id")]
+        indexes = [
+            models.Index(fields=["date", "id"], name="statement_date_id"),
+            # The keys of keyset pagination (ctht_api/pagination.py): unknown dates sort
+            # as the oldest, ties broken by id, so every page is one index range scan.
+            models.Index(SORT_DATE, F("id"), name="statement_sort_date_id"),
+            models.Index(fields=["updated_at", "id"], name="statement_updated_at_id"),
+        ]
         constraints = [
             not_blank_constraint("text", "statement"),
             language_constraint("language", "statement"),
@@ -340,8 +362,32 @@ class Statement(TimestampedModel, PublishableModel):
             self.institution_id = self.position.institution_id
         if self.date is None and self.event_id is not None:
             self.date = self.event.start_date
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "text" in update_fields:
+            self.search_document = self.build_search_document()
         super().save(*args, **kwargs)
         self.apply_default_countries()
+
+    def build_search_document(self) -> str:
+        translations = self.translations.values_list("text", flat=True) if self.pk else []
+        return search_document(
+            self.text,
+            self.speaker.full_name,
+            self.event.title if self.event_id else "",
+            *translations,
+        )
+
+    def refresh_search_document(self) -> None:
+        """Recompute after a translation, the speaker's name or the event's title changed.
+
+        `updated_at` moves too: those appear in the statement's JSON, so a
+        partner's mirror (`updated_since`) must fetch it again.
+        """
+        self.search_document = self.build_search_document()
+        self.updated_at = timezone.now()
+        Statement.objects.filter(pk=self.pk).update(
+            search_document=self.search_document, updated_at=self.updated_at
+        )
 
     def default_countries(self) -> list[str]:
         """The codes DOMAIN.md prescribes when the editor gives none."""
@@ -404,3 +450,12 @@ class StatementTranslation(TimestampedModel):
     def clean(self) -> None:
         if self.statement_id and self.language == self.statement.language:
             raise ValidationError({"language": "A translation must be in another language."})
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.statement.refresh_search_document()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.statement.refresh_search_document()
+        return result

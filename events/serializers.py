@@ -263,4 +263,5 @@ class StatementSerializer(RecordSerializer):
             StatementTranslation.objects.bulk_create(
                 StatementTranslation(statement=statement, **t) for t in translations
             )
+            statement.refresh_search_document()
         return statement
