@@ -1,35 +1,221 @@
-"""Page-number pagination that refuses a bad `page_size` instead of ignoring it."""
+"""Pagination: a strict `page_size` everywhere, keyset (cursor) pages for statements.
 
+Both keep the contract's envelope `{"count"?, "next", "previous", "results"}`;
+clients follow `next` until it is null. DRF silently falls back to the default
+on `page_size=abc`; partners would then page through a different set than
+they asked for, so it is a 400 here.
+"""
+
+import base64
+import binascii
+import datetime
+import json
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import F, Func
+from django.db.models.lookups import GreaterThan, LessThan
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import BasePagination, PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
+
+
+def requested_page_size(request, param: str = "page_size") -> int:
+    raw = request.query_params.get(param)
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise ValidationError(
+            {param: [f"Must be an integer from 1 to {MAX_PAGE_SIZE}; got {raw!r}."]},
+            code="invalid",
+        )
+    return size
 
 
 class StrictPageNumberPagination(PageNumberPagination):
-    """`{"count", "next", "previous", "results"}`; `page_size` from 1 to 500, default 50.
+    """`{"count", "next", "previous", "results"}`; `page_size` from 1 to 500, default 50."""
 
-    DRF silently falls back to the default on `page_size=abc`; partners would
-    then page through a different set than they asked for, so it is a 400 here.
-    """
-
-    page_size = 50
+    page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
-    max_page_size = 500
+    max_page_size = MAX_PAGE_SIZE
 
     def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
+        return requested_page_size(request, self.page_size_query_param)
+
+
+class Row(Func):
+    """A row value `(a, b)`, compared as a whole: `(key, id) < (%s, %s)` is one
+    index range condition on PostgreSQL (and works on SQLite), where the
+    equivalent OR of comparisons would make the planner scan from the top."""
+
+    template = "(%(expressions)s)"
+    output_field = models.Field()
+
+
+@dataclass(frozen=True)
+class Order:
+    """One documented `ordering` value: the key it sorts by, and its direction."""
+
+    key: object  # an expression; rows tie-break on id in the same direction
+    descending: bool
+    kind: str  # how the key travels in a cursor: "date", "datetime" or "id"
+
+
+class KeysetPagination(BasePagination):
+    """Cursor pages: a deep page costs what the first page costs.
+
+    The view gives `orderings` (name → `Order`) and `default_ordering`. Each
+    page is `ORDER BY key, id LIMIT page_size + 1` after the cursor's row, an
+    index range scan whatever the position. `count` is not computed unless
+    asked for with `count=true` (a `COUNT(*)` over the whole filtered set
+    would cost more than the page itself on a large record).
+    """
+
+    cursor_query_param = "cursor"
+    ordering_param = "ordering"
+    count_param = "count"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.base_url = request.build_absolute_uri()
+        self.page_size = requested_page_size(request)
+        orderings, default = view.orderings, view.default_ordering
+        name = request.query_params.get(self.ordering_param) or default
+        if name not in orderings:
+            raise ValidationError(
+                {self.ordering_param: [f"Must be one of {', '.join(orderings)}; got {name!r}."]}
+            )
+        order = orderings[name]
+        cursor = self.decode_cursor(request, order)
+        reverse = bool(cursor and cursor["r"])
+
+        self.count = None
+        if request.query_params.get(self.count_param) in {"1", "true"}:
+            self.count = queryset.count()
+
+        descending = order.descending != reverse
+        keyed = queryset.annotate(_key=order.key)
+        keyed = keyed.order_by(
+            F("_key").desc() if descending else F("_key").asc(),
+            "-id" if descending else "id",
+        )
+        if cursor:
+            compare = LessThan if descending else GreaterThan
+            keyed = keyed.filter(compare(Row(order.key, F("id")), Row(cursor["k"], cursor["i"])))
+        rows = list(keyed[: self.page_size + 1])
+        more = len(rows) > self.page_size
+        rows = rows[: self.page_size]
+        if reverse:
+            rows.reverse()
+        self.order = order
+        self.has_next = more if not reverse else True
+        self.has_previous = bool(cursor) and (more if reverse else True)
+        self.rows = rows
+        return rows
+
+    def get_paginated_response(self, data):
+        body = {} if self.count is None else {"count": self.count}
+        body.update(next=self.get_next_link(), previous=self.get_previous_link(), results=data)
+        return Response(body)
+
+    def get_next_link(self):
+        if not (self.has_next and self.rows):
+            return None
+        return self.link(self.rows[-1], reverse=False)
+
+    def get_previous_link(self):
+        if not (self.has_previous and self.rows):
+            return None
+        return self.link(self.rows[0], reverse=True)
+
+    def link(self, row, *, reverse: bool) -> str:
+        key = row._key
+        if isinstance(key, datetime.date | datetime.datetime):
+            key = key.isoformat()
+        token = json.dumps({"k": key, "i": row.pk, "r": reverse}, separators=(",", ":"))
+        encoded = base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
+        return replace_query_param(
+            remove_query_param(self.base_url, self.count_param), self.cursor_query_param, encoded
+        )
+
+    def decode_cursor(self, request, order: Order) -> dict | None:
+        raw = request.query_params.get(self.cursor_query_param)
+        if not raw:
+            return None
         try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if not 1 <= size <= self.max_page_size:
+            token = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+            key, pk, reverse = token["k"], int(token["i"]), bool(token["r"])
+            if order.kind == "date":
+                key = datetime.date.fromisoformat(key)
+            elif order.kind == "datetime":
+                key = datetime.datetime.fromisoformat(key)
+            else:
+                key = int(key)
+        except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
             raise ValidationError(
                 {
-                    self.page_size_query_param: [
-                        f"Must be an integer from 1 to {self.max_page_size}; got {raw!r}."
+                    self.cursor_query_param: [
+                        "Invalid cursor: follow the `next` and `previous` links."
                     ]
+                }
+            ) from None
+        return {"k": key, "i": pk, "r": reverse}
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "description": "Only with `count=true`: the number of matching entries.",
                 },
-                code="invalid",
-            )
-        return size
+                "next": {"type": "string", "format": "uri", "nullable": True},
+                "previous": {"type": "string", "format": "uri", "nullable": True},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        names = ", ".join(f"`{n}`" for n in view.orderings)
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Position in the list; take it from the `next` or `previous` link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "page_size",
+                "required": False,
+                "in": "query",
+                "description": f"Entries per page, 1 to {MAX_PAGE_SIZE} "
+                f"(default {DEFAULT_PAGE_SIZE}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            },
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": f"Sort order, one of {names} (`-` for descending; ties broken by "
+                f"id; unknown dates sort as the oldest). Default `{view.default_ordering}`.",
+                "schema": {"type": "string", "enum": list(view.orderings)},
+            },
+            {
+                "name": self.count_param,
+                "required": False,
+                "in": "query",
+                "description": "`true` adds `count`, the number of matching entries (costly on "
+                "large lists; omitted by default).",
+                "schema": {"type": "boolean"},
+            },
+        ]

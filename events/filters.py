@@ -48,11 +48,6 @@ class StatementFilter(RecordFilterSet):
     status = django_filters.ChoiceFilter(
         choices=Status.choices, help_text="draft or published (drafts: editors only)."
     )
-    ordering = StableOrderingFilter(
-        fields=("date", "created_at", "updated_at", "language", "id"),
-        help_text="Sort by date, created_at, updated_at, language or id (prefix - for "
-        "descending). Default: newest date first (unknown dates last), then highest id.",
-    )
 
     class Meta:
         model = Statement

@@ -7,12 +7,13 @@ through a brief embedded object.
 
 from functools import cached_property
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from rest_framework import mixins, viewsets
 
 from ctht_api.models import Status
+from ctht_api.pagination import KeysetPagination, Order
 from ctht_api.permissions import can_see_drafts
 from events.filters import (
     DocumentFilter,
@@ -21,7 +22,7 @@ from events.filters import (
     StatementFilter,
     TopicFilter,
 )
-from events.models import Document, Event, Programme, Statement, Topic
+from events.models import SORT_DATE, Document, Event, Programme, Statement, Topic
 from events.serializers import (
     DocumentSerializer,
     EventSerializer,
@@ -89,7 +90,25 @@ def visible_statements(user):
     return queryset.published().filter(Q(event__isnull=True) | Q(event__status=Status.PUBLISHED))
 
 
-class StatementViewSet(viewsets.ModelViewSet):
+STATEMENT_ORDERINGS = {
+    "-date": Order(SORT_DATE, descending=True, kind="date"),
+    "date": Order(SORT_DATE, descending=False, kind="date"),
+    "-updated_at": Order(F("updated_at"), descending=True, kind="datetime"),
+    "updated_at": Order(F("updated_at"), descending=False, kind="datetime"),
+    "-id": Order(F("id"), descending=True, kind="id"),
+    "id": Order(F("id"), descending=False, kind="id"),
+}
+
+
+class StatementListMixin:
+    """Keyset pages over the statement orderings (see ctht_api.pagination)."""
+
+    pagination_class = KeysetPagination
+    orderings = STATEMENT_ORDERINGS
+    default_ordering = "-date"
+
+
+class StatementViewSet(StatementListMixin, viewsets.ModelViewSet):
     """The exact words officials said, with speaker, event, date, countries and topics.
 
     Anonymous clients see published statements only (and none made at a draft
@@ -104,7 +123,7 @@ class StatementViewSet(viewsets.ModelViewSet):
         return visible_statements(self.request.user)
 
 
-class ScopedStatementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ScopedStatementViewSet(StatementListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Base for statement lists under another resource; 404 when that resource is not visible."""
 
     serializer_class = StatementSerializer

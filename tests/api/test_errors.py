@@ -49,7 +49,12 @@ def test_page_size_bounds_are_accepted(anon, demo, value):
 
 
 def test_page_past_the_end_is_404(anon, demo):
-    assert_problem(anon.get(STATEMENTS, {"page": 99}), 404)
+    assert_problem(anon.get("/api/v1/institutions/", {"page": 99}), 404)
+
+
+@pytest.mark.parametrize("cursor", ["zzz", "e30", "eyJrIjoieCIsImkiOjEsInIiOmZhbHNlfQ"])
+def test_tampered_statement_cursor_is_400(anon, demo, cursor):
+    assert_problem(anon.get(STATEMENTS, {"cursor": cursor}), 400, "cursor")
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Which statements a list returns: filters alone and combined, search, ordering,
 paging, countries, and the statement lists nested under other resources."""
 
+import datetime
 from datetime import timedelta
 
 import pytest
@@ -271,10 +272,12 @@ def test_ordering_by_date_ascending(anon, dated):
 
 
 def test_ordering_breaks_ties_by_id(anon, db):
-    first, second = StatementFactory(language="de"), StatementFactory(language="de")
-    english = StatementFactory(language="en")
+    same_day = datetime.date(2024, 5, 1)
+    first, second = StatementFactory(date=same_day), StatementFactory(date=same_day)
+    later = StatementFactory(date=datetime.date(2024, 6, 1))
 
-    assert listed(anon, {"ordering": "language"}) == [first.pk, second.pk, english.pk]
+    assert listed(anon, {"ordering": "date"}) == [first.pk, second.pk, later.pk]
+    assert listed(anon, {"ordering": "-date"}) == [later.pk, second.pk, first.pk]
 
 
 def test_ordering_by_id_descending(anon, demo):
@@ -299,13 +302,24 @@ def test_following_next_visits_every_statement_once(anon, demo):
     assert len(visited) == len(set(visited)) == Statement.objects.count() == 9
 
 
-def test_page_reports_count_and_links(anon, demo):
+def test_page_reports_links_and_count_on_request(anon, demo):
     body = anon.get(STATEMENTS, {"page_size": 3}).json()
 
-    assert body["count"] == 4
+    assert "count" not in body
     assert len(body["results"]) == 3
     assert body["previous"] is None
     assert body["next"].startswith("http://testserver/api/v1/statements/?")
+    assert anon.get(STATEMENTS, {"page_size": 3, "count": "true"}).json()["count"] == 4
+
+
+def test_previous_link_returns_the_page_before(anon, demo):
+    first = anon.get(STATEMENTS, {"page_size": 2}).json()
+    second = anon.get(first["next"]).json()
+    back = anon.get(second["previous"]).json()
+
+    assert back["results"] == first["results"]
+    assert back["previous"] is None
+    assert second["next"] is None
 
 
 def test_default_page_size_is_50(anon, db):
@@ -333,8 +347,8 @@ def test_countries_lists_countries_with_counts(anon, demo):
 def test_country_statements_equal_statements_filtered_by_country(anon, demo):
     StatementFactory().countries.set(["RS"])
 
-    nested = anon.get("/api/v1/countries/RS/statements/").json()
-    filtered = anon.get(STATEMENTS, {"country": "RS"}).json()
+    nested = anon.get("/api/v1/countries/RS/statements/", {"count": "true"}).json()
+    filtered = anon.get(STATEMENTS, {"country": "RS", "count": "true"}).json()
 
     assert nested["count"] == filtered["count"] == 2
     assert nested["results"] == filtered["results"]
