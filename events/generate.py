@@ -1,0 +1,404 @@
+"""A synthetic, reproducible record for benchmarks and index tests.
+
+`generate(statements=N, seed=S)` adds N statements with the people,
+institutions, positions and events they need, shaped like the real record
+will be: about 50 countries with a skewed (Zipf-like) distribution, texts of
+100 to 600 characters in eight languages and two scripts (Latin with
+diacritics, Cyrillic), 1 to 3 topics each, 5% drafts, 5% with a machine
+translation, 3% of events with unknown dates. The same seed gives the same
+data. On PostgreSQL rows go in with COPY (the search index is dropped during
+the load and rebuilt after); on SQLite with executemany.
+
+Words the benchmark can rely on: "trafficking" is in nearly every English
+text (a common word); "blockchain" is in about one statement in 2,000 (a
+rare one).
+"""
+
+import datetime
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ctht_api.search import search_document
+from events.models import Event, Statement, StatementTranslation, Topic
+from people.models import Institution, Person, Position
+
+COUNTRIES = (
+    "RS BA MK AL ME XK TR UA MD GE AM AZ RO BG HR SI GR HU AT DE IT FR ES PT NL BE "
+    "PL CZ SK LT LV EE FI SE NO DK IE GB CH CY MT LU IS LI AD MC SM NG US CA"
+).split()
+
+WORDS = {
+    "en": "trafficking human beings digital technology online recruitment victims evidence "
+    "prevention cooperation law enforcement platforms children protection investigation "
+    "exploitation awareness services social networks internet response national".split(),
+    "fr": "traite êtres humains numérique technologie recrutement victimes preuves prévention "
+    "coopération enquêtes exploitation enfants protection réseaux sociaux réponse "
+    "sensibilisation autorités collecte données".split(),
+    "sr-Latn": "trgovina ljudima žrtve digitalna tehnologija regrutovanje dokazi prevencija "
+    "saradnja istraga eksploatacija deca zaštita društvene mreže odgovor čuvanje "
+    "đaci šema".split(),
+    "sr-Cyrl": "трговина људима жртве дигитална технологија регрутовање докази превенција "
+    "сарадња истрага експлоатација деца заштита друштвене мреже одговор".split(),
+    "mk": "трговија луѓе жртви дигитална технологија регрутирање докази превенција "
+    "соработка истрага експлоатација деца заштита социјални мрежи одговор".split(),
+    "bs": "trgovina ljudima žrtve digitalna tehnologija regrutacija dokazi prevencija "
+    "saradnja istraga eksploatacija djeca zaštita društvene mreže odgovor".split(),
+    "sq": "trafikimi qenieve njerëzore viktimat teknologjia dixhitale rekrutimi provat "
+    "parandalimi bashkëpunimi hetimi shfrytëzimi fëmijët mbrojtja rrjetet".split(),
+    "de": "Menschenhandel Opfer digitale Technologie Anwerbung Beweise Prävention "
+    "Zusammenarbeit Ermittlung Ausbeutung Kinder Schutz soziale Netzwerke Antwort".split(),
+}
+LANGUAGE_WEIGHTS = {
+    "en": 30,
+    "fr": 15,
+    "sr-Latn": 12,
+    "sr-Cyrl": 8,
+    "mk": 8,
+    "bs": 10,
+    "sq": 8,
+    "de": 9,
+}
+GIVEN = "Ana Marko Jelena Nenad Biljana Stanislava Bojana Elira Arben Ivana Dragan Mila Goran Sanja".split()
+FAMILY = "Petrović Simić Tanić Urumova Lalova Hoxha Kovačević Novak Berisha Jovanović Ilić Popović".split()
+TOPICS = (
+    "Online recruitment",
+    "Digital evidence",
+    "Prevention and awareness",
+    "Victim access to services",
+    "Child and youth protection",
+    "Cybercrime convention",
+    "International cooperation",
+    "Public-private cooperation",
+    "Labour exploitation",
+    "Financial investigations",
+    "Platform accountability",
+    "Data protection",
+)
+# The same index as migration events 0004 creates.
+SEARCH_INDEX = (
+    "CREATE INDEX IF NOT EXISTS statement_search_gin ON events_statement "
+    "USING gin (to_tsvector('ctht_search'::regconfig, COALESCE(search_document, '')))"
+)
+RARE_WORD = "blockchain"
+RARE_EVERY = 2000
+
+
+@dataclass
+class Generated:
+    institutions: int = 0
+    people: int = 0
+    events: int = 0
+    statements: int = 0
+    translations: int = 0
+
+
+class Writer:
+    """Appends rows to a table: COPY on PostgreSQL, executemany elsewhere."""
+
+    def __init__(self, table: str, columns: list[str]):
+        self.table, self.columns = table, columns
+
+    def write(self, rows: Iterable[tuple]) -> int:
+        count = 0
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cols = ", ".join(self.columns)
+                with cursor.cursor.copy(f"COPY {self.table} ({cols}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                        count += 1
+            else:
+                marks = ", ".join(["%s"] * len(self.columns))
+                sql = f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({marks})"
+                batch = []
+                for row in rows:
+                    batch.append(_sqlite_row(row))
+                    count += 1
+                    if len(batch) == 5000:
+                        cursor.executemany(sql, batch)
+                        batch = []
+                if batch:
+                    cursor.executemany(sql, batch)
+        return count
+
+
+def _sqlite_row(row: tuple) -> tuple:
+    return tuple(
+        v.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
+        if isinstance(v, datetime.datetime)
+        else v.isoformat()
+        if isinstance(v, datetime.date)
+        else v
+        for v in row
+    )
+
+
+def _next_id(model) -> int:
+    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return (last or 0) + 1
+
+
+def _skewed(rng: random.Random, items: list, exponent: float = 1.1):
+    weights = [1 / (rank + 1) ** exponent for rank in range(len(items))]
+    return lambda: rng.choices(items, weights)[0]
+
+
+def _text(rng: random.Random, language: str, low: int = 100, high: int = 600) -> str:
+    words, target, parts, size = WORDS[language], rng.randint(low, high), [], 0
+    if language == "en":
+        parts.append("trafficking")
+        size = 11
+    while size < target:
+        word = rng.choice(words)
+        parts.append(word)
+        size += len(word) + 1
+    text = " ".join(parts)
+    return (text[0].upper() + text[1:])[:high].rstrip() + "."
+
+
+@transaction.atomic
+def generate(*, statements: int, seed: int = 1) -> Generated:
+    """Add `statements` statements (and what they need) to the record."""
+    rng = random.Random(seed)
+    now = timezone.now()
+    result = Generated()
+    country = _skewed(rng, COUNTRIES)
+    languages = list(LANGUAGE_WEIGHTS)
+    language = lambda: rng.choices(languages, list(LANGUAGE_WEIGHTS.values()))[0]  # noqa: E731
+
+    topics = [Topic.objects.get_or_create(name=name)[0].pk for name in TOPICS]
+
+    n_institutions = max(20, statements // 250)
+    first = _next_id(Institution)
+    institutions = []  # (id, country)
+    rows = []
+    for i in range(n_institutions):
+        pk, code = first + i, (country() if rng.random() > 0.1 else None)
+        institutions.append((pk, code))
+        name = f"Institution {seed}-{i} for combating trafficking"
+        rows.append((pk, now, now, f"inst-{seed}-{pk}", name, "", "ministry", code, None, ""))
+    result.institutions = Writer(
+        "people_institution",
+        [
+            "id",
+            "created_at",
+            "updated_at",
+            "slug",
+            "name",
+            "short_name",
+            "kind",
+            "country_id",
+            "parent_id",
+            "website",
+        ],
+    ).write(rows)
+
+    n_people = max(50, statements // 100)
+    first_person, first_position = _next_id(Person), _next_id(Position)
+    people, positions = [], []  # people: (id, name); positions: (id, person, institution)
+    for i in range(n_people):
+        pk = first_person + i
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        people.append((pk, f"{given} {family}", f"{family}, {given}"))
+        positions.append((first_position + i, pk, rng.choice(institutions)[0]))
+    result.people = Writer(
+        "people_person", ["id", "created_at", "updated_at", "slug", "full_name", "sort_name"]
+    ).write((pk, now, now, f"person-{seed}-{pk}", name, sort) for pk, name, sort in people)
+    Writer(
+        "people_position",
+        [
+            "id",
+            "created_at",
+            "updated_at",
+            "person_id",
+            "institution_id",
+            "title",
+            "start_date",
+            "end_date",
+        ],
+    ).write(
+        (pk, now, now, person, inst, "Head of unit", None, None) for pk, person, inst in positions
+    )
+
+    n_events = max(20, statements // 200)
+    first_event = _next_id(Event)
+    events = []  # (id, title, start, codes, published)
+    start = datetime.date(2015, 1, 1)
+    for i in range(n_events):
+        pk = first_event + i
+        day = None if rng.random() < 0.03 else start + datetime.timedelta(days=rng.randint(0, 4300))
+        codes = sorted({country() for _ in range(rng.randint(1, 3))})
+        events.append(
+            (
+                pk,
+                f"Regional conference {seed}-{i} on digital technology",
+                day,
+                codes,
+                rng.random() > 0.05,
+            )
+        )
+    result.events = Writer(
+        "events_event",
+        [
+            "id",
+            "created_at",
+            "updated_at",
+            "slug",
+            "status",
+            "title",
+            "kind",
+            "summary",
+            "start_date",
+            "end_date",
+            "city",
+            "country_id",
+            "participant_count",
+            "participant_count_is_approximate",
+            "source_id",
+        ],
+    ).write(
+        (
+            pk,
+            now,
+            now,
+            f"event-{seed}-{pk}",
+            "published" if pub else "draft",
+            title,
+            "conference",
+            "",
+            day,
+            day,
+            "",
+            codes[0],
+            None,
+            False,
+            None,
+        )
+        for pk, title, day, codes, pub in events
+    )
+    Writer("events_event_countries", ["event_id", "country_id"]).write(
+        (pk, code) for pk, _, _, codes, _ in events for code in codes
+    )
+    Writer("events_event_topics", ["event_id", "topic_id"]).write(
+        (pk, rng.choice(topics)) for pk, *_ in events
+    )
+
+    first_statement = _next_id(Statement)
+    countries_of, topics_of, translated = [], [], []
+    institution_country = dict(institutions)
+    pick_event = _skewed(rng, events, 0.5)
+
+    def statement_rows() -> Iterator[tuple]:
+        for i in range(statements):
+            pk = first_statement + i
+            position_pk, person_pk, institution_pk = rng.choice(positions)
+            name = people[person_pk - first_person][1]
+            event = pick_event() if rng.random() > 0.1 else None
+            lang = language()
+            text = _text(rng, lang)
+            if i % RARE_EVERY == RARE_EVERY // 2:
+                text = f"{text[:-1]} {RARE_WORD}."
+            day = event[2] if event else start + datetime.timedelta(days=rng.randint(0, 4300))
+            codes = {institution_country[institution_pk] or country()}
+            if rng.random() < 0.1:
+                codes.add(country())
+            countries_of.append((pk, codes))
+            topics_of.append((pk, rng.sample(topics, rng.randint(1, 3))))
+            translation = ""
+            if rng.random() < 0.05 and lang != "en":
+                translation = _text(rng, "en", 100, 300)
+                translated.append((pk, translation))
+            yield (
+                pk,
+                now,
+                now,
+                "published" if rng.random() > 0.05 else "draft",
+                text,
+                lang,
+                person_pk,
+                position_pk,
+                institution_pk,
+                event[0] if event else None,
+                day,
+                None,
+                "",
+                search_document(text, name, event[1] if event else "", translation),
+            )
+
+    with _search_index_dropped():
+        result.statements = Writer(
+            "events_statement",
+            [
+                "id",
+                "created_at",
+                "updated_at",
+                "status",
+                "text",
+                "language",
+                "speaker_id",
+                "position_id",
+                "institution_id",
+                "event_id",
+                "date",
+                "source_id",
+                "context",
+                "search_document",
+            ],
+        ).write(statement_rows())
+        Writer("events_statement_countries", ["statement_id", "country_id"]).write(
+            (pk, code) for pk, codes in countries_of for code in sorted(codes)
+        )
+        Writer("events_statement_topics", ["statement_id", "topic_id"]).write(
+            (pk, topic) for pk, chosen in topics_of for topic in chosen
+        )
+        first_translation = _next_id(StatementTranslation)
+        result.translations = Writer(
+            "events_statementtranslation",
+            ["id", "created_at", "updated_at", "statement_id", "language", "text", "kind"],
+        ).write(
+            (first_translation + i, now, now, pk, "en", text, "machine")
+            for i, (pk, text) in enumerate(translated)
+        )
+    _reset_sequences()
+    return result
+
+
+class _search_index_dropped:
+    """Drop the GIN search index during a PostgreSQL bulk load; build it once after."""
+
+    def __enter__(self):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("DROP INDEX IF EXISTS statement_search_gin")
+
+    def __exit__(self, *exc):
+        if connection.vendor == "postgresql" and exc[0] is None:
+            with connection.cursor() as cursor:
+                # Check the deferred foreign keys now: an index cannot be built over
+                # rows with pending constraint triggers.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+                cursor.execute(SEARCH_INDEX)
+
+
+def _reset_sequences() -> None:
+    if connection.vendor != "postgresql":
+        return
+    tables = [
+        "people_institution",
+        "people_person",
+        "people_position",
+        "events_event",
+        "events_statement",
+        "events_statementtranslation",
+    ]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
+            )
