@@ -147,6 +147,16 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# A shared cache (Redis) when REDIS_URL is set, else one per process.
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+# Longest time /countries/ counts may lag a change (see events/counts.py).
+COUNTRY_COUNTS_TTL = env.int("COUNTRY_COUNTS_TTL", default=300)
+
 # Largest request body the API accepts; a bigger one is refused with 413.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 

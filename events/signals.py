@@ -5,7 +5,7 @@ title. Renaming either is rare and touches only that row's statements, so it
 is done here, row by row (save-time logic and any audit trail see it).
 """
 
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from events.models import Event
@@ -31,3 +31,18 @@ def refresh_statement_search(sender, instance, **kwargs) -> None:
     if getattr(instance, "_searched_name_changed", False):
         for statement in instance.statements.select_related("speaker", "event"):
             statement.refresh_search_document()
+
+
+def _connect_country_counts() -> None:
+    from events.counts import forget_country_counts
+    from events.models import Statement
+    from people.models import Institution
+
+    for model in (Statement, Event, Institution):
+        post_save.connect(forget_country_counts, sender=model, dispatch_uid=f"counts-{model}")
+        post_delete.connect(forget_country_counts, sender=model, dispatch_uid=f"counts-d-{model}")
+    for through in (Statement.countries.through, Event.countries.through):
+        m2m_changed.connect(forget_country_counts, sender=through, dispatch_uid=f"counts-{through}")
+
+
+_connect_country_counts()

@@ -7,14 +7,14 @@ through a brief embedded object.
 
 from functools import cached_property
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
 from django.http import Http404
 from rest_framework import mixins, viewsets
 
 from ctht_api.models import Status
 from ctht_api.pagination import KeysetPagination, Order
 from ctht_api.permissions import can_see_drafts
+from events.counts import country_counts
 from events.filters import (
     DocumentFilter,
     EventFilter,
@@ -195,34 +195,18 @@ class CountryStatementViewSet(ScopedStatementViewSet):
         return Country.objects.filter(code=value).exists()
 
 
-def _count(queryset, column: str):
-    counted = queryset.order_by().values(column).annotate(n=Count("*")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 class CountryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Every country that has published data, with its name and counts.
 
-    Counts are of published entries (what any client can see), computed in one
-    query; `statement_count` is the length of `/countries/{code}/statements/`.
+    Counts are of published entries (what any client can see);
+    `statement_count` is the length of `/countries/{code}/statements/`. They
+    are cached until the record changes (see events/counts.py).
     """
 
     serializer_class = CountrySerializer
+    queryset = Country.objects.all()  # for permissions and the schema; rows come from the cache
+    filter_backends: list = []
 
-    def get_queryset(self):
-        statements = Statement.countries.through.objects.filter(
-            country_id=OuterRef("code"), statement__status=Status.PUBLISHED
-        ).filter(Q(statement__event__isnull=True) | Q(statement__event__status=Status.PUBLISHED))
-        events = Event.countries.through.objects.filter(
-            country_id=OuterRef("code"), event__status=Status.PUBLISHED
-        )
-        institutions = Institution.objects.filter(country_id=OuterRef("code"))
-        return (
-            Country.objects.annotate(
-                statement_count=_count(statements, "country_id"),
-                event_count=_count(events, "country_id"),
-                institution_count=_count(institutions, "country_id"),
-            )
-            .filter(Q(statement_count__gt=0) | Q(event_count__gt=0) | Q(institution_count__gt=0))
-            .order_by("code")
-        )
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(country_counts())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -95,5 +95,5 @@ class CountrySerializer(serializers.Serializer):
         from rest_framework.reverse import reverse
 
         return reverse(
-            "country-statements-list", args=[obj.code], request=self.context.get("request")
+            "country-statements-list", args=[obj["code"]], request=self.context.get("request")
         )
