@@ -59,6 +59,37 @@ class CountryCodesField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+class AnnotatedManyRelatedField(serializers.ManyRelatedField):
+    """A list of codes or slugs, read from a JSON-array annotation when the queryset has
+    one (see ctht_api.aggregates), else from the relation; always sorted."""
+
+    def __init__(self, *, annotation: str, **kwargs):
+        self.annotation = annotation
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        if hasattr(instance, self.annotation):
+            return getattr(instance, self.annotation) or []
+        return super().get_attribute(instance)
+
+    def to_representation(self, iterable):
+        return sorted(
+            item if isinstance(item, str) else self.child_relation.to_representation(item)
+            for item in iterable
+        )
+
+
+class AnnotatedListSerializer(serializers.ListSerializer):
+    """Nested rows read from a JSON-array annotation (`Meta.annotation`) when present."""
+
+    def get_attribute(self, instance):
+        annotation = self.child.Meta.annotation
+        if hasattr(instance, annotation):
+            rows = getattr(instance, annotation) or []
+            return sorted(rows, key=lambda row: [row[k] for k in self.child.Meta.sort_keys])
+        return super().get_attribute(instance)
+
+
 class LanguageTagSerializerField(serializers.CharField):
     """A BCP 47 tag, accepted in any case and returned in standard form (`sr-Latn`)."""
 

@@ -9,9 +9,10 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
+from ctht_api.aggregates import json_array
 from ctht_api.models import (
     URL_MAX_LENGTH,
     LanguageTagField,
@@ -251,6 +252,24 @@ class Event(SluggedModel, PublishableModel):
 class StatementQuerySet(PublishableQuerySet):
     def for_country(self, code: str):
         return self.filter(countries=code)
+
+    def for_api(self):
+        """Everything a statement's JSON shows, in one query: the brief related rows
+        joined, the country codes, topic slugs and translations as JSON arrays."""
+        through = Statement.countries.through.objects
+        return self.select_related(
+            "speaker", "position", "institution", "event", "source"
+        ).annotate(
+            country_codes=json_array(through.all(), "statement_id", "country_id"),
+            topic_slugs=json_array(
+                Statement.topics.through.objects.all(), "statement_id", "topic__slug"
+            ),
+            translation_list=json_array(
+                StatementTranslation.objects.all(),
+                "statement_id",
+                JSONObject(language="language", text="text", kind="kind"),
+            ),
+        )
 
 
 class Statement(TimestampedModel, PublishableModel):

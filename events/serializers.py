@@ -3,7 +3,13 @@
 from django.db import transaction
 from rest_framework import serializers
 
-from ctht_api.serializers import BriefRelatedField, CountryCodesField, RecordSerializer
+from ctht_api.serializers import (
+    AnnotatedListSerializer,
+    AnnotatedManyRelatedField,
+    BriefRelatedField,
+    CountryCodesField,
+    RecordSerializer,
+)
 from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
 from people.models import Position
 from people.serializers import brief_institution, brief_person
@@ -21,19 +27,22 @@ def brief_document(**kwargs) -> BriefRelatedField:
     )
 
 
-def topic_slugs(**kwargs) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
-        many=True,
-        slug_field="slug",
-        queryset=Topic.objects.all(),
+def topic_slugs(**kwargs) -> AnnotatedManyRelatedField:
+    return AnnotatedManyRelatedField(
+        child_relation=serializers.SlugRelatedField(
+            slug_field="slug", queryset=Topic.objects.all()
+        ),
+        annotation="topic_slugs",
         required=False,
         help_text="Topic slugs.",
         **kwargs,
     )
 
 
-def country_codes(**kwargs) -> CountryCodesField:
-    return CountryCodesField(many=True, required=False, **kwargs)
+def country_codes(**kwargs) -> AnnotatedManyRelatedField:
+    return AnnotatedManyRelatedField(
+        child_relation=CountryCodesField(), annotation="country_codes", required=False, **kwargs
+    )
 
 
 class TopicSerializer(RecordSerializer):
@@ -168,6 +177,9 @@ class StatementTranslationSerializer(serializers.ModelSerializer):
     class Meta:
         model = StatementTranslation
         fields = ["language", "text", "kind"]
+        list_serializer_class = AnnotatedListSerializer
+        annotation = "translation_list"
+        sort_keys = ["language"]
 
 
 class StatementSerializer(RecordSerializer):
@@ -257,6 +269,8 @@ class StatementSerializer(RecordSerializer):
         return self._finish(statement, translations)
 
     def _finish(self, statement: Statement, translations: list[dict] | None) -> Statement:
+        for annotation in ("country_codes", "topic_slugs", "translation_list"):
+            statement.__dict__.pop(annotation, None)  # read back what was just written
         statement.apply_default_countries()
         if translations is not None:
             statement.translations.all().delete()

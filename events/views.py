@@ -82,9 +82,7 @@ class EventViewSet(viewsets.ModelViewSet):
 
 
 def visible_statements(user):
-    queryset = Statement.objects.select_related(
-        "speaker", "position", "institution", "event", "source"
-    ).prefetch_related("countries", "topics", "translations")
+    queryset = Statement.objects.for_api()
     if can_see_drafts(user, Statement):
         return queryset
     return queryset.published().filter(Q(event__isnull=True) | Q(event__status=Status.PUBLISHED))

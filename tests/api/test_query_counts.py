@@ -34,15 +34,15 @@ QUERIES = {
     "person": 2,
     "position": 2,
     "event": 7,  # + countries, organisers, topics, programmes, documents
-    "statement": 4,  # rows + countries, topics, translations (no count)
+    "statement": 1,  # rows with countries, topics, translations as JSON arrays; no count
     "topic": 2,
     "programme": 3,  # + funders
     "document": 2,
     "country": 1,  # the aggregate, on a cache miss (events/counts.py)
-    "country-statements": 5,
-    "event-statements": 5,
-    "person-statements": 5,
-    "institution-statements": 5,
+    "country-statements": 2,
+    "event-statements": 2,
+    "person-statements": 2,
+    "institution-statements": 2,
 }
 
 LIST_ROUTES = [
