@@ -27,14 +27,16 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
         return False
 
     def to_representation(self, value):
-        request = self.context.get("request")
+        """From a model instance, or from a dict of the same attributes (a JSON annotation)."""
+        get = value.get if isinstance(value, dict) else lambda name: getattr(value, name)
+        pk = get("id")
         brief = {
-            "id": value.pk,
-            "url": reverse(self.view_name, args=[value.pk], request=request),
-            self.display: getattr(value, self.display),
+            "id": pk,
+            "url": reverse(self.view_name, args=[pk], request=self.context.get("request")),
+            self.display: get(self.display),
         }
         for name, attribute in self.extra.items():
-            brief[name] = getattr(value, attribute)
+            brief[name] = get(attribute)
         return brief
 
 
@@ -73,10 +75,14 @@ class AnnotatedManyRelatedField(serializers.ManyRelatedField):
         return super().get_attribute(instance)
 
     def to_representation(self, iterable):
-        return sorted(
+        items = [
             item if isinstance(item, str) else self.child_relation.to_representation(item)
             for item in iterable
-        )
+        ]
+        display = getattr(self.child_relation, "display", None)
+        if display:  # brief objects: by their display name, then id
+            return sorted(items, key=lambda brief: (str(brief[display]), brief["id"]))
+        return sorted(items)
 
 
 class AnnotatedListSerializer(serializers.ListSerializer):
@@ -99,12 +105,22 @@ class LanguageTagSerializerField(serializers.CharField):
 
 
 class RecordSerializer(serializers.ModelSerializer):
-    """Base for every resource: absolute `url`, timestamps, model validation."""
+    """Base for every resource: absolute `url`, timestamps, model validation.
+
+    `Meta.read_annotations` names the JSON annotations the view's queryset adds
+    (see ctht_api.aggregates); after a write they are dropped so the response
+    shows what was just stored.
+    """
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         LanguageTagField: LanguageTagSerializerField,
     }
+
+    def update(self, instance, validated_data):
+        for annotation in getattr(self.Meta, "read_annotations", ()):
+            instance.__dict__.pop(annotation, None)
+        return super().update(instance, validated_data)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

@@ -154,6 +154,45 @@ class Document(SluggedModel):
         return self.title
 
 
+class EventQuerySet(PublishableQuerySet):
+    def for_api(self):
+        """Everything an event's JSON shows, in one query (see ctht_api.aggregates)."""
+        return self.select_related("country", "source").annotate(
+            country_codes=json_array(
+                Event.countries.through.objects.all(), "event_id", "country_id"
+            ),
+            topic_slugs=json_array(Event.topics.through.objects.all(), "event_id", "topic__slug"),
+            organiser_briefs=json_array(
+                Event.organisers.through.objects.all(),
+                "event_id",
+                JSONObject(
+                    id="institution_id",
+                    name="institution__name",
+                    country_id="institution__country_id",
+                ),
+            ),
+            programme_briefs=json_array(
+                Event.programmes.through.objects.all(),
+                "event_id",
+                JSONObject(id="programme_id", name="programme__name"),
+            ),
+            document_briefs=json_array(
+                Event.documents.through.objects.all(),
+                "event_id",
+                JSONObject(id="document_id", title="document__title"),
+            ),
+        )
+
+
+EVENT_ANNOTATIONS = (
+    "country_codes",
+    "topic_slugs",
+    "organiser_briefs",
+    "programme_briefs",
+    "document_briefs",
+)
+
+
 class Event(SluggedModel, PublishableModel):
     """A conference, workshop, training, meeting, campaign or press release."""
 
@@ -233,7 +272,7 @@ class Event(SluggedModel, PublishableModel):
         help_text="Document this record of the event was taken from.",
     )
 
-    objects = PublishableQuerySet.as_manager()
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = [F("start_date").desc(nulls_last=True), "-id"]

@@ -10,7 +10,15 @@ from ctht_api.serializers import (
     CountryCodesField,
     RecordSerializer,
 )
-from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
+from events.models import (
+    EVENT_ANNOTATIONS,
+    Document,
+    Event,
+    Programme,
+    Statement,
+    StatementTranslation,
+    Topic,
+)
 from people.models import Position
 from people.serializers import brief_institution, brief_person
 
@@ -122,17 +130,27 @@ class EventSerializer(RecordSerializer):
         required=False, allow_null=True, help_text="Country where it was held (ISO code)."
     )
     countries = country_codes(help_text="Countries concerned (ISO codes).")
-    organisers = brief_institution(many=True, required=False, help_text="Organisers.")
+    organisers = AnnotatedManyRelatedField(
+        child_relation=brief_institution(),
+        annotation="organiser_briefs",
+        required=False,
+        help_text="Organisers.",
+    )
     topics = topic_slugs()
-    programmes = BriefRelatedField(
-        display="name",
-        view_name="programme-detail",
-        queryset=Programme.objects.all(),
-        many=True,
+    programmes = AnnotatedManyRelatedField(
+        child_relation=BriefRelatedField(
+            display="name", view_name="programme-detail", queryset=Programme.objects.all()
+        ),
+        annotation="programme_briefs",
         required=False,
         help_text="Programmes or projects it belongs to.",
     )
-    documents = brief_document(many=True, required=False, help_text="Documents it relied on.")
+    documents = AnnotatedManyRelatedField(
+        child_relation=brief_document(),
+        annotation="document_briefs",
+        required=False,
+        help_text="Documents it relied on.",
+    )
     source = brief_document(
         required=False, allow_null=True, help_text="Where this record comes from."
     )
@@ -144,6 +162,7 @@ class EventSerializer(RecordSerializer):
 
     class Meta:
         model = Event
+        read_annotations = EVENT_ANNOTATIONS
         fields = [
             "id",
             "url",
@@ -216,6 +235,7 @@ class StatementSerializer(RecordSerializer):
 
     class Meta:
         model = Statement
+        read_annotations = ("country_codes", "topic_slugs", "translation_list")
         fields = [
             "id",
             "url",
@@ -269,8 +289,6 @@ class StatementSerializer(RecordSerializer):
         return self._finish(statement, translations)
 
     def _finish(self, statement: Statement, translations: list[dict] | None) -> Statement:
-        for annotation in ("country_codes", "topic_slugs", "translation_list"):
-            statement.__dict__.pop(annotation, None)  # read back what was just written
         statement.apply_default_countries()
         if translations is not None:
             statement.translations.all().delete()

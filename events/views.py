@@ -73,9 +73,7 @@ class EventViewSet(viewsets.ModelViewSet):
     filterset_class = EventFilter
 
     def get_queryset(self):
-        queryset = Event.objects.select_related("country", "source").prefetch_related(
-            "countries", "organisers", "topics", "programmes", "documents"
-        )
+        queryset = Event.objects.for_api()
         if not can_see_drafts(self.request.user, Event):
             queryset = queryset.published()
         return queryset

@@ -33,7 +33,7 @@ QUERIES = {
     "institution": 2,
     "person": 2,
     "position": 2,
-    "event": 7,  # + countries, organisers, topics, programmes, documents
+    "event": 2,  # count + rows with their relations as JSON arrays
     "statement": 1,  # rows with countries, topics, translations as JSON arrays; no count
     "topic": 2,
     "programme": 3,  # + funders
@@ -109,6 +109,7 @@ def count_queries(client, url: str, page_size: int) -> int:
 
 def test_every_list_route_has_a_pinned_count():
     assert {param.values[1] for param in LIST_ROUTES} == set(QUERIES)
+    assert max(QUERIES.values()) <= 4
 
 
 @pytest.mark.parametrize(("prefix", "basename"), LIST_ROUTES)
@@ -168,3 +169,41 @@ def test_countries_come_from_the_cache_until_the_record_changes(
 
     codes = [c["code"] for c in anon.get("/api/v1/countries/").json()["results"]]
     assert "IS" in codes
+
+
+# Anonymous queries per detail page: the row with everything it embeds.
+DETAIL_QUERIES = {
+    "institution": 1,
+    "person": 1,
+    "position": 1,
+    "event": 1,
+    "statement": 1,
+    "topic": 1,
+    "programme": 2,  # + funders
+    "document": 1,
+}
+
+DETAIL_ROUTES = [
+    pytest.param(basename, viewset, id=basename)
+    for _, viewset, basename in router.registry
+    if hasattr(viewset, "retrieve")
+]
+
+
+def test_every_detail_route_has_a_pinned_count():
+    assert {param.values[0] for param in DETAIL_ROUTES} == set(DETAIL_QUERIES)
+    assert max(DETAIL_QUERIES.values()) <= 3
+
+
+@pytest.mark.parametrize(("basename", "viewset"), DETAIL_ROUTES)
+def test_detail_query_count_is_pinned(
+    anon, many_rows, django_assert_num_queries, basename, viewset
+):
+    model = viewset.serializer_class.Meta.model
+    pk = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+    url = reverse(f"{basename}-detail", args=[pk])
+
+    with django_assert_num_queries(DETAIL_QUERIES[basename]):
+        response = anon.get(url)
+
+    assert response.status_code == 200, response.content
