@@ -9,6 +9,7 @@ from ctht_api.serializers import (
     BriefRelatedField,
     CountryCodesField,
     RecordSerializer,
+    SelfUrlField,
 )
 from events.models import (
     EVENT_ANNOTATIONS,
@@ -54,7 +55,7 @@ def country_codes(**kwargs) -> AnnotatedManyRelatedField:
 
 
 class TopicSerializer(RecordSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="topic-detail")
+    url = SelfUrlField(view_name="topic-detail")
 
     class Meta:
         model = Topic
@@ -63,7 +64,7 @@ class TopicSerializer(RecordSerializer):
 
 
 class ProgrammeSerializer(RecordSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="programme-detail")
+    url = SelfUrlField(view_name="programme-detail")
     parent = BriefRelatedField(
         display="name",
         view_name="programme-detail",
@@ -95,7 +96,7 @@ class ProgrammeSerializer(RecordSerializer):
 
 
 class DocumentSerializer(RecordSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="document-detail")
+    url = SelfUrlField(view_name="document-detail")
     link = serializers.URLField(
         source="url",
         max_length=2000,
@@ -125,7 +126,7 @@ class DocumentSerializer(RecordSerializer):
 
 
 class EventSerializer(RecordSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="event-detail")
+    url = SelfUrlField(view_name="event-detail")
     country = CountryCodesField(
         required=False, allow_null=True, help_text="Country where it was held (ISO code)."
     )
@@ -154,7 +155,7 @@ class EventSerializer(RecordSerializer):
     source = brief_document(
         required=False, allow_null=True, help_text="Where this record comes from."
     )
-    statements_url = serializers.HyperlinkedIdentityField(
+    statements_url = SelfUrlField(
         view_name="event-statements-list",
         lookup_url_kwarg="event_pk",
         help_text="The statements made at this event.",
@@ -202,7 +203,7 @@ class StatementTranslationSerializer(serializers.ModelSerializer):
 
 
 class StatementSerializer(RecordSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="statement-detail")
+    url = SelfUrlField(view_name="statement-detail")
     speaker = brief_person(help_text="Who said it (person id on write).")
     speaker_position = serializers.SerializerMethodField(
         help_text="Title of the position the speaker held when speaking, or null."

@@ -4,7 +4,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ctht_api.serializers import BriefRelatedField, CountryCodesField, RecordSerializer
+from ctht_api.serializers import (
+    BriefRelatedField,
+    CountryCodesField,
+    RecordSerializer,
+    SelfUrlField,
+)
 from people.models import Institution, Person, Position
 
 
@@ -25,7 +30,7 @@ def brief_person(**kwargs) -> BriefRelatedField:
 
 
 class InstitutionSerializer(RecordSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="institution-detail")
+    url = SelfUrlField(view_name="institution-detail")
     country = CountryCodesField(
         required=False,
         allow_null=True,
@@ -52,7 +57,7 @@ class InstitutionSerializer(RecordSerializer):
 
 
 class PersonSerializer(RecordSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="person-detail")
+    url = SelfUrlField(view_name="person-detail")
 
     class Meta:
         model = Person
@@ -61,7 +66,7 @@ class PersonSerializer(RecordSerializer):
 
 
 class PositionSerializer(RecordSerializer):
-    url = serializers.HyperlinkedIdentityField(view_name="position-detail")
+    url = SelfUrlField(view_name="position-detail")
     person = brief_person(help_text="Who holds the position (id on write).")
     institution = brief_institution(help_text="Where it is held (id on write).")
 
