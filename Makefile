@@ -6,7 +6,7 @@ PORT   ?= 8000
 # Settings for running the test suite; production settings come from the environment.
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-tests-only-insecure-key} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-testserver,localhost}
 
-.PHONY: install run test lint format migrations-check check-compose clean
+.PHONY: install run test lint format migrations-check check-compose clean bench bench-install bench-quick
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,25 @@ migrations-check: install
 
 check-compose: install
 	$(PY) tests/compose_schema.py docker-compose.yml
+
+## bench: the API against a bare-Django baseline under gunicorn + wrk, at 100,000 and
+## 1,000,000 statements on PostgreSQL (127.0.0.1:5432, or BENCH_DATABASE_URL); writes
+## docs/benchmarks.{md,json,png}. About 16 min (11 once the databases exist). bench/README.md.
+BENCH_ARGS ?= --sizes 100000 1000000 --duration 10 --connections 8 --out docs/
+
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench-install: $(VENV)/.bench-installed
+	@command -v wrk >/dev/null 2>&1 || (apt-get update && apt-get install -y wrk)
+
+bench: bench-install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+## bench-quick: the same at 2,000 and 20,000 statements, 3 s per run: checks the harness (~3 min)
+bench-quick: bench-install
+	$(PY) bench/run.py --sizes 2000 20000 --duration 3 --warmup 1 --out var/bench/
 
 clean:
 	rm -rf $(VENV) var/static

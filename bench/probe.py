@@ -1,0 +1,161 @@
+"""In-process look at one benchmark database, run by bench/run.py as a subprocess.
+
+With Django set up on the bench database (DATABASE_URL, bench.settings), it
+1. picks what the endpoints need: the detail statement (the visible one in the
+   middle by id) and the deep-page cursor (the visible row at 90% of the
+   default `-date` order, encoded as ctht_api.pagination.KeysetPagination does);
+2. computes each endpoint's expected number of rows;
+3. requests every API and baseline URL once through Django's test Client inside
+   `CaptureQueriesContext`, and `EXPLAIN`s (without ANALYZE) every SELECT it ran,
+   noting each `Seq Scan` and whether one is on the large tables.
+
+Reads a JSON document on stdin (`{"endpoints": …, "deep_fraction": …}`), writes one on stdout.
+"""
+
+import base64
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from bench import baseline  # noqa: E402
+from events.models import Event, Statement, StatementTranslation, Topic  # noqa: E402
+from people.models import Institution, Person  # noqa: E402
+
+# A sequential scan of these is what the benchmark must not see: they grow with the record.
+LARGE_TABLES = (
+    "events_statement",
+    "events_statement_countries",
+    "events_statement_topics",
+    "events_statementtranslation",
+)
+SEQ_SCAN = re.compile(r"Seq Scan on (\w+)")
+
+
+def cursor_token(key, pk: int) -> str:
+    """The `cursor` ctht_api.pagination.KeysetPagination.link puts in a `next` link."""
+    token = json.dumps({"k": key.isoformat(), "i": pk, "r": False}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
+
+
+def explain(sql: str) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    scans = sorted(set(SEQ_SCAN.findall(plan)))
+    return {
+        "sql": sql,
+        "plan": plan,
+        "seq_scans": scans,
+        "large_seq_scans": [t for t in scans if t in LARGE_TABLES],
+    }
+
+
+def run_captured(client: Client, path: str) -> tuple[int, object, list[dict]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    body = json.loads(response.content) if response.status_code == 200 else None
+    queries = [q["sql"] for q in captured.captured_queries]
+    return response.status_code, body, queries
+
+
+def rows_of(body) -> int:
+    if isinstance(body, dict) and "results" in body:
+        return len(body["results"])
+    return 1 if isinstance(body, dict) and "id" in body else 0
+
+
+def main() -> None:
+    request = json.load(sys.stdin)
+    endpoints = request["endpoints"]
+    visible = baseline.visible()
+    n_visible = visible.count()
+    if n_visible == 0:
+        raise SystemExit("probe: no published statement in the database")
+
+    middle = visible.order_by("id").values_list("id", flat=True)[n_visible // 2]
+    position = min(int(n_visible * request["deep_fraction"]), n_visible - 1)
+    key, pk = (
+        visible.annotate(_key=baseline.SORT_KEY)
+        .order_by("-_key", "-id")
+        .values_list("_key", "id")[position]
+    )
+    chosen = {
+        "detail_id": middle,
+        "deep_position": position,
+        "deep_key": key.isoformat(),
+        "deep_id": pk,
+        "deep_cursor": cursor_token(key, pk),
+    }
+
+    client = Client()
+    result = {
+        "chosen": chosen,
+        "corpus": {
+            "statements": Statement.objects.count(),
+            "visible_statements": n_visible,
+            "translations": StatementTranslation.objects.count(),
+            "events": Event.objects.count(),
+            "people": Person.objects.count(),
+            "institutions": Institution.objects.count(),
+            "topics": Topic.objects.count(),
+            "countries_with_statements": Statement.countries.through.objects.values("country_id")
+            .distinct()
+            .count(),
+        },
+        "endpoints": {},
+    }
+    for name, spec in endpoints.items():
+        params = dict(spec.get("params", {}))
+        if spec["kind"] == "deep":
+            params["cursor"] = chosen["deep_cursor"]
+        query = f"?{urlencode(params)}" if params else ""
+        if spec["kind"] == "detail":
+            api_path = f"/api/v1/statements/{middle}/"
+            base_path = f"/baseline/statements/{middle}/"
+            expected = 1
+        elif spec["kind"] == "countries":
+            api_path, base_path = "/api/v1/countries/" + query, "/baseline/countries/" + query
+            expected = min(50, baseline.countries_queryset().count())
+        else:
+            api_path = "/api/v1/statements/" + query
+            base_path = "/baseline/statements/" + query
+            matching = baseline.page_queryset(params).count()
+            expected = min(int(params.get("page_size", 50)), matching)
+            if expected == 0:
+                raise SystemExit(f"probe: endpoint {name} ({api_path}) matches no statement")
+
+        entry = {"api_path": api_path, "baseline_path": base_path, "expected_rows": expected}
+        for side, path in (("api", api_path), ("baseline", base_path)):
+            status, body, queries = run_captured(client, path)
+            if status != 200 or rows_of(body) != expected:
+                raise SystemExit(
+                    f"probe: {path} answered {status} with {rows_of(body)} rows; "
+                    f"expected 200 with {expected}"
+                )
+            plans = [explain(sql) for sql in queries if sql.lstrip().upper().startswith("SELECT")]
+            entry[side] = {
+                "queries": len(queries),
+                "plans": plans,
+                "index_ok": not any(p["large_seq_scans"] for p in plans),
+            }
+        result["endpoints"][name] = entry
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

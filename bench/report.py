@@ -1,0 +1,339 @@
+"""Write the benchmark's results: docs/benchmarks.json, .md and .png.
+
+Called by bench/run.py after each size; to redo the report and chart from the
+raw results without measuring again:
+
+    .venv/bin/python bench/report.py docs/benchmarks.json
+"""
+
+import json
+import sys
+from pathlib import Path
+
+SEARCH = ("q_common", "q_rare")
+RPS_TARGETS = (  # (what, endpoints, minimum ratio of requests/s to the baseline's)
+    ("detail ≥ 0.6x baseline req/s", ("detail",), 0.6),
+    ("filtered page of 50 ≥ 0.4x baseline req/s", ("country", "filtered"), 0.4),
+    ("search ≥ 0.25x baseline req/s", SEARCH, 0.25),
+)
+SCALING_MAX, SCALING_MAX_SEARCH, DEEP_MAX = 1.5, 2.0, 1.2
+
+
+def ms(us: float) -> str:
+    value = us / 1000
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def rps(stats: dict) -> str:
+    value = stats["rps"]
+    text = f"{value:.0f}" if value >= 10 else f"{value:.2g}"
+    return text + ("\\*" if stats.get("extended") else "")
+
+
+def size_label(size: str | int) -> str:
+    return f"{int(size):,}"
+
+
+def verdict(value: float, limit: float, *, at_least: bool) -> str:
+    """'met (…)' or '**missed** by …', with the margin relative to the target."""
+    if at_least:
+        if value >= limit:
+            return f"met (+{(value / limit - 1) * 100:.1f}% margin)"
+        return f"**missed** by {(1 - value / limit) * 100:.1f}% (needs {limit / value:.2f}x more)"
+    if value <= limit:
+        return f"met ({(1 - value / limit) * 100:.1f}% under)"
+    return f"**missed** by {(value / limit - 1) * 100:.1f}% over the limit"
+
+
+def large_scans(side: dict) -> list[str]:
+    return sorted({t for plan in side["plans"] for t in plan["large_seq_scans"]})
+
+
+def why(entry: dict) -> str:
+    """Where the time goes, from what was measured: queries, CPU split, plans."""
+    a, b = entry["api"], entry["baseline"]
+    notes = [
+        f"queries {a['queries']} vs {b['queries']}",
+        f"worker CPU {a['worker_cpu_s_per_1k']:.2f} vs {b['worker_cpu_s_per_1k']:.2f} s/1k req",
+        f"PostgreSQL CPU {a['db_cpu_s_per_1k']:.2f} vs {b['db_cpu_s_per_1k']:.2f} s/1k req",
+    ]
+    scans = large_scans(a)
+    if scans:
+        notes.append("Seq Scan on " + ", ".join(scans))
+    return "; ".join(notes)
+
+
+def targets(results: dict) -> list[tuple[str, str, str, str, str]]:
+    """(target, endpoint, size, measured, status) rows."""
+    rows = []
+    sizes = results["sizes"]
+    for what, names, limit in RPS_TARGETS:
+        for size, data in sizes.items():
+            for name in names:
+                entry = data["endpoints"].get(name)
+                if entry:
+                    ratio = entry["ratio_rps"]
+                    status = verdict(ratio, limit, at_least=True)
+                    if ratio < limit:
+                        status += f" — {why(entry)}"
+                    rows.append((what, entry["label"], size_label(size), f"{ratio:.3f}x", status))
+    if len(sizes) >= 2:
+        small, large = min(sizes, key=int), max(sizes, key=int)
+        for name, entry in sizes[large]["endpoints"].items():
+            before = sizes[small]["endpoints"].get(name)
+            if not before:
+                continue
+            limit = SCALING_MAX_SEARCH if name in SEARCH else SCALING_MAX
+            ratio = entry["api"]["p50_us"] / before["api"]["p50_us"]
+            rows.append(
+                (
+                    f"p50 {size_label(large)} ÷ p50 {size_label(small)} ≤ {limit}",
+                    entry["label"],
+                    f"{size_label(small)} → {size_label(large)}",
+                    f"{ratio:.2f}",
+                    verdict(ratio, limit, at_least=False),
+                )
+            )
+    for size, data in sizes.items():
+        deep, first = data["endpoints"].get("deep"), data["endpoints"].get("page_50")
+        if deep and first:
+            ratio = deep["api"]["p50_us"] / first["api"]["p50_us"]
+            rows.append(
+                (
+                    f"deep page p50 ≤ {DEEP_MAX}x first page p50",
+                    deep["label"],
+                    size_label(size),
+                    f"{ratio:.2f}",
+                    verdict(ratio, DEEP_MAX, at_least=False),
+                )
+            )
+    for size, data in sizes.items():
+        bad = [
+            f"{e['label']} ({', '.join(large_scans(e['api']))})"
+            for e in data["endpoints"].values()
+            if not e["api"]["index_ok"]
+        ]
+        status = "met" if not bad else "**missed**: Seq Scan in " + "; ".join(bad)
+        measured = f"{len(data['endpoints']) - len(bad)}/{len(data['endpoints'])} endpoints"
+        what = "EXPLAIN: no Seq Scan on the large tables"
+        rows.append((what, "all", size_label(size), measured, status))
+    return rows
+
+
+def markdown(results: dict) -> str:
+    m, c = results["machine"], results["config"]
+    sizes = results["sizes"]
+    out = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/run.py`, described in `bench/README.md`): do not edit "
+        "by hand, rerun it. The API (server **A**) is measured side by side with a bare-Django "
+        "baseline (server **B**: the same page queries with `.values()` and `JsonResponse`, "
+        "`bench/baseline.py`) in one run.",
+        "",
+        "## Machine and run",
+        "",
+        "| | |",
+        "| --- | --- |",
+        f"| date | {m['date']} |",
+        f"| commit | `{m['commit']}`{' (with uncommitted changes)' if m['dirty'] else ''} |",
+        f"| CPU | {m['cpu']}, {m['nproc']} cores (`nproc`) |",
+        f"| memory | {m['memory_gib']} GiB |",
+        f"| PostgreSQL | {m['postgres'].split(' on ')[0]} (same machine) |",
+        f"| Python | {m['python']} |",
+        f"| load | {m['wrk']}: `wrk -t{c['wrk_threads']} -c{c['connections']} "
+        f"-d{c['duration_s']:g}s --latency` after {c['warmup_s']:g} s of warm-up, A and B in "
+        "turn for each endpoint (the order alternates); wrk shares the cores with the servers |",
+        f"| servers | gunicorn, {c['workers_per_server']} {c['worker_class']} workers each, "
+        "`DEBUG=0`, `CONN_MAX_AGE` default, no access log, loopback |",
+        f"| total time | {results.get('total_seconds', 0) / 60:.1f} min |",
+        "",
+        "Worker CPU is utime + stime of the server's workers (`/proc/<pid>/stat`) over the run, "
+        "per 1,000 requests; PostgreSQL CPU the same for the backends connected to the "
+        "benchmark database (sampled every 0.2 s: backends are recycled by `CONN_MAX_AGE`). "
+        "Peak memory is the largest `VmHWM` of a worker, "
+        "reset before each run (`clear_refs`), so it is that endpoint's peak.",
+        "",
+        "## Targets (issue 4)",
+        "",
+        "| target | endpoint | size | measured | status |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    out += [f"| {' | '.join(row)} |" for row in targets(results)]
+    out.append("")
+
+    out += ["## Data", "", "| | " + " | ".join(size_label(s) for s in sizes) + " |"]
+    out.append("| --- |" + " --- |" * len(sizes))
+    keys = list(next(iter(sizes.values()))["corpus"])
+    for key in keys:
+        out.append(
+            f"| {key.replace('_', ' ')} | "
+            + " | ".join(f"{d['corpus'].get(key, 0):,}" for d in sizes.values())
+            + " |"
+        )
+    out.append(
+        "| generation | "
+        + " | ".join(
+            f"{d['database']['generate_seconds']:.0f} s "
+            f"({int(s) / d['database']['generate_seconds']:,.0f} statements/s)"
+            if d["database"].get("regenerated")
+            else "reused"
+            for s, d in sizes.items()
+        )
+        + " |"
+    )
+    out.append(
+        "| database size | "
+        + " | ".join(d["database"]["pg_database_size"] for d in sizes.values())
+        + " |"
+    )
+    first = next(iter(sizes.values()))
+    params = ", ".join(
+        f"{e['label']}: `{'&'.join(f'{k}={v}' for k, v in (e['params'] or {}).items())}`"
+        for e in first["endpoints"].values()
+        if e["params"] and "cursor" not in e["params"]
+    )
+    out += [
+        "",
+        f"Query strings: {params}. Detail: the published statement in the middle by id. "
+        f"Deep page: the `cursor` of the visible row at {c['deep_fraction']:.0%} of the "
+        "default `-date` order (computed by SQL, encoded as `KeysetPagination.link` does); "
+        "the baseline applies the same row comparison.",
+        "",
+    ]
+
+    for size, data in sizes.items():
+        out += [
+            f"## {size_label(size)} statements",
+            "",
+            f"Load average (1, 5, 15 min) when the load runs began: "
+            f"{data.get('loadavg_before', '?')} — it counts this size's own setup (generation, "
+            "VACUUM, probe) too; well above that means other work shared the CPU and the "
+            "numbers of this size are slower than the machine can do. `*`: fewer than "
+            f"{c.get('min_requests', 20)} requests finished in {c['duration_s']:g} s, so the run "
+            f"was redone for {c.get('long_duration_s', 60)} s.",
+            "",
+            "| endpoint | req/s A | req/s B | A/B | p50 / p95 / p99 ms A | p50 / p95 / p99 ms B "
+            "| worker CPU s/1k A · B | PostgreSQL CPU s/1k A · B | peak MiB A · B "
+            "| queries A · B | rows | index |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for entry in data["endpoints"].values():
+            a, b = entry["api"], entry["baseline"]
+            out.append(
+                f"| {entry['label']} | {rps(a)} | {rps(b)} | {entry['ratio_rps']:.2f} "
+                f"| {ms(a['p50_us'])} / {ms(a['p95_us'])} / {ms(a['p99_us'])} "
+                f"| {ms(b['p50_us'])} / {ms(b['p95_us'])} / {ms(b['p99_us'])} "
+                f"| {a['worker_cpu_s_per_1k']:.2f} · {b['worker_cpu_s_per_1k']:.2f} "
+                f"| {a['db_cpu_s_per_1k']:.2f} · {b['db_cpu_s_per_1k']:.2f} "
+                f"| {a['peak_worker_mib']:.0f} · {b['peak_worker_mib']:.0f} "
+                f"| {a['queries']} · {b['queries']} | {entry['expected_rows']} "
+                f"| {'yes' if a['index_ok'] else '**Seq Scan**'} |"
+            )
+        out.append("")
+
+    if len(sizes) >= 2:
+        small, large = min(sizes, key=int), max(sizes, key=int)
+        out += [
+            f"## Scaling: p50 at {size_label(large)} ÷ p50 at {size_label(small)}",
+            "",
+            "| endpoint | A | B |",
+            "| --- | ---: | ---: |",
+        ]
+        for name, entry in sizes[large]["endpoints"].items():
+            before = sizes[small]["endpoints"].get(name)
+            if before:
+                ratio_a = entry["api"]["p50_us"] / before["api"]["p50_us"]
+                ratio_b = entry["baseline"]["p50_us"] / before["baseline"]["p50_us"]
+                out.append(f"| {entry['label']} | {ratio_a:.2f} | {ratio_b:.2f} |")
+        out.append("")
+
+    out += ["## Deep page ÷ first page (p50)", "", "| size | A | B |", "| --- | ---: | ---: |"]
+    for size, data in sizes.items():
+        deep, first = data["endpoints"].get("deep"), data["endpoints"].get("page_50")
+        if deep and first:
+            out.append(
+                f"| {size_label(size)} | {deep['api']['p50_us'] / first['api']['p50_us']:.2f} | "
+                f"{deep['baseline']['p50_us'] / first['baseline']['p50_us']:.2f} |"
+            )
+    out += [
+        "",
+        "![p50 latency against size](benchmarks.png)",
+        "",
+        "## Query plans of the API",
+        "",
+        "`EXPLAIN` (not ANALYZE) of every SELECT each API request ran, captured in-process "
+        "with Django's test Client and `CaptureQueriesContext` on the same database. "
+        "*Large tables* are events_statement, its country and topic join tables and "
+        "events_statementtranslation; a Seq Scan of a small table (countries, topics) is "
+        "listed but not counted against the target.",
+        "",
+    ]
+    for size, data in sizes.items():
+        for entry in data["endpoints"].values():
+            plans = entry["api"]["plans"]
+            scans = sorted({t for p in plans for t in p["seq_scans"]})
+            flag = "index only" if entry["api"]["index_ok"] else "**Seq Scan on a large table**"
+            summary = f"{size_label(size)} — {entry['label']}: {len(plans)} SELECTs, {flag}" + (
+                f"; Seq Scan on {', '.join(scans)}" if scans else ""
+            )
+            out += [f"<details><summary>{summary}</summary>", ""]
+            for i, plan in enumerate(plans, 1):
+                out += [f"Query {i}:", "", "```sql", plan["sql"], "```", "", "```", plan["plan"]]
+                out += ["```", ""]
+            out += ["</details>", ""]
+    return "\n".join(out)
+
+
+def chart(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = sorted(results["sizes"], key=int)
+    names = list(results["sizes"][sizes[0]]["endpoints"])
+    figure, axes = plt.subplots(figsize=(10, 6))
+    colours = plt.get_cmap("tab10")
+    for i, name in enumerate(names):
+        present = [s for s in sizes if name in results["sizes"][s]["endpoints"]]
+        xs = [int(s) for s in present]
+        label = results["sizes"][present[0]]["endpoints"][name]["label"]
+        for side, style, width in (("api", "-", 2), ("baseline", "--", 1)):
+            ys = [results["sizes"][s]["endpoints"][name][side]["p50_us"] / 1000 for s in present]
+            axes.plot(
+                xs,
+                ys,
+                linestyle=style,
+                linewidth=width,
+                marker="o",
+                color=colours(i % 10),
+                label=f"{label} ({'API' if side == 'api' else 'baseline'})",
+            )
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xticks([int(s) for s in sizes], [size_label(s) for s in sizes])
+    axes.set_xticks([], minor=True)
+    axes.set_xlabel("statements in the database")
+    axes.set_ylabel("p50 latency (ms, log scale)")
+    m = results["machine"]
+    axes.set_title(f"CTHT API vs bare-Django baseline — p50 latency ({m['date']}, {m['commit']})")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def write_all(results: dict, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "benchmarks.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+    (out / "benchmarks.md").write_text(markdown(results))
+    chart(results, out / "benchmarks.png")
+
+
+if __name__ == "__main__":
+    source = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/benchmarks.json")
+    data = json.loads(source.read_text())
+    (source.parent / "benchmarks.md").write_text(markdown(data))
+    chart(data, source.parent / "benchmarks.png")

@@ -1,0 +1,611 @@
+"""`make bench`: the API against a bare-Django baseline, under gunicorn and wrk, on PostgreSQL.
+
+    .venv/bin/python bench/run.py --sizes 100000 1000000 --duration 10 --connections 8 --out docs/
+
+For each size: a database `ctht_bench_<size>` (created, migrated and filled by
+`manage.py generate_data --statements SIZE --seed 1`; kept and reused when it
+already holds exactly SIZE statements), `ANALYZE`, an in-process probe
+(bench/probe.py: expected rows, deep cursor, EXPLAIN of every query), then two
+gunicorn servers of the same code (bench.settings) — A answers the API URLs,
+B the baseline URLs — each with 2 sync workers. Every endpoint is checked once
+(200, expected rows), warmed up, then measured with wrk on A and B in turn.
+Results: docs/benchmarks.json, docs/benchmarks.md, docs/benchmarks.png
+(bench/report.py). See bench/README.md.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import report  # noqa: E402
+
+PYTHON = sys.executable
+LOGS = ROOT / "bench" / "logs"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_SIZE = 50
+
+# Endpoint name → what it asks. "params" are the query string, the same for the API
+# (/api/v1/statements/) and the baseline (/baseline/statements/). Filled in by main().
+ENDPOINTS = {
+    "detail": {"kind": "detail", "label": "statement detail"},
+    "page_50": {"kind": "list", "label": "page of 50", "params": {}},
+    "page_500": {"kind": "list", "label": "page of 500", "params": {"page_size": "500"}},
+    "country": {"kind": "list", "label": "country=RS"},
+    "filtered": {"kind": "list", "label": "country+topic+date_after"},
+    "q_common": {"kind": "list", "label": "q= common word"},
+    "q_rare": {"kind": "list", "label": "q= rare word"},
+    "deep": {"kind": "deep", "label": "deep page (90%)", "params": {}},
+    "countries": {"kind": "countries", "label": "/countries/", "params": {}},
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def fail(message: str) -> None:
+    raise SystemExit(f"bench: FAILED: {message}")
+
+
+# --- the database -------------------------------------------------------------------------
+
+
+def db_url(base: str, name: str) -> str:
+    return f"{base.rstrip('/')}/{name}"
+
+
+def server_env(database_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"CONN_MAX_AGE", "PORT"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DATABASE_URL=database_url,
+        DEBUG="0",
+        SECRET_KEY="bench-throwaway-key-not-a-secret",
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        fail(f"manage.py {' '.join(args)}:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def statement_count(url: str) -> int | None:
+    try:
+        with psycopg.connect(url) as conn:
+            return conn.execute("SELECT count(*) FROM events_statement").fetchone()[0]
+    except psycopg.Error:
+        return None
+
+
+def prepare_database(base: str, size: int, seed: int, fresh: bool) -> dict:
+    name = f"ctht_bench_{size}"
+    url = db_url(base, name)
+    env = server_env(url)
+    info = {"name": name, "regenerated": False}
+    with psycopg.connect(db_url(base, "postgres"), autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        count = statement_count(url) if exists else None
+        if exists and (fresh or count != size):
+            log(f"{name}: holds {count} statements, not {size}: dropping it")
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    log(f"{name}: migrate")
+    manage(env, "migrate", "--noinput")
+    count = statement_count(url)
+    if count != size:
+        log(f"{name}: generate_data --statements {size} --seed {seed}")
+        started = time.perf_counter()
+        out = manage(env, "generate_data", "--statements", str(size), "--seed", str(seed))
+        seconds = time.perf_counter() - started
+        info.update(regenerated=True, generate_seconds=round(seconds, 1), generate_output=out)
+        log(f"{name}: generated in {seconds:.0f} s: {out.strip()}")
+        if (count := statement_count(url)) != size:
+            fail(f"{name} holds {count} statements after generate_data, not {size}")
+    started = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        # After a bulk load VACUUM sets the visibility map too (index-only scans);
+        # a reused database only needs fresh statistics.
+        conn.execute("VACUUM (ANALYZE)" if info["regenerated"] else "ANALYZE")
+        info["pg_database_size"] = conn.execute(
+            "SELECT pg_size_pretty(pg_database_size(current_database()))"
+        ).fetchone()[0]
+    info["analyze_seconds"] = round(time.perf_counter() - started, 1)
+    info["url"] = url
+    return info
+
+
+def probe(database_url: str, endpoints: dict, deep_fraction: float) -> dict:
+    request = json.dumps({"endpoints": endpoints, "deep_fraction": deep_fraction})
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "probe.py")],
+        cwd=ROOT,
+        env=server_env(database_url),
+        input=request,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        fail(f"probe:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout)
+
+
+# --- the servers ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One gunicorn (master + sync workers) on loopback, started and stopped by us."""
+
+    def __init__(self, name: str, database_url: str, workers: int, logfile: Path):
+        self.name, self.workers, self.port = name, workers, free_port()
+        self.database_url = database_url
+        self.database = urlsplit(database_url).path.lstrip("/")
+        self.logfile = logfile.open("w")
+        self.process = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "ctht_api.wsgi:application",
+                "--config",
+                str(ROOT / "bench" / "gunicorn_conf.py"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "sync",
+            ],
+            cwd=ROOT,
+            env=server_env(database_url),
+            stdout=self.logfile,
+            stderr=subprocess.STDOUT,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                fail(f"server {self.name} exited; see {self.logfile.name}")
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
+                    if response.status == 200 and len(self.worker_pids()) == self.workers:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        fail(f"server {self.name} not ready after {timeout} s; see {self.logfile.name}")
+
+    def worker_pids(self) -> list[int]:
+        return children(self.process.pid)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.logfile.close()
+
+
+def proc_stat(pid: int) -> list[str]:
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return text[text.rindex(")") + 2 :].split()  # fields from 3 (state) on
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int(proc_stat(int(entry.name))[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return sorted(found)
+
+
+def cpu_ticks(pids: list[int]) -> int:
+    """utime + stime (fields 14 and 15 of /proc/<pid>/stat) summed over pids."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = proc_stat(pid)
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            continue
+    return total
+
+
+class BackendCpu:
+    """CPU of the PostgreSQL backends serving one database while a run lasts.
+
+    Backends come and go (CONN_MAX_AGE recycles a worker's connection every
+    minute), so /proc is sampled every 0.2 s and each backend counts from its
+    first sample (0 when born during the run) to its last. A backend is found
+    by its process title, `postgres: [<cluster>: ]<user> <database> <host>(<port>) <state>`.
+    """
+
+    def __init__(self, database: str):
+        self.title = re.compile(rf"^postgres: (?:[^:]+: )?\S+ {re.escape(database)} ")
+        self.first: dict[int, int] = {}
+        self.last: dict[int, int] = {}
+        self.stopping = threading.Event()
+        self.sample(initial=True)
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def sample(self, initial: bool = False) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            try:
+                if pid not in self.first:
+                    title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode()
+                    if not self.title.match(title):
+                        continue
+                    self.first[pid] = cpu_ticks([pid]) if initial else 0
+                self.last[pid] = cpu_ticks([pid])
+            except (OSError, UnicodeDecodeError):
+                continue
+
+    def loop(self) -> None:
+        while not self.stopping.wait(0.2):
+            self.sample()
+
+    def stop(self) -> float:
+        """Seconds of CPU used by the database's backends since the start."""
+        self.stopping.set()
+        self.thread.join()
+        self.sample()
+        return sum(self.last[pid] - self.first[pid] for pid in self.first) / CLOCK_TICKS
+
+
+def reset_peak_memory(pids: list[int]) -> bool:
+    """Reset VmHWM to the current RSS (writing 5 to clear_refs), so a peak is per endpoint."""
+    try:
+        for pid in pids:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_memory_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+# --- the load ------------------------------------------------------------------------------
+
+
+def check(url: str, expected_rows: int) -> None:
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            status, body = response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        fail(f"{url} answered {error.code}: {error.read()[:500]!r}")
+    rows = len(body["results"]) if "results" in body else (1 if "id" in body else 0)
+    if status != 200 or rows != expected_rows:
+        fail(f"{url} answered {status} with {rows} rows; expected 200 with {expected_rows}")
+
+
+def wrk(url: str, seconds: int, connections: int, threads: int, logname: str) -> dict:
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "60s",
+        "--latency",
+        "-s",
+        str(ROOT / "bench" / "report.lua"),
+        url,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    (LOGS / f"{logname}.txt").write_text(" ".join(command) + "\n" + result.stdout + result.stderr)
+    match = re.search(r"^BENCH_JSON (.*)$", result.stdout, re.M)
+    if result.returncode or not match:
+        fail(f"wrk on {url}:\n{result.stdout}\n{result.stderr}")
+    return json.loads(match.group(1))
+
+
+def drain(server: Server, timeout: float = 300) -> float:
+    """Wait until the server has finished what wrk left in flight (a request wrk gave up
+    on still runs to its end, in the worker and in PostgreSQL); return the seconds waited."""
+    started = time.monotonic()
+    url = server.database_url
+    with psycopg.connect(url, autocommit=True) as conn:
+        ticks = cpu_ticks(server.worker_pids())
+        while time.monotonic() - started < timeout:
+            time.sleep(0.5)
+            active = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
+            now = cpu_ticks(server.worker_pids())
+            if not active and now == ticks:
+                return time.monotonic() - started
+            ticks = now
+    fail(f"server {server.name} still busy {timeout} s after the load stopped")
+
+
+def measure_once(server: Server, url: str, seconds: int, args, logname: str) -> dict:
+    drain(server)
+    workers = server.worker_pids()
+    peak_reset = reset_peak_memory(workers)
+    backends = BackendCpu(server.database)
+    before = cpu_ticks(workers)
+    stats = wrk(url, seconds, args.connections, args.threads, logname)
+    after = cpu_ticks(workers)
+    db_seconds = backends.stop()
+    if server.worker_pids() != workers:
+        fail(f"server {server.name}'s workers changed during {url}: see {server.logfile.name}")
+    if stats["errors"]["status"] or stats["errors"]["timeout"] or stats["errors"]["connect"]:
+        fail(f"{url}: wrk saw errors {stats['errors']} (see bench/logs/{logname}.txt)")
+    requests = max(stats["requests"], 1)
+    stats.update(
+        worker_cpu_s_per_1k=(after - before) / CLOCK_TICKS / requests * 1000,
+        db_cpu_s_per_1k=db_seconds / requests * 1000,
+        peak_worker_mib=max(peak_memory_kib(pid) for pid in workers) / 1024,
+        peak_is_per_endpoint=peak_reset,
+        loadavg_after=Path("/proc/loadavg").read_text().split()[0],
+    )
+    return stats
+
+
+def measure(server: Server, url: str, args, logname: str) -> dict:
+    """One wrk run; a longer one when too few requests finished for percentiles to mean much."""
+    stats = measure_once(server, url, args.duration, args, logname)
+    if stats["requests"] < args.min_requests and args.duration < args.long_duration:
+        log(
+            f"  {url}: {stats['requests']} requests in {args.duration} s; again for "
+            f"{args.long_duration} s"
+        )
+        stats = measure_once(server, url, args.long_duration, args, logname)
+        stats["extended"] = True
+    if stats["requests"] == 0:
+        fail(f"{url}: no request finished in {args.long_duration} s")
+    return stats
+
+
+def bench_size(size: int, args, chosen_params: dict) -> dict:
+    info = prepare_database(args.db_url, size, args.seed, args.fresh)
+    url = info.pop("url")
+    endpoints = {name: json.loads(json.dumps(ENDPOINTS[name])) for name in args.endpoints}
+    params = {
+        "country": {"country": args.country},
+        "filtered": {"country": args.country, "topic": args.topic, "date_after": args.date_after},
+        "q_common": {"q": args.common_word},
+        "q_rare": {"q": args.rare_word},
+    }
+    for name, value in params.items():
+        if name in endpoints:
+            endpoints[name]["params"] = value
+    chosen_params.update({name: spec.get("params") for name, spec in endpoints.items()})
+
+    log(f"{info['name']}: probe (expected rows, deep cursor, EXPLAIN)")
+    probed = probe(url, endpoints, args.deep_fraction)
+    result = {
+        "database": info,
+        "corpus": probed["corpus"],
+        "chosen": probed["chosen"],
+        "loadavg_before": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+    }
+    result["endpoints"] = {}
+
+    servers = {}
+    try:
+        for side in ("api", "baseline"):
+            servers[side] = Server(
+                "A" if side == "api" else "B", url, args.workers, LOGS / f"{size}-{side}.log"
+            )
+        for server in servers.values():
+            server.wait_ready()
+        for probe_entry in probed["endpoints"].values():
+            paths = {"api": probe_entry["api_path"], "baseline": probe_entry["baseline_path"]}
+            for side, server in servers.items():
+                check(server.base + paths[side], probe_entry["expected_rows"])
+        log(f"{info['name']}: servers A :{servers['api'].port}, B :{servers['baseline'].port}")
+
+        for index, (name, probe_entry) in enumerate(probed["endpoints"].items()):
+            order = ("api", "baseline") if index % 2 == 0 else ("baseline", "api")
+            paths = {"api": probe_entry["api_path"], "baseline": probe_entry["baseline_path"]}
+            for side in order:
+                server = servers[side]
+                if args.warmup > 0:
+                    wrk(
+                        server.base + paths[side],
+                        args.warmup,
+                        args.connections,
+                        args.threads,
+                        f"{size}-{name}-{side}-warmup",
+                    )
+            entry = {
+                "label": ENDPOINTS[name]["label"],
+                "params": endpoints[name].get("params"),
+                "expected_rows": probe_entry["expected_rows"],
+                "api_path": paths["api"],
+                "baseline_path": paths["baseline"],
+                "order": list(order),
+            }
+            for side in order:
+                stats = measure(
+                    servers[side], servers[side].base + paths[side], args, f"{size}-{name}-{side}"
+                )
+                stats.update(
+                    queries=probe_entry[side]["queries"],
+                    index_ok=probe_entry[side]["index_ok"],
+                    plans=probe_entry[side]["plans"],
+                )
+                entry[side] = stats
+            entry["ratio_rps"] = entry["api"]["rps"] / entry["baseline"]["rps"]
+            result["endpoints"][name] = entry
+            log(
+                f"{info['name']} {name:>9}: A {entry['api']['rps']:8.1f} req/s "
+                f"p50 {entry['api']['p50_us'] / 1000:7.1f} ms | B {entry['baseline']['rps']:8.1f} "
+                f"req/s p50 {entry['baseline']['p50_us'] / 1000:7.1f} ms | "
+                f"A/B {entry['ratio_rps']:.2f}"
+            )
+    finally:
+        for server in servers.values():
+            server.stop()
+    return result
+
+
+# --- the machine ---------------------------------------------------------------------------
+
+
+def machine(base: str) -> dict:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    with psycopg.connect(db_url(base, "postgres")) as conn:
+        postgres = conn.execute("SELECT version()").fetchone()[0]
+
+    def git(*args: str) -> str:
+        result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return result.stdout.strip()
+
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gib": round(memory_kib / 1024 / 1024, 1),
+        "cpu": cpu,
+        "kernel": platform.release(),
+        "postgres": postgres,
+        "python": platform.python_version(),
+        "wrk": wrk_version.splitlines()[0] if wrk_version else "",
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per run")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk before each run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument(
+        "--db-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432"),
+        help="server URL without database name (default: $BENCH_DATABASE_URL or local postgres)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="drop and regenerate the databases")
+    parser.add_argument("--country", default="RS")
+    parser.add_argument("--topic", default="online-recruitment")
+    parser.add_argument("--date-after", default="2024-01-01")
+    parser.add_argument("--common-word", default="trafficking")
+    parser.add_argument("--rare-word", default="blockchain")
+    parser.add_argument("--deep-fraction", type=float, default=0.9)
+    parser.add_argument(
+        "--min-requests",
+        type=int,
+        default=20,
+        help="a run that finishes fewer requests is redone for --long-duration seconds",
+    )
+    parser.add_argument("--long-duration", type=int, default=60)
+    parser.add_argument(
+        "--endpoints",
+        nargs="+",
+        choices=list(ENDPOINTS),
+        default=list(ENDPOINTS),
+        help="measure only these (default: all)",
+    )
+    args = parser.parse_args()
+
+    if not shutil.which("wrk"):
+        fail("wrk is not installed (apt-get install -y wrk; `make bench` does it)")
+    if urlsplit(args.db_url).path not in {"", "/"}:
+        fail("--db-url is the server's URL, without a database name")
+    LOGS.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    results = {
+        "machine": machine(args.db_url),
+        "config": {
+            "sizes": args.sizes,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "connections": args.connections,
+            "wrk_threads": args.threads,
+            "workers_per_server": args.workers,
+            "worker_class": "sync",
+            "seed": args.seed,
+            "deep_fraction": args.deep_fraction,
+            "page_size": PAGE_SIZE,
+            "min_requests": args.min_requests,
+            "long_duration_s": args.long_duration,
+        },
+        "params": {},
+        "sizes": {},
+    }
+    for size in args.sizes:
+        size_started = time.monotonic()
+        results["sizes"][str(size)] = bench_size(size, args, results["params"])
+        results["sizes"][str(size)]["seconds"] = round(time.monotonic() - size_started, 1)
+        results["total_seconds"] = round(time.monotonic() - started, 1)
+        # Written after each size, so a failure later keeps what was measured.
+        report.write_all(results, args.out)
+    log(f"done in {time.monotonic() - started:.0f} s: {args.out}/benchmarks.md")
+
+
+if __name__ == "__main__":
+    main()
