@@ -38,7 +38,7 @@ QUERIES = {
     "topic": 2,
     "programme": 3,  # + funders
     "document": 2,
-    "country": 1,  # the aggregate, on a cache miss (events/counts.py)
+    "country": 4,  # on a cache miss: three grouped counts and the names (events/counts.py)
     "country-statements": 2,
     "event-statements": 2,
     "person-statements": 2,
