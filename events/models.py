@@ -294,20 +294,36 @@ class StatementQuerySet(PublishableQuerySet):
 
     def for_api(self):
         """Everything a statement's JSON shows, in one query: the brief related rows
-        joined, the country codes, topic slugs and translations as JSON arrays."""
-        through = Statement.countries.through.objects
-        return self.select_related(
-            "speaker", "position", "institution", "event", "source"
-        ).annotate(
-            country_codes=json_array(through.all(), "statement_id", "country_id"),
-            topic_slugs=json_array(
-                Statement.topics.through.objects.all(), "statement_id", "topic__slug"
-            ),
-            translation_list=json_array(
-                StatementTranslation.objects.all(),
-                "statement_id",
-                JSONObject(language="language", text="text", kind="kind"),
-            ),
+        joined, the country codes, topic slugs and translations as JSON arrays.
+
+        Only the columns the JSON shows are read: not the stored search document,
+        and of each related row just what its brief form needs.
+        """
+        own = [f.name for f in Statement._meta.concrete_fields if f.name != "search_document"]
+        brief = [
+            "speaker__full_name",
+            "position__title",
+            "institution__name",
+            "institution__country_id",
+            "event__title",
+            "source__title",
+        ]
+        return (
+            self.select_related("speaker", "position", "institution", "event", "source")
+            .only(*own, *brief)
+            .annotate(
+                country_codes=json_array(
+                    Statement.countries.through.objects.all(), "statement_id", "country_id"
+                ),
+                topic_slugs=json_array(
+                    Statement.topics.through.objects.all(), "statement_id", "topic__slug"
+                ),
+                translation_list=json_array(
+                    StatementTranslation.objects.all(),
+                    "statement_id",
+                    JSONObject(language="language", text="text", kind="kind"),
+                ),
+            )
         )
 
 

@@ -47,3 +47,19 @@ def test_editing_the_text_updates_search():
     statement.save()
     assert found("preuves") == [statement.pk]
     assert found("old") == []
+
+
+def test_editing_the_text_through_the_api_updates_search(client, django_user_model):
+    from people.services import issue_token
+
+    statement = StatementFactory(text="Old words")
+    key = issue_token(username="editor", write=True)
+    response = client.patch(
+        f"/api/v1/statements/{statement.pk}/",
+        {"text": "Nouvelles preuves numériques"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {key}",
+    )
+    assert response.status_code == 200, response.content
+    assert found("preuves") == [statement.pk]
+    assert found("old") == []
