@@ -289,9 +289,6 @@ class Event(SluggedModel, PublishableModel):
 
 
 class StatementQuerySet(PublishableQuerySet):
-    def for_country(self, code: str):
-        return self.filter(countries=code)
-
     def for_api(self):
         """Everything a statement's JSON shows, in one query: the brief related rows
         joined, the country codes, topic slugs and translations as JSON arrays.
