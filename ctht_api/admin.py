@@ -1,31 +1,124 @@
-"""Admin pieces every app shares: read-only timestamps and publish/unpublish actions."""
+"""Admin pieces every app shares: the audit trail, edit conflicts, publish/unpublish.
 
+Every admin write (a save with its inlines, a deletion, a bulk action) runs in
+one transaction and one audit changeset (ctht_api.audit): each entry it
+touches gets one history record, with the editor and the reason typed in the
+form's "Reason for this change" field. The "History" button of each entry
+shows its records and what changed.
+
+An editor never overwrites a colleague's change unseen: the form carries the
+version it was opened at, the entry is locked while the save is checked, and
+if it has changed since, the save is refused with a message naming who changed
+it and when.
+"""
+
+from django import forms
 from django.contrib import admin, messages
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.formats import date_format
+from simple_history.admin import SimpleHistoryAdmin
 
+from ctht_api.audit import changeset, current_changeset
+from ctht_api.concurrency import REASON_MAX_LENGTH
 from ctht_api.models import Status
 
 
-class TimestampedAdmin(admin.ModelAdmin):
+class AuditedModelForm(forms.ModelForm):
+    """A model form that records why, and refuses to save over a newer version."""
+
+    change_reason = forms.CharField(
+        label="Reason for this change",
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional; kept in the entry's history with your name.",
+    )
+    seen_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen_version")
+        current = self.instance.version if self.instance.pk is not None else None
+        if seen is not None and current is not None and seen != current:
+            latest = self.instance.history.select_related("history_user").first()
+            who = (
+                latest.history_user.get_username() if latest and latest.history_user else "someone"
+            )
+            when = date_format(latest.history_date, "DATETIME_FORMAT") if latest else "meanwhile"
+            raise ValidationError(
+                f"This entry was changed by {who} ({when}) after you opened it: it is now at "
+                f"version {current}, you opened version {seen}. Your changes were not saved. "
+                "Open the entry again to see the current version, then make your edits again.",
+                code="edit_conflict",
+            )
+        return cleaned
+
+
+class TimestampedAdmin(SimpleHistoryAdmin):
     """Shows when an entry was created and changed, never lets anyone edit that."""
 
-    readonly_fields = ("created_at", "updated_at")
+    form = AuditedModelForm
+    readonly_fields = ("created_at", "updated_at", "version")
     list_per_page = 50
     show_full_result_count = False
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        listed = {name for _, options in fieldsets for name in options["fields"]}
+        extra = [
+            name for name in ("version", "change_reason", "seen_version") if name not in listed
+        ]
+        return [*fieldsets, ("This change", {"fields": extra})]
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and request.method == "POST":
+            # Lock the row for the rest of the save, so that the version checked by
+            # the form is the one this save replaces.
+            obj = type(obj)._default_manager.select_for_update().filter(pk=obj.pk).first()
+        return obj
+
+    def save_model(self, request, obj, form, change):
+        current = current_changeset()
+        if current is not None:
+            current.reason = form.cleaned_data.get("change_reason", "")
+        super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, *args, **kwargs):
+        with transaction.atomic(), changeset(user=request.user):
+            return super().changeform_view(request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        with transaction.atomic(), changeset(user=request.user, reason="Deleted in the admin"):
+            return super().delete_view(request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        # Bulk actions (publish, delete selected) and list edits are writes too.
+        with transaction.atomic(), changeset(user=request.user):
+            return super().changelist_view(request, *args, **kwargs)
+
 
 def _set_status(modeladmin, request: HttpRequest, queryset: QuerySet, status: str) -> None:
     # Each row is saved on its own (not QuerySet.update) so that save() logic,
-    # signals and any future audit trail see the change.
+    # signals and the audit trail see the change.
+    verb = "published" if status == Status.PUBLISHED else "returned to draft"
+    current = current_changeset()
+    if current is not None:
+        current.reason = f"Bulk action: {verb} from the admin list"
     changed = 0
     for obj in queryset.exclude(status=status):
         obj.status = status
         obj.save(update_fields=["status", "updated_at"])
         changed += 1
-    verb = "published" if status == Status.PUBLISHED else "returned to draft"
     modeladmin.message_user(
         request,
         f"{changed} {modeladmin.model._meta.verbose_name_plural} {verb}.",

@@ -94,7 +94,13 @@ def clean_date_range(instance, start: str = "start_date", end: str = "end_date")
 
 
 class TimestampedModel(models.Model):
-    """Every row says when it was created and last changed."""
+    """Every row says when it was created, when it last changed, and its version.
+
+    `version` starts at 1 and goes up by one with each write (one API request,
+    one admin save: see ctht_api.audit), so a client's ETag names exactly the
+    state it read, and a write based on an older state is refused (412) rather
+    than silently overwriting a colleague's change.
+    """
 
     created_at = models.DateTimeField(
         auto_now_add=True, help_text="When this entry was created (UTC)."
@@ -102,9 +108,35 @@ class TimestampedModel(models.Model):
     updated_at = models.DateTimeField(
         auto_now=True, db_index=True, help_text="When this entry was last changed (UTC)."
     )
+    version = models.PositiveIntegerField(
+        default=1,
+        db_default=1,  # rows loaded by COPY (generate_data) start at 1 too
+        editable=False,
+        help_text="Starts at 1 and goes up by one with every change; the ETag is made from it.",
+    )
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        from ctht_api.audit import current_changeset
+
+        if self._state.adding:
+            return super().save(*args, **kwargs)
+        current = current_changeset()
+        if current is None or current.claim_version(self):
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version", "updated_at"}
+        elif kwargs.get("update_fields") is None:
+            # Saved again in the same write: the version went up already (maybe
+            # through another Python object), so this save must not write it back.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "version"
+            ]
+        return super().save(*args, **kwargs)
 
 
 class SluggedModel(TimestampedModel):

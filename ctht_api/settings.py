@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "simple_history",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "people",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -92,6 +94,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _name = DATABASES["default"]["NAME"]
     if _name and _name != ":memory:":
         Path(_name).parent.mkdir(parents=True, exist_ok=True)
+    # A write transaction takes SQLite's write lock when it begins, so that
+    # concurrent writers queue (up to `timeout` seconds) instead of failing
+    # with "database is locked" when a read turns into a write.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    if _name and _name != ":memory:":
+        # Tests get a file too (not a shared in-memory database), so that a live
+        # server's threads use connections of their own, as in production.
+        _path = Path(_name)
+        DATABASES["default"]["TEST"] = {"NAME": str(_path.with_name(f"test_{_path.name}"))}
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -157,6 +170,15 @@ CACHES = {
 }
 # Longest time /countries/ counts may lag a change (see events/counts.py).
 COUNTRY_COUNTS_TTL = env.int("COUNTRY_COUNTS_TTL", default=300)
+
+# Refuse PUT/PATCH/DELETE without If-Match (428): recommended for production, so
+# that no client can overwrite a change it has not seen (ctht_api/concurrency.py).
+API_REQUIRE_IF_MATCH = env.bool("API_REQUIRE_IF_MATCH", default=False)
+
+# The audit trail (ctht_api/audit.py): history pages list an entry's versions by
+# date, hence the (date, id) index.
+SIMPLE_HISTORY_DATE_INDEX = "Composite"
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Largest request body the API accepts; a bigger one is refused with 413.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from ctht_api.audit import changeset
 from ctht_api.models import Status
 from events.models import Document, Event, Programme, Statement, Topic
 from people.models import Institution, Person, Position
@@ -292,9 +293,19 @@ class LoadResult:
             self.existing += 1
 
 
-@transaction.atomic
 def load_demo() -> LoadResult:
-    """Load the founding document; returns how many entities were created or already there."""
+    """Load the founding document; returns how many entities were created or already there.
+
+    One transaction, one audit changeset: each entry gets one history record.
+    """
+    with transaction.atomic(), changeset(reason=DEMO_REASON):
+        return _load_demo()
+
+
+DEMO_REASON = "load_demo: the founding document (Sarajevo conference)"
+
+
+def _load_demo() -> LoadResult:
     result = LoadResult()
 
     topics = {}

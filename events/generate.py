@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ctht_api.audit import history_tables, insert_baseline_history
 from ctht_api.search import search_document
 from events.models import Event, Statement, StatementTranslation, Topic
 from people.models import Institution, Person, Position
@@ -364,7 +365,17 @@ def generate(*, statements: int, seed: int = 1) -> Generated:
             for i, (pk, text) in enumerate(translated)
         )
     _reset_sequences()
+    _record_history()
     return result
+
+
+def _record_history() -> None:
+    """Every generated entry gets its first history record, as if saved one by one."""
+    for model in (Institution, Person, Position, Event, Statement, StatementTranslation):
+        history_model, m2m = history_tables(model)
+        insert_baseline_history(
+            model, history_model, m2m, reason="generate_data", connection=connection
+        )
 
 
 class _search_index_dropped:

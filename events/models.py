@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, JSONObject
-from django.utils import timezone
 
 from ctht_api.aggregates import json_array
+from ctht_api.audit import audit_trail
 from ctht_api.models import (
     URL_MAX_LENGTH,
     LanguageTagField,
@@ -43,6 +43,8 @@ class Topic(SluggedModel):
         help_text="Display name, e.g. 'Online recruitment'.",
     )
     description = models.TextField(blank=True, help_text="What the topic covers.")
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["name"]
@@ -81,6 +83,8 @@ class Programme(SluggedModel):
     start_date = models.DateField(null=True, blank=True, help_text="Start; empty if unknown.")
     end_date = models.DateField(null=True, blank=True, help_text="End; empty if unknown.")
     website = models.URLField(max_length=URL_MAX_LENGTH, blank=True, help_text="Official page.")
+
+    history = audit_trail(m2m_fields=["funders"])
 
     class Meta:
         ordering = ["name", "id"]
@@ -142,6 +146,8 @@ class Document(SluggedModel):
     url = models.URLField(
         max_length=URL_MAX_LENGTH, blank=True, help_text="Where the document can be read."
     )
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["title", "id"]
@@ -274,6 +280,10 @@ class Event(SluggedModel, PublishableModel):
 
     objects = EventQuerySet.as_manager()
 
+    history = audit_trail(
+        m2m_fields=["countries", "organisers", "topics", "programmes", "documents"]
+    )
+
     class Meta:
         ordering = [F("start_date").desc(nulls_last=True), "-id"]
         constraints = [
@@ -400,6 +410,8 @@ class Statement(TimestampedModel, PublishableModel):
 
     objects = StatementQuerySet.as_manager()
 
+    history = audit_trail(excluded_fields=["search_document"], m2m_fields=["countries", "topics"])
+
     class Meta:
         ordering = [F("date").desc(nulls_last=True), "-id"]
         indexes = [
@@ -451,14 +463,12 @@ class Statement(TimestampedModel, PublishableModel):
     def refresh_search_document(self) -> None:
         """Recompute after a translation, the speaker's name or the event's title changed.
 
-        `updated_at` moves too: those appear in the statement's JSON, so a
-        partner's mirror (`updated_since`) must fetch it again.
+        `updated_at` and `version` move too: those appear in the statement's
+        JSON, so a partner's mirror (`updated_since`) and cache (ETag) must
+        fetch it again; and it is a save, so the audit trail sees it.
         """
         self.search_document = self.build_search_document()
-        self.updated_at = timezone.now()
-        Statement.objects.filter(pk=self.pk).update(
-            search_document=self.search_document, updated_at=self.updated_at
-        )
+        self.save(update_fields=["search_document", "updated_at"])
 
     def default_countries(self) -> list[str]:
         """The codes DOMAIN.md prescribes when the editor gives none."""
@@ -502,6 +512,8 @@ class StatementTranslation(TimestampedModel):
         default=Kind.EDITORIAL,
         help_text="Who translated: an official translation, the editors, or a machine.",
     )
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["language"]

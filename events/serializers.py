@@ -350,9 +350,29 @@ class StatementSerializer(RecordSerializer):
     def _finish(self, statement: Statement, translations: list[dict] | None) -> Statement:
         statement.apply_default_countries()
         if translations is not None:
-            statement.translations.all().delete()
-            StatementTranslation.objects.bulk_create(
-                StatementTranslation(statement=statement, **t) for t in translations
-            )
-            statement.refresh_search_document()
+            self._replace_translations(statement, translations)
         return statement
+
+    @staticmethod
+    def _replace_translations(statement: Statement, translations: list[dict]) -> None:
+        """Make the stored translations equal to `translations`, one language at a time.
+
+        A translation that did not change is left alone, so the history shows
+        only what an edit really changed; each save and delete goes through
+        the model, so the audit trail sees it (no bulk queries).
+        """
+        stored = {t.language: t for t in statement.translations.all()}
+        wanted = {t["language"]: t for t in translations}
+        for language, translation in stored.items():
+            if language not in wanted:
+                translation.delete()
+        for language, values in wanted.items():
+            translation = stored.get(language) or StatementTranslation(statement=statement)
+            changed = [
+                name for name, value in values.items() if getattr(translation, name) != value
+            ]
+            if translation.pk is None or changed:
+                for name in changed:
+                    setattr(translation, name, values[name])
+                translation.statement = statement
+                translation.save()

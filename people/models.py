@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from ctht_api.audit import audit_trail
 from ctht_api.models import (
     URL_MAX_LENGTH,
     SluggedModel,
@@ -92,6 +93,8 @@ class Institution(SluggedModel):
     )
     website = models.URLField(max_length=URL_MAX_LENGTH, blank=True, help_text="Official website.")
 
+    history = audit_trail()
+
     class Meta:
         ordering = ["name", "id"]
         constraints = [
@@ -132,6 +135,8 @@ class Person(SluggedModel):
         help_text="Name for sorting, e.g. 'Tanić, Stanislava'; made from the full name if empty.",
     )
 
+    history = audit_trail()
+
     class Meta:
         ordering = ["sort_name", "id"]
         verbose_name_plural = "people"
@@ -171,6 +176,8 @@ class Position(TimestampedModel):
     end_date = models.DateField(
         null=True, blank=True, help_text="Last day; empty if unknown or still held."
     )
+
+    history = audit_trail()
 
     class Meta:
         ordering = ["person__sort_name", "-start_date", "id"]
