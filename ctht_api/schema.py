@@ -14,9 +14,10 @@ from django.db import models
 from drf_spectacular.drainage import get_override
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_doc
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
+from ctht_api.concurrency import REASON_MAX_LENGTH, ConditionalWritesMixin
 from ctht_api.errors import PROBLEM_CONTENT_TYPE
 from ctht_api.models import PublishableModel
 from ctht_api.schema_extensions import view_model  # also registers the extensions
@@ -57,6 +58,37 @@ SUMMARIES = {
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 WRITE_METHODS = BODY_METHODS | {"DELETE"}
+ENTRY_WRITES = {"update", "partial_update", "destroy"}
+
+ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 201, 304],
+    description='The entry\'s version, as a strong tag (`"v3"`): send it back in '
+    "`If-None-Match` to revalidate, in `If-Match` to write.",
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="The ETag you hold: if the entry has not changed, the answer is a bodiless 304.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="The ETag of the version you read (recommended; required when the server "
+    "sets `API_REQUIRE_IF_MATCH`): if the entry has changed since, the write is refused "
+    "with 412 and nothing changes.",
+)
+CHANGE_REASON = OpenApiParameter(
+    "X-Change-Reason",
+    str,
+    OpenApiParameter.HEADER,
+    description=f"Why you make this change (UTF-8, at most {REASON_MAX_LENGTH} characters); "
+    "kept in the entry's history with your username.",
+)
 
 
 def scope_model(variable: str) -> type[models.Model] | None:
@@ -130,6 +162,22 @@ class ProblemAwareAutoSchema(AutoSchema):
         holding = f" holding the {', '.join(required)} permission" if required else ""
         return f"**Access:** needs `Authorization: Token <key>` of a user{holding}."
 
+    def get_override_parameters(self):
+        """The conditional-request headers of ctht_api.concurrency, where they apply."""
+        parameters = list(super().get_override_parameters())
+        action = getattr(self.view, "action", None)
+        if not isinstance(self.view, ConditionalWritesMixin) or action == "history":
+            return parameters
+        if action == "retrieve":
+            parameters += [IF_NONE_MATCH, ETAG_HEADER]
+        elif action in ENTRY_WRITES:
+            parameters += [IF_MATCH, CHANGE_REASON]
+            if action != "destroy":
+                parameters.append(ETAG_HEADER)
+        elif action == "create":
+            parameters += [CHANGE_REASON, ETAG_HEADER]
+        return parameters
+
     def get_auth(self):
         """Reads are open to anonymous clients too: say so with the empty requirement `{}`."""
         auth = super().get_auth()
@@ -171,6 +219,13 @@ class ProblemAwareAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        if getattr(self.view, "action", None) == "retrieve" and isinstance(
+            self.view, ConditionalWritesMixin
+        ):
+            responses["304"] = {
+                "description": "Not modified: `If-None-Match` holds the current ETag.",
+                "headers": self._get_response_headers_for_code("304"),
+            }
         for status, description in self.error_responses().items():
             responses.setdefault(
                 str(status),
@@ -194,8 +249,17 @@ class ProblemAwareAutoSchema(AutoSchema):
         if self.method in BODY_METHODS:
             errors[400] = "Malformed JSON, or invalid data; `errors` names each offending field."
         if self.method in WRITE_METHODS:
+            errors[400] = errors.get(400, "`X-Change-Reason` is invalid; `errors` names it.")
             errors[401] = "No credentials, or an invalid token."
             errors[403] = "The token's user lacks the model permission this needs."
+        action = getattr(self.view, "action", None)
+        if action in ENTRY_WRITES and isinstance(self.view, ConditionalWritesMixin):
+            errors[412] = "`If-Match` names an older version: the entry changed since you read it."
+            errors[428] = "`If-Match` is missing and this server requires it."
+        if action == "history":
+            errors[401] = "No credentials, or an invalid token."
+            errors[403] = "Only editors may read the history."
+            errors[404] = "No entry with this id has ever existed."
         if self.method in BODY_METHODS:
             errors[413] = "The request body is over the size limit."
             errors[415] = "The request body is not `application/json`."

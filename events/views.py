@@ -14,6 +14,7 @@ from rest_framework import mixins, viewsets
 from ctht_api.models import Status
 from ctht_api.pagination import KeysetPagination, Order
 from ctht_api.permissions import can_see_drafts
+from ctht_api.viewsets import RecordViewSet
 from events.counts import country_counts
 from events.filters import (
     DocumentFilter,
@@ -34,7 +35,7 @@ from people.models import Country, Institution, Person
 from people.serializers import CountrySerializer
 
 
-class TopicViewSet(viewsets.ModelViewSet):
+class TopicViewSet(RecordViewSet):
     """The controlled vocabulary that events and statements are tagged with."""
 
     queryset = Topic.objects.order_by("name", "id")
@@ -42,7 +43,7 @@ class TopicViewSet(viewsets.ModelViewSet):
     filterset_class = TopicFilter
 
 
-class ProgrammeViewSet(viewsets.ModelViewSet):
+class ProgrammeViewSet(RecordViewSet):
     """Funding programmes and projects, with their funders and parent programme."""
 
     queryset = (
@@ -54,7 +55,7 @@ class ProgrammeViewSet(viewsets.ModelViewSet):
     filterset_class = ProgrammeFilter
 
 
-class DocumentViewSet(viewsets.ModelViewSet):
+class DocumentViewSet(RecordViewSet):
     """Studies, reports, conventions and articles that events and statements rely on."""
 
     queryset = Document.objects.select_related("publisher").order_by("title", "id")
@@ -62,7 +63,7 @@ class DocumentViewSet(viewsets.ModelViewSet):
     filterset_class = DocumentFilter
 
 
-class EventViewSet(viewsets.ModelViewSet):
+class EventViewSet(RecordViewSet):
     """Conferences, workshops, trainings, meetings, campaigns and press releases.
 
     Anonymous clients see published events only; drafts are absent from lists
@@ -104,7 +105,7 @@ class StatementListMixin:
     default_ordering = "-date"
 
 
-class StatementViewSet(StatementListMixin, viewsets.ModelViewSet):
+class StatementViewSet(StatementListMixin, RecordViewSet):
     """The exact words officials said, with speaker, event, date, countries and topics.
 
     Anonymous clients see published statements only (and none made at a draft

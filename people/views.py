@@ -1,13 +1,12 @@
 """Which institutions, people and positions a request sees."""
 
-from rest_framework import viewsets
-
+from ctht_api.viewsets import RecordViewSet
 from people.filters import InstitutionFilter, PersonFilter, PositionFilter
 from people.models import Institution, Person, Position
 from people.serializers import InstitutionSerializer, PersonSerializer, PositionSerializer
 
 
-class InstitutionViewSet(viewsets.ModelViewSet):
+class InstitutionViewSet(RecordViewSet):
     """Public bodies, international organisations, NGOs and companies, with their parent."""
 
     queryset = Institution.objects.select_related("parent").order_by("name", "id")
@@ -15,7 +14,7 @@ class InstitutionViewSet(viewsets.ModelViewSet):
     filterset_class = InstitutionFilter
 
 
-class PersonViewSet(viewsets.ModelViewSet):
+class PersonViewSet(RecordViewSet):
     """Public officials quoted in the record: public name and public roles only."""
 
     queryset = Person.objects.order_by("sort_name", "id")
@@ -23,7 +22,7 @@ class PersonViewSet(viewsets.ModelViewSet):
     filterset_class = PersonFilter
 
 
-class PositionViewSet(viewsets.ModelViewSet):
+class PositionViewSet(RecordViewSet):
     """A person's role in an institution over time; either date may be unknown."""
 
     queryset = Position.objects.select_related("person", "institution").order_by(

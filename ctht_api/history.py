@@ -1,0 +1,135 @@
+"""`/api/v1/{resource}/{id}/history/`: an entry's versions, newest first, with what changed.
+
+Open to the users who may see drafts of that model (editors and write
+tokens: a `view` or `change` permission); anonymous clients get 401 and other
+tokens 403, because the history keeps earlier drafts and who wrote them. The
+history of a deleted entry stays readable at the same URL.
+
+Each record: `version` (what the entry's ETag said then), `type` (`created`,
+`updated`, `deleted`), `date`, `user` (username, or null for changes made
+outside a signed-in request, e.g. by a management command), `reason` (the
+`X-Change-Reason` header or the admin's reason field), and `changes`: each
+field whose stored value differs from the previous record, with `old` and
+`new` as stored (a related entry as its id, a list of related entries as
+sorted ids; fields are named as in the model, which is the API's name except
+for a document's `url`, shown as `link` in the API). The first record lists
+every field, with `old` null.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import exceptions, serializers
+from rest_framework.decorators import action
+
+from ctht_api.pagination import StrictPageNumberPagination
+from ctht_api.permissions import can_see_drafts
+
+DESCRIPTION = __doc__.split("\n\n", 1)[1]
+HISTORY_TYPES = {"+": "created", "~": "updated", "-": "deleted"}
+
+
+@extend_schema_field(OpenApiTypes.ANY)
+class AnyValueField(serializers.Field):
+    def to_representation(self, value):
+        return value
+
+
+class ChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The model field that changed.")
+    old = AnyValueField(allow_null=True, help_text="Its value before (null on creation).")
+    new = AnyValueField(allow_null=True, help_text="Its value after.")
+
+
+class HistoryRecordSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text="The entry's version after this change.")
+    type = serializers.ChoiceField(choices=sorted(HISTORY_TYPES.values()))
+    date = serializers.DateTimeField(help_text="When the change was stored (UTC).")
+    user = serializers.CharField(allow_null=True, help_text="Username of who made it.")
+    reason = serializers.CharField(allow_null=True, help_text="Why, as the editor said.")
+    changes = ChangeSerializer(many=True)
+
+
+def _plain(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def history_records(history_model, pk) -> list[dict]:
+    """Every version of entry `pk`, newest first, each with its changes from the one before."""
+    tracked = [
+        f
+        for f in history_model._meta.concrete_fields
+        if not f.name.startswith("history_")
+        and f.name not in ("id", "version", "created_at", "updated_at")
+    ]
+    m2m_fields = list(getattr(history_model, "_history_m2m_fields", []))
+    rows = list(
+        history_model._default_manager.filter(id=pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    related: dict[str, dict[int, list]] = {}
+    for m2m_field in m2m_fields:
+        m2m_model = getattr(history_model, m2m_field.name).model
+        target = m2m_field.m2m_reverse_name()  # the related model's column in the through table
+        values: dict[int, list] = {row.history_id: [] for row in rows}
+        for history_id, value in m2m_model._default_manager.filter(
+            history_id__in=values
+        ).values_list("history_id", target):
+            values[history_id].append(value)
+        related[m2m_field.name] = {key: sorted(v) for key, v in values.items()}
+
+    records, previous = [], None
+    for row in rows:
+        state = {f.name: _plain(getattr(row, f.attname)) for f in tracked}
+        for name, values in related.items():
+            state[name] = values[row.history_id]
+        changes = [
+            {"field": name, "old": None if previous is None else previous[name], "new": value}
+            for name, value in state.items()
+            if previous is None or previous[name] != value
+        ]
+        records.append(
+            {
+                "version": row.version,
+                "type": HISTORY_TYPES[row.history_type],
+                "date": row.history_date,
+                "user": row.history_user.get_username() if row.history_user else None,
+                "reason": row.history_change_reason,
+                "changes": [] if row.history_type == "-" else changes,
+            }
+        )
+        previous = state
+    records.reverse()
+    return records
+
+
+class HistoryMixin:
+    """Adds `GET {id}/history/` to a ModelViewSet of an audited model."""
+
+    @extend_schema(
+        summary="History of an entry",
+        description=DESCRIPTION,
+        responses={200: HistoryRecordSerializer(many=True)},
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=StrictPageNumberPagination,
+        filter_backends=[],
+        serializer_class=HistoryRecordSerializer,
+    )
+    def history(self, request, *args, **kwargs):
+        model = self.get_queryset().model
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        if not can_see_drafts(request.user, model):
+            raise exceptions.PermissionDenied("Only editors may read the history.")
+        pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        records = history_records(model.history.model, pk)
+        if not records:
+            raise exceptions.NotFound("No entry with this id has ever existed.")
+        page = self.paginate_queryset(records)
+        return self.get_paginated_response(HistoryRecordSerializer(page, many=True).data)

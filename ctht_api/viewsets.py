@@ -1,0 +1,14 @@
+"""The viewset every resource of the record uses: CRUD, ETags, atomic audited writes, history."""
+
+from rest_framework import viewsets
+
+from ctht_api.concurrency import ConditionalWritesMixin
+from ctht_api.history import HistoryMixin
+
+
+class RecordViewSet(HistoryMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
+    """List, read, create, replace, update and delete entries of one model of the record.
+
+    See ctht_api.concurrency (ETag, If-Match, one transaction per write) and
+    ctht_api.history (`{id}/history/`).
+    """
