@@ -128,7 +128,10 @@ class ProblemAwareAutoSchema(AutoSchema):
             for perm in permission.get_required_permissions(self.method, model)
         ]
         holding = f" holding the {', '.join(required)} permission" if required else ""
-        return f"**Access:** needs `Authorization: Token <key>` of a user{holding}."
+        return (
+            f"**Access:** needs `Authorization: Token <key>` with a write-enabled token "
+            f"of a user{holding}."
+        )
 
     def get_auth(self):
         """Reads are open to anonymous clients too: say so with the empty requirement `{}`."""
@@ -194,8 +197,10 @@ class ProblemAwareAutoSchema(AutoSchema):
         if self.method in BODY_METHODS:
             errors[400] = "Malformed JSON, or invalid data; `errors` names each offending field."
         if self.method in WRITE_METHODS:
-            errors[401] = "No credentials, or an invalid token."
-            errors[403] = "The token's user lacks the model permission this needs."
+            errors[401] = "No credentials, or an unknown, expired or revoked token."
+            errors[403] = (
+                "The token is read-only, or its user lacks the model permission this needs."
+            )
         if self.method in BODY_METHODS:
             errors[413] = "The request body is over the size limit."
             errors[415] = "The request body is not `application/json`."
