@@ -1,12 +1,33 @@
 """Who may do what: anyone reads published entries; writing needs the model permission."""
 
+from rest_framework import permissions
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
+
+from accounts.models import ApiToken
 
 
 class ModelPermissionsOrReadOnly(DjangoModelPermissionsOrAnonReadOnly):
     """Reads are open to all (drafts are filtered out by the views); writes need
-    `Authorization: Token <key>` of a user holding the matching add/change/delete
-    permission. Without credentials a write gets 401, with the wrong ones 403."""
+    `Authorization: Token <key>` of a write-enabled token whose user holds the
+    matching add/change/delete permission. Without credentials a write gets 401,
+    with the wrong ones (or a read-only token) 403. Editors signed in to the
+    admin write through the browsable API with their session and permissions."""
+
+    read_only_token_message = (
+        "This token is read-only: writing needs a write-enabled token "
+        "(`issue_token USERNAME --write`)."
+    )
+
+    def has_permission(self, request, view) -> bool:
+        if (
+            request.method not in permissions.SAFE_METHODS
+            and isinstance(request.auth, ApiToken)
+            and not request.auth.write_enabled
+        ):
+            # An instance per request (DRF's get_permissions), so the message is this request's.
+            self.message = self.read_only_token_message
+            return False
+        return super().has_permission(request, view)
 
 
 def can_see_drafts(user, model) -> bool:

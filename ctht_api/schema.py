@@ -160,7 +160,10 @@ class ProblemAwareAutoSchema(AutoSchema):
             for perm in permission.get_required_permissions(self.method, model)
         ]
         holding = f" holding the {', '.join(required)} permission" if required else ""
-        return f"**Access:** needs `Authorization: Token <key>` of a user{holding}."
+        return (
+            f"**Access:** needs `Authorization: Token <key>` with a write-enabled token "
+            f"of a user{holding}."
+        )
 
     def get_override_parameters(self):
         """The conditional-request headers of ctht_api.concurrency, where they apply."""
@@ -250,14 +253,16 @@ class ProblemAwareAutoSchema(AutoSchema):
             errors[400] = "Malformed JSON, or invalid data; `errors` names each offending field."
         if self.method in WRITE_METHODS:
             errors[400] = errors.get(400, "`X-Change-Reason` is invalid; `errors` names it.")
-            errors[401] = "No credentials, or an invalid token."
-            errors[403] = "The token's user lacks the model permission this needs."
+            errors[401] = "No credentials, or an unknown, expired or revoked token."
+            errors[403] = (
+                "The token is read-only, or its user lacks the model permission this needs."
+            )
         action = getattr(self.view, "action", None)
         if action in ENTRY_WRITES and isinstance(self.view, ConditionalWritesMixin):
             errors[412] = "`If-Match` names an older version: the entry changed since you read it."
             errors[428] = "`If-Match` is missing and this server requires it."
         if action == "history":
-            errors[401] = "No credentials, or an invalid token."
+            errors[401] = "No credentials, or an unknown, expired or revoked token."
             errors[403] = "Only editors may read the history."
             errors[404] = "No entry with this id has ever existed."
         if self.method in BODY_METHODS:

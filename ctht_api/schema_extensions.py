@@ -1,4 +1,4 @@
-"""drf-spectacular extensions for the project's own serializer fields, filters and views.
+"""drf-spectacular extensions for the project's own auth scheme, fields, filters and views.
 
 Imported by `ctht_api.schema`, which the REST_FRAMEWORK settings name as the
 schema class, so they are registered before any document is generated.
@@ -6,7 +6,11 @@ schema class, so they are registered before any document is generated.
 
 from django.db import models
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension, OpenApiViewExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+    OpenApiViewExtension,
+)
 from drf_spectacular.plumbing import (
     ResolvedComponent,
     build_basic_type,
@@ -21,6 +25,28 @@ def view_model(view) -> type[models.Model] | None:
     """The model a view serves: from its serializer first, as nested views need URL kwargs."""
     meta = getattr(getattr(view, "serializer_class", None), "Meta", None)
     return getattr(meta, "model", None) or get_view_model(view, emit_warnings=False)
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Token <key>`, as DRF's token scheme was, saying how to get a key."""
+
+    target_class = "accounts.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                f"Send `Authorization: {self.target.keyword} <key>`. Keys look like "
+                "`ctht_…`; the project's administrators issue them (`manage.py issue_token "
+                "USERNAME [--write] [--expires-in DAYS]`, or in the admin) and show each one "
+                "only once. A token reads what its user may read; it writes only if it is "
+                "write-enabled and its user holds the model permission. An unknown, expired "
+                "or revoked key is a 401."
+            ),
+        }
 
 
 class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):

@@ -45,11 +45,11 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "corsheaders",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "simple_history",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "accounts",
     "people",
     "events",
 ]
@@ -140,7 +140,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that a request without credentials gets 401 with
         # `WWW-Authenticate: Token`; sessions serve editors in the browsable API.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ctht_api.permissions.ModelPermissionsOrReadOnly"],

@@ -1,16 +1,20 @@
 """Services spanning several models: operations that are neither one model's nor one view's.
 
-``issue_token`` touches the user model, Django's permissions and DRF's tokens at
+``issue_token`` touches the user model, Django's permissions and API tokens at
 once, so it lives here rather than on any of them (HackSoft style: a keyword-only,
 typed function that does one thing in one transaction).
 """
+
+from datetime import timedelta
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+
+from accounts.models import ApiToken
 
 # The apps whose models the API serves and writes.
 API_APP_LABELS = ("people", "events")
@@ -48,27 +52,47 @@ def api_write_permissions() -> list[Permission]:
 
 
 @transaction.atomic
-def issue_token(*, username: str, write: bool) -> str:
-    """Return the API token key of ``username``, creating the user and token if needed.
+def issue_token(
+    *,
+    username: str,
+    write: bool,
+    name: str = "",
+    expires_in: timedelta | None = None,
+) -> str:
+    """Create a new API token for ``username`` (and the user if needed); return its key.
 
-    A new user is active with an unusable password (they sign in with the token
-    only). ``write=True`` adds the API write permissions (see
-    ``api_write_permissions``); ``write=False`` grants nothing and removes
-    nothing: an existing user's permissions are left as they are. The same
-    user always gets the same key. Raises ``ValidationError`` for a username
-    the user model refuses.
+    The key is returned here only: the database keeps its hash, so it cannot be
+    shown again, and each call issues a new token; the user's older tokens stay
+    valid until they are revoked or expire. A new user is active with an
+    unusable password (they sign in with tokens only). ``write=True`` makes the
+    token write-enabled and adds the API write permissions to the user (see
+    ``api_write_permissions``); ``write=False`` issues a read-only token and
+    grants nothing and removes nothing: an existing user's permissions are left
+    as they are. ``expires_in`` limits the token's life (default: no expiry).
+    Raises ``ValidationError`` (keyed ``username`` or ``name``) for a username
+    the user model refuses or a name too long to store.
     """
     user_model = get_user_model()
     username = user_model.normalize_username(username)
     field = user_model._meta.get_field(user_model.USERNAME_FIELD)
-    if not username:
-        raise ValidationError("The username is empty.", code="blank")
-    field.run_validators(username)
+    try:
+        if not username:
+            raise ValidationError("The username is empty.", code="blank")
+        field.run_validators(username)
+    except ValidationError as error:
+        raise ValidationError({"username": error.error_list}) from error
+    try:
+        ApiToken._meta.get_field("name").run_validators(name)
+    except ValidationError as error:
+        raise ValidationError({"name": error.error_list}) from error
 
     user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
     if user is None:
         user = user_model._default_manager.create_user(username, password=None)
     if write:
         user.user_permissions.add(*api_write_permissions())
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    expires_at = timezone.now() + expires_in if expires_in is not None else None
+    _, key = ApiToken.objects.create_token(
+        user=user, name=name, write_enabled=write, expires_at=expires_at
+    )
+    return key

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from ctht_api.api import router
 from tests.factories import (
@@ -133,23 +134,35 @@ def test_list_query_count_does_not_grow_with_page_size(anon, many_rows, prefix, 
     assert count_queries(anon, url, page_size=1) == count_queries(anon, url, page_size=500)
 
 
+@pytest.fixture
+def used_writer(writer) -> APIClient:
+    """The write token after its first request, which records `last_used_at` (one UPDATE,
+    then at most once a minute: see accounts/authentication.py), so it is not measured."""
+    assert writer.get("/api/v1/").status_code == 200
+    return writer
+
+
 @pytest.mark.parametrize(("prefix", "basename"), LIST_ROUTES)
-def test_editor_list_query_count_does_not_grow_with_page_size(writer, many_rows, prefix, basename):
+def test_editor_list_query_count_does_not_grow_with_page_size(
+    used_writer, many_rows, prefix, basename
+):
     url = list_url(prefix, basename)
 
-    assert count_queries(writer, url, page_size=1) == count_queries(writer, url, page_size=500)
+    assert count_queries(used_writer, url, page_size=1) == count_queries(
+        used_writer, url, page_size=500
+    )
 
 
 @pytest.mark.parametrize(("prefix", "basename"), LIST_ROUTES)
 def test_editor_list_adds_at_most_auth_queries(
-    writer, many_rows, django_assert_max_num_queries, prefix, basename
+    used_writer, many_rows, django_assert_max_num_queries, prefix, basename
 ):
     url = list_url(prefix, basename)
 
-    # the token, the user's permissions and group permissions
+    # the token with its user (one query), the user's permissions and group permissions
     cache.clear()
     with django_assert_max_num_queries(QUERIES[basename] + 3):
-        assert writer.get(url, {"page_size": 500}).status_code == 200
+        assert used_writer.get(url, {"page_size": 500}).status_code == 200
 
 
 def test_filtered_statement_list_query_count_is_fixed(anon, many_rows, django_assert_num_queries):

@@ -1,12 +1,17 @@
-"""`issue_token` prints only the API key, creates what is missing, grants writes on demand."""
+"""`issue_token` prints only a new key, creates the user if needed, grants writes on demand."""
 
 import io
+import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.models import ApiToken, hash_key
 
 pytestmark = pytest.mark.django_db
 
@@ -35,17 +40,24 @@ def fresh_user(username):
     return get_user_model().objects.get(username=username)
 
 
+def token_of(key: str) -> ApiToken:
+    return ApiToken.objects.select_related("user").get(key_hash=hash_key(key.strip()))
+
+
 def test_stdout_is_exactly_the_key_and_a_newline():
     out = issue("partner")
 
-    key = Token.objects.get(user__username="partner").key
-    assert out == f"{key}\n"
+    assert re.fullmatch(r"ctht_[A-Za-z0-9_-]{43}\n", out)
+    assert token_of(out).user.username == "partner"
 
 
 def test_the_printed_key_authenticates_the_user():
     key = issue("partner").strip()
 
-    assert Token.objects.select_related("user").get(key=key).user.username == "partner"
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/people/").status_code == 200
+    assert token_of(key).last_used_at is not None
 
 
 def test_a_new_user_is_active_with_an_unusable_password():
@@ -56,21 +68,73 @@ def test_a_new_user_is_active_with_an_unusable_password():
     assert not user.has_usable_password()
 
 
-def test_a_rerun_prints_the_same_key():
-    first = issue("partner")
+def test_each_run_issues_a_new_token_and_older_ones_stay_valid():
+    first = issue("partner").strip()
+    second = issue("partner").strip()
 
-    assert issue("partner") == first
-    assert issue("partner", "--write") == first
-    assert Token.objects.filter(user__username="partner").count() == 1
+    assert first != second
+    assert ApiToken.objects.filter(user__username="partner").active().count() == 2
+    for key in (first, second):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert client.get("/api/v1/people/").status_code == 200
+
+
+def test_notes_go_to_stderr_with_the_prefix_only():
+    stdout, stderr = io.StringIO(), io.StringIO()
+    call_command("issue_token", "partner", stdout=stdout, stderr=stderr)
+
+    key = stdout.getvalue().strip()
+    assert key[:13] in stderr.getvalue()
+    assert key not in stderr.getvalue()
+    assert "read-only" in stderr.getvalue()
 
 
 def test_an_existing_user_keeps_their_password_and_gets_a_token():
     user = get_user_model().objects.create_user("editor", password="a long passphrase")
 
-    key = issue("editor").strip()
+    key = issue("editor")
 
-    assert Token.objects.get(key=key).user == user
+    assert token_of(key).user == user
     assert fresh_user("editor").check_password("a long passphrase")
+
+
+def test_without_write_the_token_is_read_only():
+    assert not token_of(issue("reader")).write_enabled
+
+
+def test_with_write_the_token_is_write_enabled():
+    assert token_of(issue("writer", "--write")).write_enabled
+
+
+def test_by_default_a_token_never_expires_and_has_no_name():
+    token = token_of(issue("partner"))
+
+    assert token.expires_at is None
+    assert token.name == ""
+
+
+def test_expires_in_and_name_are_stored():
+    before = timezone.now()
+    token = token_of(issue("partner", "--expires-in", "30", "--name", "dashboard"))
+
+    assert before + timedelta(days=30) <= token.expires_at <= timezone.now() + timedelta(days=30)
+    assert token.name == "dashboard"
+
+
+@pytest.mark.parametrize("days", ["0", "-3", "soon"])
+def test_expires_in_must_be_a_positive_number_of_days(days):
+    with pytest.raises(CommandError, match="expires-in"):
+        issue("partner", "--expires-in", days)
+
+    assert not ApiToken.objects.exists()
+
+
+def test_a_name_too_long_is_a_command_error():
+    with pytest.raises(CommandError, match="Invalid name"):
+        issue("partner", "--name", "x" * 101)
+
+    assert not ApiToken.objects.exists()
 
 
 def test_without_write_the_user_cannot_write_statements():
@@ -140,7 +204,7 @@ def test_an_invalid_username_is_a_command_error_naming_the_problem(username):
 
     assert "username" in str(excinfo.value).lower()
     assert not get_user_model().objects.exists()
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_the_bad_character_error_says_which_characters_are_allowed():

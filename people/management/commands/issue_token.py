@@ -1,21 +1,37 @@
-"""Print a user's API token key, creating the user and token if needed."""
+"""Issue a new API token for a user, creating the user if needed; print only its key."""
 
-from django.contrib.auth import get_user_model
+import argparse
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import ApiToken, hash_key
 from people.services import issue_token
 
 
+def positive_days(value: str) -> int:
+    """`--expires-in` as a whole number of days, at least one."""
+    try:
+        days = int(value)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of days, at least 1, not {value!r}")
+    return days
+
+
 class Command(BaseCommand):
-    """Print USERNAME's API token key (only the key on stdout); ``--write`` grants write access."""
+    """Print a new token's key for USERNAME (only the key on stdout); ``--write`` lets it write."""
 
     help = (
-        "Print the API token key of USERNAME on stdout (the key only; notes go to stderr), "
-        "creating the user (active, unusable password) and the token if needed; rerunning "
-        "prints the same key. --write grants add/change/delete/view on every people and "
-        "events model (view only on countries). Without --write no permission is granted, "
-        "and an existing user's permissions are left as they are: nothing is removed."
+        "Create a new API token for USERNAME and print its key on stdout (the key only; notes "
+        "go to stderr), creating the user (active, unusable password) if needed. The key is "
+        "shown this once: only its hash is stored. Each run issues a new token; older ones "
+        "stay valid until revoked (in the admin) or expired. --write makes the token "
+        "write-enabled and grants add/change/delete/view on every people and events model "
+        "(view only on countries). Without --write the token only reads, no permission is "
+        "granted, and an existing user's permissions are left as they are: nothing is removed."
     )
 
     def add_arguments(self, parser):
@@ -23,18 +39,33 @@ class Command(BaseCommand):
         parser.add_argument(
             "--write",
             action="store_true",
-            help="Grant add/change/delete/view on the API's models (adds to existing ones).",
+            help="Make the token write-enabled and grant add/change/delete/view on the API's "
+            "models (adds to existing ones).",
+        )
+        parser.add_argument(
+            "--expires-in",
+            metavar="DAYS",
+            type=positive_days,
+            help="Refuse the token after DAYS days (default: it never expires).",
+        )
+        parser.add_argument(
+            "--name", default="", help="A label for the token, e.g. who uses it (optional)."
         )
 
-    def handle(self, *args, username, write, **options):
+    def handle(self, *args, username, write, expires_in, name, **options):
         try:
-            key = issue_token(username=username, write=write)
+            key = issue_token(
+                username=username,
+                write=write,
+                name=name,
+                expires_in=timedelta(days=expires_in) if expires_in else None,
+            )
         except ValidationError as error:
-            raise CommandError(
-                f"Invalid username {username!r}: {' '.join(error.messages)}"
-            ) from error
-        user_model = get_user_model()
-        user = user_model._default_manager.get(auth_token__key=key)
+            field, messages = next(iter(error.message_dict.items()))
+            value = username if field == "username" else name
+            raise CommandError(f"Invalid {field} {value!r}: {' '.join(messages)}") from error
+        token = ApiToken.objects.select_related("user").get(key_hash=hash_key(key))
+        user = token.user
         if not user.is_active:
             self.stderr.write(
                 f"Warning: user {user.get_username()!r} is inactive: the API refuses their token.",
@@ -45,4 +76,13 @@ class Command(BaseCommand):
                 f"Write permissions granted to {user.get_username()!r}.",
                 style_func=self.style.NOTICE,
             )
+        access = "write-enabled" if write else "read-only"
+        until = (
+            f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else "no expiry"
+        )
+        self.stderr.write(
+            f"New {access} token {token.key_prefix}… for {user.get_username()!r} ({until}). "
+            "Keep the key: it cannot be shown again.",
+            style_func=self.style.NOTICE,
+        )
         self.stdout.write(key)

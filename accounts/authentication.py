@@ -1,0 +1,74 @@
+"""`Authorization: Token <key>`: DRF authentication against hashed, expiring, revocable tokens.
+
+The key is hashed and looked up by its hash in one query that also loads the
+user. An unknown, expired or revoked key, or one whose user is inactive, is a
+401 (problem+json, with `WWW-Authenticate: Token`); `request.auth` is the
+`ApiToken`, so permissions can tell a read-only token from a write-enabled one.
+
+`last_used_at` is recorded at most once a minute per token: a token seen less
+than a minute ago costs no write at all (its loaded row says so), and otherwise
+one conditional `UPDATE … WHERE last_used_at IS NULL OR last_used_at < now-60s`,
+so that concurrent requests on several workers write it once and a busy
+read-only client does not turn every read into a write.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from accounts.models import ApiToken, hash_key
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class ApiTokenAuthentication(BaseAuthentication):
+    """Authenticates `Authorization: Token <key>` against the stored hashes of `ApiToken`."""
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None  # not ours: another class (or none) may authenticate the request
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Invalid token header: send `Authorization: Token <key>`, the key without spaces."
+            )
+        try:
+            key = parts[1].decode("ascii")
+        except UnicodeError as error:
+            raise exceptions.AuthenticationFailed(
+                "Invalid token header: the key has characters no key contains."
+            ) from error
+        return self.authenticate_credentials(key)
+
+    def authenticate_credentials(self, key: str):
+        token = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        now = timezone.now()
+        if token.is_revoked:
+            raise exceptions.AuthenticationFailed("This token has been revoked.")
+        if token.is_expired(now):
+            raise exceptions.AuthenticationFailed("This token has expired.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("The token's user is inactive.")
+        self.record_use(token, now)
+        return token.user, token
+
+    @staticmethod
+    def record_use(token: ApiToken, now) -> None:
+        """Set `last_used_at`, writing at most once a minute per token (see module docstring)."""
+        stale = now - LAST_USED_RESOLUTION
+        if token.last_used_at is not None and token.last_used_at >= stale:
+            return
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
+        ).update(last_used_at=now)
+        token.last_used_at = now
+
+    def authenticate_header(self, request) -> str:
+        return self.keyword
