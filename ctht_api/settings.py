@@ -6,6 +6,7 @@ the service runs on an embedded SQLite file under ``var/`` and refuses to start
 without a real ``SECRET_KEY`` unless ``DEBUG`` is on.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -146,14 +147,55 @@ REST_FRAMEWORK = {
     "DATE_FORMAT": "%Y-%m-%d",
     "COERCE_DECIMAL_TO_STRING": False,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # One throttle for every view: budgets per client and scope, see ctht_api/throttling.py.
+    "DEFAULT_THROTTLE_CLASSES": ["ctht_api.throttling.ClientRateThrottle"],
+    # How many proxies in front of the service append to X-Forwarded-For: the client
+    # is then the address that many entries from the right. 0 (the default) uses
+    # REMOTE_ADDR only. Never more than there are: the header would let any client
+    # choose its own rate-limit identity. (DRF's own default, None, trusts the whole
+    # header as sent, so it is not used.)
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
-# A shared cache (Redis) when REDIS_URL is set, else one per process.
+# Requests per client, as "N/s", "N/min", "N/hour" or "N/day"; "off" lifts a limit
+# (benchmarks do). Anonymous clients are counted per IP address, tokens per token.
+RATE_LIMITS = {
+    "anon": env.str("RATE_LIMIT_ANON", default="120/min"),
+    "read": env.str("RATE_LIMIT_READ", default="600/min"),
+    "write": env.str("RATE_LIMIT_WRITE", default="1200/min"),
+}
+# The format ctht_api.throttling.parse_rate reads, checked here so a typo stops the start.
+_RATE = re.compile(r"(?i)\s*(off|\d+\s*/\s*(s|sec|second|m|min|minute|h|hour|d|day))?\s*")
+for _scope, _rate in RATE_LIMITS.items():
+    if not _RATE.fullmatch(_rate):
+        raise ImproperlyConfigured(
+            f"RATE_LIMIT_{_scope.upper()}={_rate!r} is not a rate such as '120/min', or 'off'."
+        )
+
+# Two caches. "default" holds what may lag (the /countries/ counts): Redis when
+# REDIS_URL is set, else per-process memory, where a hit costs no query.
+# "ratelimit" holds the rate-limit counters, which must be exact across workers, so
+# it is never per-process: Redis, or the table ctht_ratelimit in the database
+# (`manage.py createcachetable` creates it; `make run`, CI and the image run it).
+# Both count atomically (ctht_api/throttling.py).
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "ctht_api.throttling.RedisRateCounter",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ctht",
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "ctht_api.throttling.DatabaseRateCounter",
+        "LOCATION": "ctht_ratelimit",
+        # Rows of quiet clients are deleted as windows pass (throttling.py); Django's
+        # own culling (a COUNT(*) per write) is never reached through hit().
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
 }
 # Longest time /countries/ counts may lag a change (see events/counts.py).
 COUNTRY_COUNTS_TTL = env.int("COUNTRY_COUNTS_TTL", default=300)
