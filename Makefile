@@ -19,6 +19,7 @@ install: $(VENV)/.installed
 ## run: install, migrate, load the demo data and serve on http://127.0.0.1:$(PORT)
 run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py createcachetable
 	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

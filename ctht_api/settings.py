@@ -6,6 +6,8 @@ the service runs on an embedded SQLite file under ``var/`` and refuses to start
 without a real ``SECRET_KEY`` unless ``DEBUG`` is on.
 """
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
+    "axes",
     "people",
     "events",
 ]
@@ -66,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ctht_api.urls"
@@ -110,6 +115,23 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out username+IP before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Password guessing at the admin login: after ADMIN_LOGIN_FAILURE_LIMIT failures for
+# one username from one IP address, that pair is refused (429, even with the right
+# password) for ADMIN_LOGIN_COOLOFF_MINUTES; a success resets the count. Attempts
+# are rows in the database, so every worker sees them. The IP is the one the rate
+# limits use (NUM_PROXIES aware).
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "ctht_api.throttling.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -159,14 +181,55 @@ REST_FRAMEWORK = {
     "DATE_FORMAT": "%Y-%m-%d",
     "COERCE_DECIMAL_TO_STRING": False,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # One throttle for every view: budgets per client and scope, see ctht_api/throttling.py.
+    "DEFAULT_THROTTLE_CLASSES": ["ctht_api.throttling.ClientRateThrottle"],
+    # How many proxies in front of the service append to X-Forwarded-For: the client
+    # is then the address that many entries from the right. 0 (the default) uses
+    # REMOTE_ADDR only. Never more than there are: the header would let any client
+    # choose its own rate-limit identity. (DRF's own default, None, trusts the whole
+    # header as sent, so it is not used.)
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
-# A shared cache (Redis) when REDIS_URL is set, else one per process.
+# Requests per client, as "N/s", "N/min", "N/hour" or "N/day"; "off" lifts a limit
+# (benchmarks do). Anonymous clients are counted per IP address, tokens per token.
+RATE_LIMITS = {
+    "anon": env.str("RATE_LIMIT_ANON", default="120/min"),
+    "read": env.str("RATE_LIMIT_READ", default="600/min"),
+    "write": env.str("RATE_LIMIT_WRITE", default="1200/min"),
+}
+# The format ctht_api.throttling.parse_rate reads, checked here so a typo stops the start.
+_RATE = re.compile(r"(?i)\s*(off|\d+\s*/\s*(s|sec|second|m|min|minute|h|hour|d|day))?\s*")
+for _scope, _rate in RATE_LIMITS.items():
+    if not _RATE.fullmatch(_rate):
+        raise ImproperlyConfigured(
+            f"RATE_LIMIT_{_scope.upper()}={_rate!r} is not a rate such as '120/min', or 'off'."
+        )
+
+# Two caches. "default" holds what may lag (the /countries/ counts): Redis when
+# REDIS_URL is set, else per-process memory, where a hit costs no query.
+# "ratelimit" holds the rate-limit counters, which must be exact across workers, so
+# it is never per-process: Redis, or the table ctht_ratelimit in the database
+# (`manage.py createcachetable` creates it; `make run`, CI and the image run it).
+# Both count atomically (ctht_api/throttling.py).
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "ctht_api.throttling.RedisRateCounter",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ctht",
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "ctht_api.throttling.DatabaseRateCounter",
+        "LOCATION": "ctht_ratelimit",
+        # Rows of quiet clients are deleted as windows pass (throttling.py); Django's
+        # own culling (a COUNT(*) per write) is never reached through hit().
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
 }
 # Longest time /countries/ counts may lag a change (see events/counts.py).
 COUNTRY_COUNTS_TTL = env.int("COUNTRY_COUNTS_TTL", default=300)

@@ -265,13 +265,15 @@ def test_nested_list_ids_are_integer_path_parameters(schema):
     assert event_pk["schema"] == {"type": "integer"}
 
 
-def test_schema_endpoint_serves_yaml_by_default(client):
+# `db` for the views of the schema and the docs: they are rate limited like the API, and
+# the counters are in the database unless REDIS_URL is set.
+def test_schema_endpoint_serves_yaml_by_default(db, client):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert yaml.safe_load(response.content)["info"]["title"] == "CTHT API"
 
 
-def test_schema_endpoint_serves_json_with_format_json(client):
+def test_schema_endpoint_serves_json_with_format_json(db, client):
     response = client.get("/api/schema/?format=json")
     assert response.status_code == 200
     assert "json" in response["Content-Type"]
@@ -300,7 +302,7 @@ DOC_PAGES = ["/api/docs/", "/api/redoc/"]
 
 
 @pytest.mark.parametrize("page", DOC_PAGES)
-def test_docs_page_references_no_external_host(client, page):
+def test_docs_page_references_no_external_host(db, client, page):
     response = client.get(page)
     assert response.status_code == 200
     html = response.content.decode()
@@ -313,7 +315,7 @@ def test_docs_page_references_no_external_host(client, page):
 
 
 @pytest.mark.parametrize("page", DOC_PAGES)
-def test_docs_page_static_files_exist(client, page):
+def test_docs_page_static_files_exist(db, client, page):
     html = client.get(page).content.decode()
     static = [urlsplit(url).path for url in references(html) if "/static/" in url]
     assert static

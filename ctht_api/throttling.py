@@ -1,0 +1,157 @@
+"""Rate limits per client, counted in a store every worker process shares.
+
+Three budgets (`settings.RATE_LIMITS`, from `RATE_LIMIT_ANON`, `RATE_LIMIT_READ`
+and `RATE_LIMIT_WRITE`):
+
+- `anon`: no credentials; the client is its IP address.
+- `write`: a token with `write_enabled`; a token without that flag (DRF's
+  authtoken) or a browser session counts as `write` when its user holds an
+  add/change/delete permission or is a superuser.
+- `read`: any other authenticated client.
+
+An authenticated client is counted by its token (by a hash of its primary key,
+so a token's secret never lands in the store) or, for a session, by its user.
+The IP comes from DRF's `get_ident`: `REMOTE_ADDR` with `NUM_PROXIES=0` (the
+default here), or with `NUM_PROXIES=n` the n-th address from the right of
+`X-Forwarded-For`. Set it only to the number of proxies that append to that
+header; more, and any client could pick its own identity.
+
+Windows are fixed and aligned on the clock (a minute budget restarts at each
+whole minute); a 429 carries `Retry-After` with the seconds to the window's end.
+DRF's own `SimpleRateThrottle` keeps a list of timestamps that it reads and
+writes back: two processes answering at once lose each other's requests. Here
+each request is one atomic increment in the `ratelimit` cache alias: Redis
+`INCR`, or on the database cache one `INSERT … ON CONFLICT DO UPDATE …
+RETURNING` (PostgreSQL and SQLite ≥ 3.35), so no request is lost whichever
+worker answers it.
+"""
+
+import hashlib
+import math
+import time
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
+from django.core.cache.backends.redis import RedisCache
+from django.db import connections, router
+from rest_framework.throttling import BaseThrottle
+
+RATE_CACHE_ALIAS = "ratelimit"
+PERIODS = {
+    **dict.fromkeys(("s", "sec", "second"), 1),
+    **dict.fromkeys(("m", "min", "minute"), 60),
+    **dict.fromkeys(("h", "hour"), 3600),
+    **dict.fromkeys(("d", "day"), 86400),
+}
+WRITE_ACTIONS = ("add_", "change_", "delete_")
+
+
+def parse_rate(rate: str | None) -> tuple[int, int] | None:
+    """`"120/min"` as `(120, 60)`; `None`, `""` or `"off"` as no limit (as settings.py checks)."""
+    if rate is None or rate.strip().lower() in {"", "off"}:
+        return None
+    number, _, period = rate.strip().partition("/")
+    seconds = PERIODS.get(period.strip().lower())
+    if not number.strip().isdigit() or seconds is None:
+        raise ValueError(f"{rate!r} is not a rate such as '120/min' (or 'off')")
+    return int(number), seconds
+
+
+class RedisRateCounter(RedisCache):
+    """Redis cache with `hit()`: `SET NX EX` then `INCR` in one transaction."""
+
+    def hit(self, key: str, window_end: int) -> int:
+        """Count one request in the window ending at `window_end` (epoch seconds)."""
+        key = self.make_and_validate_key(f"{key}:{window_end}")
+        ttl = max(1, window_end - int(time.time()))
+        pipe = self._cache.get_client(key, write=True).pipeline(transaction=True)
+        pipe.set(key, 0, ex=ttl, nx=True)
+        pipe.incr(key)
+        return int(pipe.execute()[1])
+
+
+class DatabaseRateCounter(DatabaseCache):
+    """Database cache table holding counters: one row per client, reset by its next window.
+
+    Rows hold plain integers, not pickles: use this alias through `hit()` and
+    `clear()` only. `createcachetable` creates its table like any database cache.
+    """
+
+    def hit(self, key: str, window_end: int) -> int:
+        """Count one request in the window ending at `window_end` (epoch seconds)."""
+        key = self.make_and_validate_key(key)
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        table = connection.ops.quote_name(self._table)
+        q = connection.ops.quote_name
+        ends = connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(window_end, UTC))
+        with connection.cursor() as cursor:
+            # One statement, so atomic: a row from an earlier window starts again at 1.
+            cursor.execute(
+                f"INSERT INTO {table} ({q('cache_key')}, {q('value')}, {q('expires')}) "
+                f"VALUES (%s, '1', %s) ON CONFLICT ({q('cache_key')}) DO UPDATE SET "
+                f"{q('value')} = CASE WHEN {table}.{q('expires')} < excluded.{q('expires')} "
+                f"THEN '1' ELSE CAST(CAST({table}.{q('value')} AS INTEGER) + 1 AS TEXT) END, "
+                f"{q('expires')} = excluded.{q('expires')} RETURNING {q('value')}",
+                [key, ends],
+            )
+            count = int(cursor.fetchone()[0])
+            if count == 1:
+                # A client's first request of a window: forget clients gone quiet, so
+                # the table holds about one row per client active in the last window.
+                now = connection.ops.adapt_datetimefield_value(
+                    datetime.fromtimestamp(int(time.time()), UTC)
+                )
+                cursor.execute(f"DELETE FROM {table} WHERE {q('expires')} < %s", [now])
+        return count
+
+
+def can_write(request) -> bool:
+    """Whether the client's credentials allow changes (see the module docstring)."""
+    flag = getattr(request.auth, "write_enabled", None)
+    if flag is not None:
+        return bool(flag)
+    user = request.user
+    if user.is_superuser:
+        return True
+    return any(p.partition(".")[2].startswith(WRITE_ACTIONS) for p in user.get_all_permissions())
+
+
+def client_ip(request) -> str:
+    """The client's IP address as the throttles see it (`NUM_PROXIES` aware)."""
+    return BaseThrottle().get_ident(request)
+
+
+class ClientRateThrottle(BaseThrottle):
+    """The one throttle of the API: a fixed-window budget per client and scope.
+
+    Rates are read from `settings.RATE_LIMITS` on every request (not once at
+    import, as DRF's throttles do), so tests and deployments can change them.
+    """
+
+    def client(self, request) -> tuple[str, str]:
+        """The client's scope and a stable identity for its counter."""
+        if request.auth is not None and getattr(request.auth, "pk", None) is not None:
+            digest = hashlib.sha256(str(request.auth.pk).encode()).hexdigest()[:32]
+            return ("write" if can_write(request) else "read"), f"token:{digest}"
+        if request.user.is_authenticated:
+            return ("write" if can_write(request) else "read"), f"user:{request.user.pk}"
+        return "anon", f"ip:{self.get_ident(request)}"
+
+    def allow_request(self, request, view) -> bool:
+        scope, ident = self.client(request)
+        rate = parse_rate(settings.RATE_LIMITS.get(scope))
+        if rate is None:
+            return True
+        limit, period = rate
+        now = time.time()
+        window_end = (int(now) // period + 1) * period
+        count = caches[RATE_CACHE_ALIAS].hit(f"rl:{scope}:{period}:{ident}", window_end)
+        self.retry_after = max(1, math.ceil(window_end - now))
+        return count <= limit
+
+    def wait(self) -> int:
+        """Whole seconds until the window ends (DRF sends them as `Retry-After`)."""
+        return self.retry_after
