@@ -40,8 +40,8 @@ def settings_problem(*, serving: bool) -> str | None:
         return str(error).splitlines()[0] if str(error) else type(error).__name__
     if serving and not debug and weak_secret_key(key):
         return (
-            f"SECRET_KEY is too weak for production: use at least {SECRET_KEY_MIN_LENGTH} "
-            "random characters, e.g. python -c \"import secrets; print(secrets.token_urlsafe(50))\"."
+            f"SECRET_KEY is too weak for production: use at least {SECRET_KEY_MIN_LENGTH} random "
+            "characters (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
     return None
 
