@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 from django.urls import path
 
@@ -24,7 +25,12 @@ def boom(request):
     raise RuntimeError("secret-internal-detail")
 
 
-urlpatterns = [path("api/v1/boom/", boom)]
+def database_gone(request):
+    """A plain Django view (no DRF handler) losing the database, as a middleware could."""
+    raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+
+urlpatterns = [path("api/v1/boom/", boom), path("api/v1/database-gone/", database_gone)]
 handler500 = "ctht_api.errors.server_error"
 
 
@@ -109,3 +115,12 @@ def test_an_unexpected_error_is_a_generic_problem_without_a_traceback(caplog):
     assert b"Traceback" not in response.content
     # The details stay in the server's log.
     assert any("secret-internal-detail" in str(r.exc_info) for r in caplog.records if r.exc_info)
+
+
+@pytest.mark.urls("tests.test_security_headers")
+def test_a_lost_database_outside_a_view_is_503_not_500():
+    response = Client(raise_request_exception=False).get("/api/v1/database-gone/")
+    body = assert_problem(response, 503)
+    assert response["Retry-After"] == "5"
+    assert "database is unreachable" in body["detail"]
+    assert b"Connection refused" not in response.content
