@@ -143,7 +143,7 @@ REST_FRAMEWORK = {
         "drf_orjson_renderer.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["ctht_api.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "ctht_api.schema.ProblemAwareAutoSchema",
     "EXCEPTION_HANDLER": "ctht_api.errors.problem_exception_handler",
     "ORDERING_PARAM": "ordering",
