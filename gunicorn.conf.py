@@ -16,3 +16,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # No runtime control socket (gunicornc): its default lives under $HOME, which the
 # image's unprivileged user cannot write to.
 control_socket_disable = True
+
+
+def on_starting(server) -> None:
+    """Check the settings in the master, so a bad one is one line and no worker spawns."""
+    from ctht_api.preflight import exit_if_misconfigured
+
+    exit_if_misconfigured(serving=True)

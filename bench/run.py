@@ -79,7 +79,10 @@ def server_env(database_url: str) -> dict:
         DJANGO_SETTINGS_MODULE="bench.settings",
         DATABASE_URL=database_url,
         DEBUG="0",
-        SECRET_KEY="bench-throwaway-key-not-a-secret",
+        # Long enough for the production check; thrown away with the run.
+        SECRET_KEY="bench-throwaway-key-not-a-secret-" + "0123456789abcdefghijklmnopqrstuvwxyz",
+        # Plain HTTP on the loopback: no redirect to HTTPS.
+        SECURE_SSL_REDIRECT="0",
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),

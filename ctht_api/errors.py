@@ -13,14 +13,25 @@ the models protect such references (`on_delete=PROTECT`) so the record never
 loses a statement's speaker, and a client can fix the conflict by deleting or
 changing the dependents first. 409 rather than 400 because the request itself
 is well formed; it is the current state of the record that refuses it.
+
+A database that cannot be reached is a 503 with `Retry-After`, not a 500: the
+request was fine and will succeed once the database is back, which the
+connection health checks notice by themselves on the next request. Views get
+it from the exception handler; anything outside a view (a middleware reading
+the session) reaches Django's 500 handler, which looks at the exception being
+handled. No 500 ever carries a traceback or an exception message to the client:
+those go to the server log.
 """
 
+import logging
+import sys
 from collections import defaultdict
 from http import HTTPStatus
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views import defaults
@@ -30,6 +41,13 @@ from rest_framework.views import exception_handler
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://ctht-api.readthedocs.io/problems/"
+# Seconds a client should wait before retrying while the database is unreachable.
+RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE = (
+    "The database is unreachable; the service resumes by itself when it is back. Retry later."
+)
+
+logger = logging.getLogger(__name__)
 
 
 def problem(status: int, detail: str, *, errors: list[dict] | None = None, kind: str = "") -> dict:
@@ -79,6 +97,19 @@ def flatten_errors(detail, prefix: str = "") -> list[dict]:
     ]
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    """503 for a connection failure: the request may be retried as it is."""
+
+    status_code = 503
+    default_detail = DATABASE_UNAVAILABLE
+    default_code = "database_unavailable"
+
+
+def is_connection_failure(exc: BaseException | None) -> bool:
+    """A failure to reach the database, not an error in a query (those are bugs: 500)."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
 class Conflict(exceptions.APIException):
     status_code = 409
     default_detail = "The request conflicts with the current state of the record."
@@ -111,6 +142,9 @@ def problem_exception_handler(exc, context):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, ProtectedError | RestrictedError):
         exc = dependents_conflict(exc)
+    elif is_connection_failure(exc):
+        logger.error("Database unreachable: %s", exc)
+        exc = DatabaseUnavailable()
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -124,6 +158,8 @@ def problem_exception_handler(exc, context):
         body = problem(response.status_code, str(detail) or HTTPStatus(response.status_code).phrase)
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
+    if isinstance(exc, DatabaseUnavailable):
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -147,6 +183,12 @@ def not_found(request: HttpRequest, exception: Exception | None = None):
 
 
 def server_error(request: HttpRequest):
+    """500 without details; 503 when the exception being handled is a lost database."""
+    # Django calls this handler while handling the exception, so it is still current.
+    if is_connection_failure(sys.exc_info()[1]) and _is_api(request):
+        response = problem_response(503, DATABASE_UNAVAILABLE)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if _is_api(request):
         return problem_response(500, "The server failed to answer; the error has been logged.")
     return defaults.server_error(request)

@@ -6,6 +6,7 @@ filter silently ignored would hand a partner the wrong data.
 """
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -24,8 +25,24 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs
 
 
+# Ids are 64-bit signed integers in both databases: a larger one cannot name a row,
+# and SQLite cannot even bind it as a parameter.
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """A whole number an id column can hold; anything else is a 400 naming the parameter."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
 class NumberInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
     """`speaker=3,7`: any of these ids."""
+
+    field_class = IdField
 
 
 class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):

@@ -21,6 +21,8 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 MAX_PAGE_SIZE = 500
+# Ids are 64-bit signed integers in both databases.
+MAX_ID = 2**63 - 1
 DEFAULT_PAGE_SIZE = 50
 
 
@@ -159,7 +161,18 @@ class KeysetPagination(BasePagination):
                 key = datetime.datetime.fromisoformat(key)
             else:
                 key = int(key)
-        except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+            # A forged id beyond the column's range cannot be a row, nor be bound in SQLite.
+            if not all(-MAX_ID <= n <= MAX_ID for n in (pk, key) if isinstance(n, int)):
+                raise ValueError("id out of range")
+        except (
+            ValueError,
+            TypeError,
+            KeyError,
+            OverflowError,
+            RecursionError,
+            binascii.Error,
+            UnicodeDecodeError,
+        ):
             raise ValidationError(
                 {
                     self.cursor_query_param: [

@@ -25,6 +25,12 @@ def plain_static_files(settings):
 
 
 @pytest.fixture(autouse=True)
+def plain_http(settings):
+    """The test client speaks HTTP; production's redirect to HTTPS is tested on its own."""
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache (rolled-back rows fire no signals)."""
     from django.core.cache import cache
