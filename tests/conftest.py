@@ -31,6 +31,12 @@ def plain_http(settings):
 
 
 @pytest.fixture(autouse=True)
+def no_rate_limits(settings):
+    """No budget runs out by accident: tests/test_rate_limits.py sets its own."""
+    settings.RATE_LIMITS = {"anon": "off", "read": "off", "write": "off"}
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache (rolled-back rows fire no signals)."""
     from django.core.cache import cache

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from pytest_django.live_server_helper import LiveServer
 
 from events.models import Statement
 from people.services import issue_token
@@ -35,13 +36,22 @@ def call(url: str, token: str, method: str = "GET", body: dict | None = None, **
         return error.code, dict(error.headers)
 
 
+@pytest.fixture
+def server(settings):
+    """A real threaded HTTP server, started after the test's settings apply (plain HTTP,
+    no rate limits): the session-wide `live_server` would keep the settings it began with."""
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
+
+
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_conditional_updates_lose_nothing(live_server):
+def test_concurrent_conditional_updates_lose_nothing(server):
     from events.demo import load_demo
 
     load_demo()
     statement = Statement.objects.order_by("id").first()
-    url = f"{live_server.url}/api/v1/statements/{statement.pk}/"
+    url = f"{server.url}/api/v1/statements/{statement.pk}/"
     tokens = [issue_token(username=f"writer{n}", write=True) for n in range(WRITERS)]
     accepted: list[str] = []
     unexpected: list[int] = []

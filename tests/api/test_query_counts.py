@@ -53,14 +53,6 @@ LIST_ROUTES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def no_rate_limits(settings):
-    """These pins are the views' own. The rate-limit counter adds one query per request
-    on the database cache (two on a client's first of a window, none with Redis): that
-    cost is pinned in tests/test_rate_limits.py."""
-    settings.RATE_LIMITS = {"anon": "off", "read": "off", "write": "off"}
-
-
 @pytest.fixture
 def many_rows(conference, simic, serbian_ministry):
     """Several rows of every resource, each with every relation its list embeds filled in,
