@@ -79,11 +79,15 @@ class EventFilter(RecordFilterSet):
     )
     kind = django_filters.MultipleChoiceFilter(choices=Event.Kind.choices, help_text="Event kind.")
     topic = CharInFilter(method="filter_topic", help_text="Topic slugs, comma-separated (OR).")
+    # Exists() rather than a join + DISTINCT: the list's JSON columns have no equality
+    # operator on PostgreSQL, so SELECT DISTINCT over them fails.
     programme = NumberInFilter(
-        field_name="programmes", distinct=True, help_text="Programme ids (OR)."
+        field_name="programmes", method="filter_programme", help_text="Programme ids (OR)."
     )
     organiser = NumberInFilter(
-        field_name="organisers", distinct=True, help_text="Organising institution ids (OR)."
+        field_name="organisers",
+        method="filter_organiser",
+        help_text="Organising institution ids (OR).",
     )
     date_after = django_filters.DateFilter(
         field_name="start_date", lookup_expr="gte", help_text="Starting on or after (YYYY-MM-DD)."
@@ -116,6 +120,18 @@ class EventFilter(RecordFilterSet):
     def filter_topic(self, queryset, name, value):
         through = Event.topics.through.objects.filter(
             event_id=OuterRef("pk"), topic__slug__in=topic_slugs(value)
+        )
+        return queryset.filter(Exists(through))
+
+    def filter_programme(self, queryset, name, value):
+        through = Event.programmes.through.objects.filter(
+            event_id=OuterRef("pk"), programme_id__in=value
+        )
+        return queryset.filter(Exists(through))
+
+    def filter_organiser(self, queryset, name, value):
+        through = Event.organisers.through.objects.filter(
+            event_id=OuterRef("pk"), institution_id__in=value
         )
         return queryset.filter(Exists(through))
 

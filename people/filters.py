@@ -1,6 +1,7 @@
 """Which institutions, people and positions a list returns."""
 
 import django_filters
+from django.db.models import Exists, OuterRef
 
 from ctht_api.filters import (
     CharInFilter,
@@ -37,9 +38,10 @@ class InstitutionFilter(RecordFilterSet):
 
 
 class PersonFilter(RecordFilterSet):
+    # Exists() rather than a join + DISTINCT, which fails over JSON columns on PostgreSQL.
     institution = NumberInFilter(
         field_name="positions__institution_id",
-        distinct=True,
+        method="filter_institution",
         help_text="People who held a position in any of these institutions.",
     )
     ordering = StableOrderingFilter(
@@ -53,6 +55,10 @@ class PersonFilter(RecordFilterSet):
     class Meta:
         model = Person
         fields = ["institution"]
+
+    def filter_institution(self, queryset, name, value):
+        positions = Position.objects.filter(person_id=OuterRef("pk"), institution_id__in=value)
+        return queryset.filter(Exists(positions))
 
 
 class PositionFilter(RecordFilterSet):
