@@ -17,8 +17,11 @@ class InstitutionFilter(RecordFilterSet):
     country = CharInFilter(
         method="filter_country", help_text="ISO 3166-1 alpha-2 codes, comma-separated (OR)."
     )
+    # No DISTINCT (django-filter's default for multiple choices): no join to repeat rows.
     kind = django_filters.MultipleChoiceFilter(
-        choices=Institution.Kind.choices, help_text="Institution kind; repeat for several."
+        choices=Institution.Kind.choices,
+        distinct=False,
+        help_text="Institution kind; repeat for several.",
     )
     parent = NumberInFilter(field_name="parent_id", help_text="Parent institution ids (OR).")
     ordering = StableOrderingFilter(
