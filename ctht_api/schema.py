@@ -74,6 +74,17 @@ def not_found(model: type[models.Model] | None) -> str:
     return f"No such {noun}"
 
 
+def has_protected_dependents(model: type[models.Model] | None) -> bool:
+    """Whether deleting a row can be refused (409) because others refer to it."""
+    if model is None:
+        return False
+    return any(
+        relation.on_delete in (models.PROTECT, models.RESTRICT)
+        for relation in model._meta.related_objects
+        if relation.on_delete is not None
+    )
+
+
 def with_article(noun: str) -> str:
     return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
@@ -196,6 +207,8 @@ class ProblemAwareAutoSchema(AutoSchema):
         if self.method in WRITE_METHODS:
             errors[401] = "No credentials, or an invalid token."
             errors[403] = "The token's user lacks the model permission this needs."
+        if self.method == "DELETE" and has_protected_dependents(view_model(self.view)):
+            errors[409] = "Other entries still refer to this one; `detail` names them."
         if self.method in BODY_METHODS:
             errors[413] = "The request body is over the size limit."
             errors[415] = "The request body is not `application/json`."
