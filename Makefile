@@ -6,7 +6,7 @@ PORT   ?= 8000
 # Settings for running the test suite; production settings come from the environment.
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-tests-only-insecure-key} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-testserver,localhost}
 
-.PHONY: install run test lint format migrations-check check-compose clean bench bench-install bench-quick
+.PHONY: install run test fuzz lint format migrations-check check-compose clean bench bench-install bench-quick
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,15 @@ test: install
 		export DATABASE_URL=postgres://postgres@127.0.0.1:5432/ctht_api; \
 	fi; \
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+## fuzz: schemathesis over every operation of the OpenAPI document, as a writer, a
+## read-only token and anonymously; any 5xx or undocumented answer fails. tests/fuzz/.
+## Same database choice as `make test`. FUZZ_EXAMPLES=n (default 30) sets the depth.
+fuzz: install
+	@if [ -z "$$DATABASE_URL" ] && $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
+		export DATABASE_URL=postgres://postgres@127.0.0.1:5432/ctht_api; \
+	fi; \
+	$(TEST_ENV) $(PY) -m pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

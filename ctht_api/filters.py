@@ -5,6 +5,8 @@ AND-ed. A value that cannot be understood is a 400 naming the parameter: a
 filter silently ignored would hand a partner the wrong data.
 """
 
+import datetime
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -86,7 +88,7 @@ class RecordFilterSet(django_filters.FilterSet):
 
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at",
-        lookup_expr="gte",
+        method="filter_updated_since",
         help_text="Entries changed at or after this ISO 8601 timestamp (for keeping a mirror).",
     )
     q = django_filters.CharFilter(
@@ -99,6 +101,14 @@ class RecordFilterSet(django_filters.FilterSet):
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search(queryset, value, self.search_fields)
+
+    def filter_updated_since(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 and Python allow.
+        try:
+            value = value.astimezone(datetime.UTC)
+        except OverflowError as error:  # e.g. 0001-01-01T00:00+01:00
+            raise ValidationError({"updated_since": "The timestamp is out of range."}) from error
+        return queryset.filter(**{f"{name}__gte": value})
 
     def filter_queryset(self, queryset):
         try:

@@ -106,6 +106,17 @@ def not_found(model: type[models.Model] | None) -> str:
     return f"No such {noun}"
 
 
+def has_protected_dependents(model: type[models.Model] | None) -> bool:
+    """Whether deleting a row can be refused (409) because others refer to it."""
+    if model is None:
+        return False
+    return any(
+        relation.on_delete in (models.PROTECT, models.RESTRICT)
+        for relation in model._meta.related_objects
+        if relation.on_delete is not None
+    )
+
+
 def with_article(noun: str) -> str:
     return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
@@ -257,6 +268,8 @@ class ProblemAwareAutoSchema(AutoSchema):
             errors[403] = (
                 "The token is read-only, or its user lacks the model permission this needs."
             )
+        if self.method == "DELETE" and has_protected_dependents(view_model(self.view)):
+            errors[409] = "Other entries still refer to this one; `detail` names them."
         action = getattr(self.view, "action", None)
         if action in ENTRY_WRITES and isinstance(self.view, ConditionalWritesMixin):
             errors[412] = "`If-Match` names an older version: the entry changed since you read it."

@@ -183,7 +183,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "ctht_api.schema.ProblemAwareAutoSchema",
     "EXCEPTION_HANDLER": "ctht_api.errors.problem_exception_handler",
     "ORDERING_PARAM": "ordering",
-    "DATE_FORMAT": "%Y-%m-%d",
+    # ISO 8601 via date.isoformat(): strftime("%Y") does not pad years before 1000.
+    "DATE_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": False,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # One throttle for every view: budgets per client and scope, see ctht_api/throttling.py.

@@ -77,13 +77,20 @@ class EventFilter(RecordFilterSet):
         method="filter_country",
         help_text="Codes, comma-separated: events held in or concerning any of them.",
     )
-    kind = django_filters.MultipleChoiceFilter(choices=Event.Kind.choices, help_text="Event kind.")
+    # No DISTINCT (django-filter's default for multiple choices): no join to repeat rows.
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Event.Kind.choices, distinct=False, help_text="Event kind."
+    )
     topic = CharInFilter(method="filter_topic", help_text="Topic slugs, comma-separated (OR).")
+    # Exists() rather than a join + DISTINCT: the list's JSON columns have no equality
+    # operator on PostgreSQL, so SELECT DISTINCT over them fails.
     programme = NumberInFilter(
-        field_name="programmes", distinct=True, help_text="Programme ids (OR)."
+        field_name="programmes", method="filter_programme", help_text="Programme ids (OR)."
     )
     organiser = NumberInFilter(
-        field_name="organisers", distinct=True, help_text="Organising institution ids (OR)."
+        field_name="organisers",
+        method="filter_organiser",
+        help_text="Organising institution ids (OR).",
     )
     date_after = django_filters.DateFilter(
         field_name="start_date", lookup_expr="gte", help_text="Starting on or after (YYYY-MM-DD)."
@@ -119,6 +126,18 @@ class EventFilter(RecordFilterSet):
         )
         return queryset.filter(Exists(through))
 
+    def filter_programme(self, queryset, name, value):
+        through = Event.programmes.through.objects.filter(
+            event_id=OuterRef("pk"), programme_id__in=value
+        )
+        return queryset.filter(Exists(through))
+
+    def filter_organiser(self, queryset, name, value):
+        through = Event.organisers.through.objects.filter(
+            event_id=OuterRef("pk"), institution_id__in=value
+        )
+        return queryset.filter(Exists(through))
+
 
 class TopicFilter(RecordFilterSet):
     ordering = StableOrderingFilter(
@@ -134,7 +153,9 @@ class TopicFilter(RecordFilterSet):
 
 class ProgrammeFilter(RecordFilterSet):
     parent = NumberInFilter(field_name="parent_id", help_text="Parent programme ids (OR).")
-    funder = NumberInFilter(field_name="funders", distinct=True, help_text="Funder ids (OR).")
+    funder = NumberInFilter(
+        field_name="funders", method="filter_funder", help_text="Funder ids (OR)."
+    )
     ordering = StableOrderingFilter(
         fields=("name", "start_date", "created_at", "updated_at", "id"),
         help_text="Sort by name, start_date, created_at, updated_at or id. Default: name.",
@@ -145,10 +166,17 @@ class ProgrammeFilter(RecordFilterSet):
         model = Programme
         fields = ["parent", "funder"]
 
+    def filter_funder(self, queryset, name, value):
+        # Exists() rather than a join + DISTINCT, as for events' organisers.
+        through = Programme.funders.through.objects.filter(
+            programme_id=OuterRef("pk"), institution_id__in=value
+        )
+        return queryset.filter(Exists(through))
+
 
 class DocumentFilter(RecordFilterSet):
     kind = django_filters.MultipleChoiceFilter(
-        choices=Document.Kind.choices, help_text="Document kind."
+        choices=Document.Kind.choices, distinct=False, help_text="Document kind."
     )
     publisher = NumberInFilter(field_name="publisher_id", help_text="Publisher ids (OR).")
     language = CharInFilter(method="filter_language", help_text="BCP 47 tags (OR).")

@@ -1,6 +1,7 @@
 """Which institutions, people and positions a list returns."""
 
 import django_filters
+from django.db.models import Exists, OuterRef
 
 from ctht_api.filters import (
     CharInFilter,
@@ -16,8 +17,11 @@ class InstitutionFilter(RecordFilterSet):
     country = CharInFilter(
         method="filter_country", help_text="ISO 3166-1 alpha-2 codes, comma-separated (OR)."
     )
+    # No DISTINCT (django-filter's default for multiple choices): no join to repeat rows.
     kind = django_filters.MultipleChoiceFilter(
-        choices=Institution.Kind.choices, help_text="Institution kind; repeat for several."
+        choices=Institution.Kind.choices,
+        distinct=False,
+        help_text="Institution kind; repeat for several.",
     )
     parent = NumberInFilter(field_name="parent_id", help_text="Parent institution ids (OR).")
     ordering = StableOrderingFilter(
@@ -37,9 +41,10 @@ class InstitutionFilter(RecordFilterSet):
 
 
 class PersonFilter(RecordFilterSet):
+    # Exists() rather than a join + DISTINCT, which fails over JSON columns on PostgreSQL.
     institution = NumberInFilter(
         field_name="positions__institution_id",
-        distinct=True,
+        method="filter_institution",
         help_text="People who held a position in any of these institutions.",
     )
     ordering = StableOrderingFilter(
@@ -53,6 +58,10 @@ class PersonFilter(RecordFilterSet):
     class Meta:
         model = Person
         fields = ["institution"]
+
+    def filter_institution(self, queryset, name, value):
+        positions = Position.objects.filter(person_id=OuterRef("pk"), institution_id__in=value)
+        return queryset.filter(Exists(positions))
 
 
 class PositionFilter(RecordFilterSet):

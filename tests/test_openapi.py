@@ -152,6 +152,18 @@ def test_every_write_with_a_body_declares_400_413_and_415(schema):
             assert {"400", "413", "415"} <= set(operation["responses"]), f"{method.upper()} {route}"
 
 
+def test_deletes_refused_while_referred_to_declare_409(schema):
+    """A DELETE answers 409 while PROTECT/RESTRICT relations point at the entry (fuzzing found)."""
+    deletes = {
+        route: operation for route, method, operation in operations(schema) if method == "delete"
+    }
+    assert "409" in deletes["/api/v1/people/{id}/"]["responses"]
+    assert "409" in deletes["/api/v1/events/{id}/"]["responses"]
+    # Nothing refers to a statement or a topic in a way that blocks deleting it.
+    assert "409" not in deletes["/api/v1/statements/{id}/"]["responses"]
+    assert "409" not in deletes["/api/v1/topics/{id}/"]["responses"]
+
+
 def test_error_responses_are_problem_documents(schema):
     for route, method, operation in operations(schema):
         for status, response in operation["responses"].items():

@@ -168,6 +168,20 @@ def test_updated_since_is_inclusive(anon, db):
     assert listed(anon, {"updated_since": statement.updated_at.isoformat()}) == [statement.pk]
 
 
+def test_updated_since_accepts_any_iso_offset(anon, db):
+    """PostgreSQL refuses offsets past ±15:59; ISO 8601 allows them (found by fuzzing)."""
+    statement = StatementFactory()
+
+    assert listed(anon, {"updated_since": "2000-01-01T00:00:00-20:27"}) == [statement.pk]
+    assert listed(anon, {"updated_since": "9000-01-01T00:00:00+23:59"}) == []
+
+
+def test_updated_since_out_of_range_in_utc_is_a_400(anon, db):
+    response = anon.get(STATEMENTS, {"updated_since": "0001-01-01T00:00:00+01:00"})
+
+    assert_problem(response, 400, "updated_since")
+
+
 # Search
 
 
