@@ -19,7 +19,10 @@ entry (an institution's name inside a statement) is that entry's, with its own
 URL and ETag.
 """
 
+from contextlib import suppress
+
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.http import parse_etags, quote_etag
 from rest_framework import exceptions, status
@@ -89,7 +92,9 @@ class ConditionalWritesMixin:
         # write replaces; concurrent writers to the same entry queue here.
         model = self.get_queryset().model
         pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        list(model._default_manager.select_for_update().filter(pk=pk).values_list("pk"))
+        # Not an id at all: nothing to lock, and get_object() answers 404.
+        with suppress(TypeError, ValueError, DjangoValidationError, OverflowError):
+            list(model._default_manager.select_for_update().filter(pk=pk).values_list("pk"))
         instance = super().get_object()
         self.check_preconditions(instance)
         return instance

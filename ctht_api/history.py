@@ -16,6 +16,7 @@ for a document's `url`, shown as `link` in the API). The first record lists
 every field, with `old` null.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
@@ -128,7 +129,10 @@ class HistoryMixin:
         if not can_see_drafts(request.user, model):
             raise exceptions.PermissionDenied("Only editors may read the history.")
         pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        records = history_records(model.history.model, pk)
+        try:
+            records = history_records(model.history.model, model._meta.pk.to_python(pk))
+        except (DjangoValidationError, OverflowError):
+            records = []  # not an id: no entry has ever had it
         if not records:
             raise exceptions.NotFound("No entry with this id has ever existed.")
         page = self.paginate_queryset(records)

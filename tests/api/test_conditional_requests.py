@@ -130,3 +130,13 @@ def test_one_write_is_one_version_however_many_rows_it_touches(writer, statement
     assert response["ETag"] == '"v2"'
     assert writer.get(url)["ETag"] == '"v2"'
     assert len(writer.get(url + "history/").json()["results"]) == 2
+
+
+@pytest.mark.parametrize("pk", ["abc", "99999999999999999999999", "-1"])
+def test_a_write_to_a_malformed_id_is_404(writer, demo, pk):
+    assert_problem(writer.patch(f"{API}topics/{pk}/", {"name": "x"}, format="json"), 404)
+    assert_problem(writer.delete(f"{API}topics/{pk}/"), 404)
+
+
+def test_history_of_a_malformed_id_is_404(writer, demo):
+    assert_problem(writer.get(f"{API}topics/abc/history/"), 404)

@@ -46,6 +46,7 @@ import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import transaction
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -134,6 +135,9 @@ def real_relations(case) -> st.SearchStrategy:
     return st.one_of(st.just(case), st.fixed_dictionaries(choices).map(replace))
 
 
+NO_LIMITS = {"anon": "off", "read": "off", "write": "off"}
+
+
 def load_schema(*, max_examples: int, coverage: bool):
     """The document the app serves, bound to the app in-process, with the real-values hook."""
     config = {
@@ -141,9 +145,13 @@ def load_schema(*, max_examples: int, coverage: bool):
         "generation": {**CONFIG["generation"], "max-examples": max_examples},
         "phases": {**CONFIG["phases"], "coverage": {"enabled": coverage}},
     }
-    loaded = schemathesis.openapi.from_wsgi(
-        "/api/schema/?format=json", WSGIHandler(), config=SchemathesisConfig.from_dict(config)
-    )
+    # The app speaks plain HTTP in-process (its middleware reads the redirect setting
+    # once, here) and the schema request must not spend a rate-limit budget before
+    # the database is even set up; during the tests, tests/conftest.py turns limits off.
+    with override_settings(SECURE_SSL_REDIRECT=False, RATE_LIMITS=NO_LIMITS):
+        loaded = schemathesis.openapi.from_wsgi(
+            "/api/schema/?format=json", WSGIHandler(), config=SchemathesisConfig.from_dict(config)
+        )
 
     @loaded.hook
     def flatmap_case(context, case):
