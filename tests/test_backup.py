@@ -233,6 +233,7 @@ def test_a_gzip_file_is_compressed(record, tmp_path):
     path = export(tmp_path, "record.json.gz")
 
     assert path.read_bytes()[:2] == b"\x1f\x8b"
+    assert path.stat().st_mode & 0o077 == 0  # drafts and usernames: the owner's only
     assert json.loads(gzip.decompress(path.read_bytes()))["format"] == FORMAT
 
 
@@ -363,3 +364,19 @@ def test_a_non_empty_target_is_refused(record, tmp_path):
 
 def test_a_missing_file_is_refused(db, tmp_path):
     refused(tmp_path / "nowhere.json", "cannot read")
+
+
+def test_an_empty_record_round_trips(db, tmp_path):
+    """Every section empty: each still counts as present for the ones after it."""
+    path = export(tmp_path)
+
+    call_command("import_data", str(path), stdout=io.StringIO())
+
+    assert json.loads(path.read_text(encoding="utf-8"))["counts"]["events.statement"] == 0
+
+
+def test_a_section_before_one_it_refers_to_is_refused(exported, tmp_path):
+    models = exported["models"]
+    exported["models"] = {"events.statement": models.pop("events.statement"), **models}
+
+    refused(write(tmp_path, exported), "events.statement comes before", "which it refers to")
