@@ -1,0 +1,803 @@
+"""Backup and restore of the whole record, with its history (`export_data`, `import_data`).
+
+The format is documented for people in docs/backup-format.md; in short, one
+JSON document (gzip-compressed when the file name ends in `.gz`)::
+
+    {"format": "ctht-api-export", "format_version": 1,
+     "exported_at": "2026-11-28T21:00:00+00:00", "app_version": "0.1.0",
+     "counts": {"people.country": 250, "people.institution": 12, ...},
+     "models": {"people.country": [{"code": "AD", "name": "Andorra"}, ...], ...}}
+
+The record is every model of the `people` and `events` apps: the entries, the
+join tables of their many-to-many fields, and their history tables (one
+`Historical…` model per audited model, one per tracked many-to-many field).
+Rows are flat objects keyed by model field name, in primary-key order; a
+foreign key is the related row's primary key; dates and times are ISO 8601
+strings (times in UTC). A history row's `history_user` is the username, not
+an id: users and tokens are not part of the record.
+
+Decisions, each for a reason:
+
+* **Streaming, both ways.** The writer reads each table with a server-side
+  cursor and writes row by row; the reader parses with ijson (yajl in C) event
+  by event, so memory does not grow with the number of statements (only the
+  primary keys that foreign keys point to are kept, to check them). That is
+  why the header keys (`format`, `format_version`, `counts`) come before
+  `models` in the file, and the sections come in dependency order.
+* **Validate everything, then write.** `import_data` reads the file twice: the
+  first pass checks the format name and version, every model and field name,
+  every value's type, the counts, and that every foreign key points to a row
+  of the file; only then does the second pass write, in one transaction, so a
+  file the database still refuses (a check or unique constraint) leaves
+  nothing behind either. Standard input is spooled to a temporary file first.
+* **Restoring is not editing.** Rows go in with plain INSERTs, bypassing
+  `save()` and the model signals: primary keys, versions and timestamps are
+  kept as exported, and the audit trail records nothing; the history rows are
+  the file's. Sequences are then moved past the largest ids (PostgreSQL).
+* **Derived data is rebuilt, not trusted.** A statement's `search_document` is
+  not exported; it is computed as `Statement.build_search_document` does, from
+  the text, speaker and event as each statement is inserted, then completed
+  with the translations of the few translated ones, without a save (no new
+  version, no history). The cached per-country counts are forgotten.
+* **Countries are reference data.** They are exported so the file stands alone,
+  but not written: each must already exist in the target (migrations load
+  them); a code the target lacks is refused.
+* **Users named in the history** are matched by username; one the target lacks
+  is created inactive, with an unusable password and no permissions, so that
+  history still says who made each change (it cannot sign in until an
+  administrator acts).
+* **Only into an empty record.** The target's record tables (all but the
+  countries) must be empty; there is no merge and no `--replace`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import importlib.metadata
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import ijson
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.color import no_style
+from django.db import DatabaseError, connection, models, transaction
+from django.utils import timezone
+
+FORMAT = "ctht-api-export"
+FORMAT_VERSION = 1
+RECORD_APPS = ("people", "events")
+REFERENCE_MODELS = {"people.country"}  # verified against the target, never written
+DERIVED_FIELDS = {"events.statement": {"search_document"}}  # rebuilt on import
+USER_FIELD = "history_user"
+CHUNK = 2000
+
+
+class BackupError(Exception):
+    """A file that cannot be restored; the message is one line, for the operator."""
+
+
+# ---------------------------------------------------------------- the models
+
+
+def record_models() -> list[type[models.Model]]:
+    """Every model of the record: the entries and their links, then the history tables,
+    each after the models its foreign keys need."""
+    from ctht_api.audit import history_tables
+
+    found = [
+        model
+        for app in RECORD_APPS
+        for model in sorted(  # by name: the registration order of history tables varies
+            apps.get_app_config(app).get_models(include_auto_created=True),
+            key=lambda m: m._meta.label_lower,
+        )
+    ]
+    history: set[type[models.Model]] = set()
+    for model in found:
+        if hasattr(model, "history") and not hasattr(model, "instance_type"):
+            history_model, pairs = history_tables(model)
+            history |= {history_model, *(m2m_history for _, m2m_history in pairs)}
+    ordered: list[type[models.Model]] = []
+
+    def visit(model) -> None:
+        if model in ordered:
+            return
+        for f in model._meta.concrete_fields:
+            target = f.related_model
+            if target is not None and target is not model and target in found:
+                visit(target)
+        ordered.append(model)
+
+    for model in [m for m in found if m not in history] + [m for m in found if m in history]:
+        visit(model)
+    return ordered
+
+
+@dataclass
+class Column:
+    """One exported field: how it is named, checked and stored."""
+
+    name: str
+    field: models.Field
+    kind: str  # int, str, bool, date, datetime, user
+    target: str | None = None  # label whose primary keys a foreign key must be among
+    lookup: str = ""  # what the exporter reads
+
+    def check(self, value: Any) -> Any:
+        """The Python value of a JSON value, or ValidationError saying what is wrong."""
+        if value is None:
+            if not self.field.null:
+                raise ValidationError("null is not allowed")
+            return None
+        kind = self.kind
+        if kind == "int":
+            if type(value) is not int:
+                raise ValidationError(f"expected an integer, got {json.dumps(value)[:40]}")
+            if value < 0 and isinstance(self.field, models.PositiveIntegerField):
+                raise ValidationError("must not be negative")
+            return value
+        if kind == "bool":
+            if type(value) is not bool:
+                raise ValidationError(f"expected true or false, got {json.dumps(value)[:40]}")
+            return value
+        if not isinstance(value, str):
+            raise ValidationError(f"expected a string, got {json.dumps(value)[:40]}")
+        if kind == "date":
+            try:
+                return datetime.date.fromisoformat(value)
+            except ValueError:
+                raise ValidationError(f"{value[:40]!r} is not an ISO 8601 date") from None
+        if kind == "datetime":
+            try:
+                moment = datetime.datetime.fromisoformat(value)
+            except ValueError:
+                raise ValidationError(f"{value[:40]!r} is not an ISO 8601 date-time") from None
+            if moment.tzinfo is None:
+                raise ValidationError(f"{value[:40]!r} has no time zone")
+            return moment
+        limit = getattr(self.field, "max_length", None)
+        if limit and len(value) > limit and kind != "user":
+            raise ValidationError(f"longer than {limit} characters")
+        if self.field.choices and value not in {c for c, _ in self.field.flatchoices}:
+            raise ValidationError(f"{value[:40]!r} is not one of its choices")
+        return value
+
+
+def columns(model: type[models.Model]) -> list[Column]:
+    """The exported fields of `model`, in model order."""
+    skip = DERIVED_FIELDS.get(model._meta.label_lower, set())
+    user_field = get_user_model().USERNAME_FIELD
+    found = []
+    for f in model._meta.concrete_fields:
+        if f.name in skip:
+            continue
+        if f.name == USER_FIELD and f.related_model is get_user_model():
+            found.append(Column(f.name, f, "user", lookup=f"{f.name}__{user_field}"))
+            continue
+        stored = f.target_field if f.is_relation else f
+        if isinstance(stored, models.BooleanField):
+            kind = "bool"
+        elif isinstance(stored, (models.AutoField, models.IntegerField)):
+            kind = "int"
+        elif isinstance(stored, models.DateTimeField):
+            kind = "datetime"
+        elif isinstance(stored, models.DateField):
+            kind = "date"
+        elif isinstance(stored, (models.CharField, models.TextField)):
+            kind = "str"
+        else:  # pragma: no cover - a new field type needs a decision here
+            raise TypeError(f"{model._meta.label}.{f.name}: no export rule for {type(f)}")
+        # Only real constraints are checked: history rows may name deleted entries.
+        target = f.related_model._meta.label_lower if f.is_relation and f.db_constraint else None
+        found.append(Column(f.name, f, kind, target, lookup=f.attname))
+    return found
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def app_version() -> str:
+    try:
+        return importlib.metadata.version("ctht-api")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - not installed
+        return "unknown"
+
+
+# ---------------------------------------------------------------- export
+
+
+@contextmanager
+def _snapshot():
+    """One consistent, read-only view of the database for the whole export."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def export_record(out: IO[str]) -> dict[str, int]:
+    """Write the whole record to the text stream `out`; return the row count per model."""
+    with _snapshot():
+        plan = [(model, columns(model)) for model in record_models()]
+        counts = {model._meta.label_lower: model._base_manager.count() for model, _ in plan}
+        header = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "exported_at": timezone.now().astimezone(datetime.UTC).isoformat(),
+            "app_version": app_version(),
+            "counts": counts,
+        }
+        out.write(
+            "{\n" + "".join(f" {json.dumps(k)}: {json.dumps(v)},\n" for k, v in header.items())
+        )
+        out.write(' "models": {')
+        for index, (model, cols) in enumerate(plan):
+            label = model._meta.label_lower
+            out.write(("," if index else "") + f"\n  {json.dumps(label)}: [")
+            names = [c.name for c in cols]
+            rows = (
+                model._base_manager.order_by(model._meta.pk.name)
+                .values_list(*(c.lookup for c in cols))
+                .iterator(chunk_size=CHUNK)
+            )
+            for n, values in enumerate(rows):
+                row = dict(zip(names, map(_plain, values), strict=True))
+                out.write(("," if n else "") + "\n   " + json.dumps(row, ensure_ascii=False))
+            out.write("\n  ]")
+        out.write("\n }\n}\n")
+    return counts
+
+
+def export_to(path: str, stdout: IO[str]) -> dict[str, int]:
+    """Export to `path` (gzip if it ends in .gz; `-` is `stdout`), replacing it only when done."""
+    if path == "-":
+        return export_record(stdout)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, partial = tempfile.mkstemp(prefix=".export-", suffix=".part", dir=directory)
+    try:
+        os.close(fd)
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(partial, "wt", encoding="utf-8") as text:
+            counts = export_record(text)
+        os.replace(partial, path)
+    except BaseException:
+        os.unlink(partial)
+        raise
+    return counts
+
+
+# ---------------------------------------------------------------- reading
+
+
+class _Counting:
+    """A binary reader that knows how many bytes were read (to say where a file ends)."""
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw, self.position = raw, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.position += len(data)
+        return data
+
+
+@dataclass
+class Header:
+    format_version: int
+    counts: dict[str, int]
+    exported_at: str = ""
+    app_version: str = ""
+
+
+@dataclass
+class _Parse:
+    """What the reader found so far (and where), to word its errors."""
+
+    label: str = ""
+    row: int = 0
+    rows_seen: dict[str, int] = field(default_factory=dict)
+
+
+def _open(path: str) -> IO[bytes]:
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    except OSError as error:
+        raise BackupError(f"cannot read the file: {error.strerror}") from None
+    if raw.read(2) == b"\x1f\x8b":
+        raw.seek(0)
+        return gzip.open(raw, "rb")
+    raw.seek(0)
+    return raw
+
+
+def read_export(path: str) -> Iterator[Header | tuple[str, int, dict | None]]:
+    """The header, then each (model label, row number from 1, row) of the file at `path`,
+    each section announced by (label, 0, None).
+
+    Raises BackupError for anything that is not a complete, well-formed export
+    of a format version this code reads; rows are not checked here.
+    """
+    state = _Parse()
+    with _open(path) as raw:
+        reader = _Counting(raw)
+        try:
+            yield from _events(ijson.parse(reader, use_float=True), state)
+        except ijson.IncompleteJSONError as error:
+            reason = str(error).splitlines()[0] if str(error) else "invalid JSON"
+            if "premature EOF" in reason:
+                raise BackupError(
+                    f"truncated: unexpected end of JSON at byte {reader.position}"
+                    + (f" (in {state.label}, after row {state.row})" if state.label else "")
+                ) from None
+            raise BackupError(f"not valid JSON: {reason}") from None
+        except (EOFError, gzip.BadGzipFile, OSError) as error:
+            raise BackupError(f"truncated or damaged gzip file: {error}") from None
+        except UnicodeDecodeError:
+            raise BackupError("not UTF-8 JSON") from None
+
+
+def _events(events, state: _Parse) -> Iterator[Header | tuple[str, int, dict]]:
+    """Walk ijson's events: the header keys first, then the rows of each section."""
+    header: dict[str, Any] = {}
+    if next(events, None) != ("", "start_map", None):
+        raise BackupError("not a CTHT export: the file is not a JSON object")
+    had_models = False
+    for prefix, event, value in events:
+        if prefix != "" or event != "map_key":
+            continue  # the end of the top-level object
+        if value == "models":
+            if "counts" not in header or "format_version" not in header:
+                raise BackupError("not a CTHT export: no format_version and counts before models")
+            had_models = True
+            yield Header(
+                header["format_version"],
+                header["counts"],
+                str(header.get("exported_at", "")),
+                str(header.get("app_version", "")),
+            )
+            yield from _sections(events, state)
+            continue
+        if not header and value != "format":
+            raise BackupError("not a CTHT export: the first key is not 'format'")
+        header[value] = _value(events, value)
+        _check_header(value, header[value])
+    if not had_models:
+        raise BackupError("not a CTHT export: no 'models'")
+
+
+def _value(events, key: str) -> Any:
+    """The complete value that starts with the next event."""
+    builder = ijson.ObjectBuilder()
+    depth = 0
+    for _, event, value in events:
+        builder.event(event, value)
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        if depth == 0:
+            return builder.value
+    raise BackupError(f"truncated: unexpected end of JSON in {key!r}")  # pragma: no cover
+
+
+def _check_header(key: str, value: Any) -> None:
+    if key == "format" and value != FORMAT:
+        raise BackupError(f"not a CTHT export: format is {json.dumps(value)[:60]}, not {FORMAT}")
+    if key == "format_version":
+        if type(value) is not int or value < 1:
+            raise BackupError(f"format_version {json.dumps(value)[:20]} is not a version number")
+        if value > FORMAT_VERSION:
+            raise BackupError(
+                f"format_version {value} is newer than this server supports ({FORMAT_VERSION})"
+            )
+    if key == "counts" and not (
+        isinstance(value, dict) and all(type(n) is int and n >= 0 for n in value.values())
+    ):
+        raise BackupError("counts must be an object of model labels and row counts")
+
+
+def _sections(events, state: _Parse) -> Iterator[tuple[str, int, dict]]:
+    _, event, _ = next(events, (None, None, None))
+    if event != "start_map":
+        raise BackupError("models must be an object of model labels and lists of rows")
+    state.label = "?"
+    for prefix, event, value in events:
+        if prefix == "models" and event == "end_map":
+            return
+        if event != "map_key":  # pragma: no cover - yajl guarantees keys here
+            raise BackupError("models must be an object")
+        label = value
+        if label in state.rows_seen:
+            raise BackupError(f"{label} appears twice")
+        state.label, state.row = label, 0
+        state.rows_seen[label] = 0
+        _, event, _ = next(events, (None, None, None))
+        if event != "start_array":
+            raise BackupError(f"{label} must be a list of rows")
+        yield label, 0, None  # the section starts, even if it is empty
+        for _, event, value in events:
+            if event == "end_array":
+                break
+            state.row += 1
+            if event != "start_map":
+                raise BackupError(f"{label} row {state.row}: not an object")
+            builder = ijson.ObjectBuilder()
+            builder.event(event, value)
+            depth = 1
+            for _, event, value in events:
+                builder.event(event, value)
+                if event in ("start_map", "start_array"):
+                    depth += 1
+                elif event in ("end_map", "end_array"):
+                    depth -= 1
+                    if depth == 0:
+                        break
+            state.rows_seen[label] = state.row
+            yield label, state.row, builder.value
+
+
+# ---------------------------------------------------------------- import
+
+
+@dataclass
+class Plan:
+    """What pass 1 learnt: the header, the models to write, and the users to find."""
+
+    header: Header
+    models: list[tuple[type[models.Model], list[Column]]]
+    usernames: set[str]
+
+
+def record_is_empty() -> list[str]:
+    """The labels of the record models that hold rows in the target (empty: none)."""
+    return [
+        model._meta.label_lower
+        for model in record_models()
+        if model._meta.label_lower not in REFERENCE_MODELS and model._base_manager.exists()
+    ]
+
+
+def validate(path: str) -> Plan:
+    """Pass 1: check the whole file without writing; BackupError names the first problem."""
+    plan_models = [(model, columns(model)) for model in record_models()]
+    by_label = {model._meta.label_lower: (model, cols) for model, cols in plan_models}
+    targets = {c.target for _, cols in plan_models for c in cols if c.target}
+    country = apps.get_model("people", "Country")
+    keys: dict[str, set] = {label: set() for label in targets}
+    keys["people.country"] = set(country._base_manager.values_list("pk", flat=True))
+    pending: list[tuple[str, int, str, str, Any]] = []  # references to rows not read yet
+    usernames: set[str] = set()
+    user_model = get_user_model()
+    username_field = user_model._meta.get_field(user_model.USERNAME_FIELD)
+    seen: dict[str, int] = {}
+    header = None
+    for item in read_export(path):
+        if isinstance(item, Header):
+            header = item
+            unknown = sorted(set(header.counts) - set(by_label))
+            missing = sorted(set(by_label) - set(header.counts))
+            if unknown:
+                raise BackupError(f"unknown model {unknown[0]} in counts")
+            if missing:
+                raise BackupError(f"no count for {missing[0]}: not a complete export")
+            continue
+        label, number, row = item
+        if label not in by_label:
+            raise BackupError(f"unknown model {label}")
+        if row is None:
+            needed = {c.target for c in by_label[label][1] if c.target not in (None, label)}
+            for target in sorted(needed - set(seen) - REFERENCE_MODELS):
+                raise BackupError(f"{label} comes before {target}, which it refers to")
+            seen[label] = 0
+            continue
+        seen[label] += 1
+        model, cols = by_label[label]
+        unknown_fields = sorted(set(row) - {c.name for c in cols})
+        if unknown_fields:
+            raise BackupError(f"{label} row {number}: unknown field {unknown_fields[0]!r}")
+        pk_name = model._meta.pk.name
+        for col in cols:
+            if col.name not in row:
+                if col.field.null and col.name != pk_name:
+                    continue  # an absent nullable field is null
+                raise BackupError(f"{label} row {number}: missing field {col.name!r}")
+            try:
+                col.check(row[col.name])
+            except ValidationError as error:
+                raise BackupError(
+                    f"{label} row {number}: field {col.name!r}: {error.messages[0]}"
+                ) from None
+            value = row[col.name]
+            if col.kind == "user" and value is not None and value not in usernames:
+                try:
+                    username_field.run_validators(value)
+                except ValidationError as error:
+                    raise BackupError(
+                        f"{label} row {number}: history_user {value!r}: {error.messages[0]}"
+                    ) from None
+                usernames.add(value)
+            elif col.target and value is not None:
+                if col.target == label and value not in keys[label]:
+                    pending.append((label, number, col.name, col.target, value))
+                elif col.target != label and value not in keys[col.target]:
+                    raise _missing(label, number, col.name, col.target, value)
+        if label in keys:
+            pk = row[pk_name]
+            if label in REFERENCE_MODELS:
+                if pk not in keys[label]:
+                    raise BackupError(
+                        f"{label} row {number}: {pk!r} is not in this database's reference data"
+                    )
+            elif pk in keys[label]:
+                raise BackupError(f"{label} row {number}: {pk_name} {pk!r} appears twice")
+            keys[label].add(pk)
+    if header is None:  # pragma: no cover - read_export refuses this first
+        raise BackupError("not a CTHT export: no models")
+    for label, number, name, target, value in pending:
+        if value not in keys[target]:
+            raise _missing(label, number, name, target, value)
+    for label, expected in header.counts.items():
+        if seen.get(label, 0) != expected:
+            raise BackupError(
+                f"{label}: {seen.get(label, 0)} rows, but counts says {expected}"
+                + ("" if label in seen else " (its section is missing)")
+            )
+    return Plan(header, plan_models, usernames)
+
+
+def _missing(label: str, number: int, name: str, target: str, value: Any) -> BackupError:
+    return BackupError(f"{label} row {number}: {name} {value!r} is not a row of {target}")
+
+
+def _users(usernames: set[str]) -> tuple[dict[str, Any], list[str]]:
+    """The user id of each username; the missing ones created inactive, unable to sign in."""
+    user_model = get_user_model()
+    field_name = user_model.USERNAME_FIELD
+    found = dict(
+        user_model._default_manager.filter(**{f"{field_name}__in": usernames}).values_list(
+            field_name, "pk"
+        )
+    )
+    created = sorted(usernames - set(found))
+    for username in created:
+        user = user_model(**{field_name: username}, is_active=False)
+        user.set_unusable_password()
+        user.save()
+        found[username] = user.pk
+    return found, created
+
+
+def _insert(model, cols: list[Column], rows: list[dict], users: dict[str, Any]) -> None:
+    """INSERT `rows` as they are: no save(), no signals, no audit trail."""
+    quote = connection.ops.quote_name
+    derived = DERIVED_FIELDS.get(model._meta.label_lower, set())
+    extra = [f for f in model._meta.concrete_fields if f.name in derived]
+    names = [c.field.column for c in cols] + [f.column for f in extra]
+    derive = _search_documents if extra else None
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, names))}) "
+        f"VALUES ({', '.join(['%s'] * len(names))})"
+    )
+    # Dates and times need the backend's form; plain JSON values go in as they are.
+    prepare = [col.kind in ("date", "datetime") for col in cols]
+    params = []
+    for row in rows:
+        values = []
+        for col, needs_prep in zip(cols, prepare, strict=True):
+            value = col.check(row.get(col.name))
+            if col.kind == "user" and value is not None:
+                value = users[value]
+            elif needs_prep:
+                value = col.field.get_db_prep_save(value, connection)
+            values.append(value)
+        params.append(values)
+    if derive is not None:
+        for values, derived_values in zip(params, derive(rows), strict=True):
+            values.extend(derived_values)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # COPY: several times faster than INSERTs
+            columns = ", ".join(map(quote, names))
+            with (
+                connection.wrap_database_errors,  # psycopg's errors as Django's
+                cursor.cursor.copy(
+                    f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+                ) as copy,
+            ):
+                for values in params:
+                    copy.write_row(values)
+        else:
+            cursor.executemany(sql, params)
+
+
+def _reset_sequences(record: list[type[models.Model]]) -> None:
+    """Move each id sequence past the largest id used: in the table, or in its history.
+
+    The history counts too: an entry deleted before the export left only its
+    history, and a new entry must not take its id (and inherit its history).
+    """
+    from ctht_api.audit import history_tables
+
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), record):
+            cursor.execute(statement)
+        for model in record:
+            if not hasattr(model, "history") or hasattr(model, "instance_type"):
+                continue
+            history_model, _ = history_tables(model)
+            table, pk = model._meta.db_table, model._meta.pk.column
+            cursor.execute(f"SELECT MAX({quote(pk)}) FROM {quote(history_model._meta.db_table)}")
+            (highest,) = cursor.fetchone()
+            if highest is None:
+                continue
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, %s), "
+                    f"GREATEST(%s, (SELECT COALESCE(MAX({quote(pk)}), 0) FROM {quote(table)})))",
+                    [table, pk, highest],
+                )
+            elif connection.vendor == "sqlite":
+                cursor.execute(
+                    "DELETE FROM sqlite_sequence WHERE name = %s AND seq < %s", [table, highest]
+                )
+                cursor.execute(
+                    "INSERT INTO sqlite_sequence (name, seq) SELECT %s, %s "
+                    "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = %s)",
+                    [table, highest, table],
+                )
+
+
+def _search_documents(rows: list[dict]) -> list[list[str]]:
+    """The `search_document` of statement rows about to be inserted, before translations.
+
+    The speakers and events are in the database already (their sections come
+    first); the statements that have translations are completed after the load
+    by `_add_translations_to_search_documents`.
+    """
+    from ctht_api.search import search_document
+    from events.models import Event
+    from people.models import Person
+
+    names = dict(
+        Person._base_manager.filter(pk__in={row["speaker"] for row in rows}).values_list(
+            "pk", "full_name"
+        )
+    )
+    titles = dict(
+        Event._base_manager.filter(pk__in={row.get("event") for row in rows} - {None}).values_list(
+            "pk", "title"
+        )
+    )
+    return [
+        [
+            search_document(
+                row["text"], names[row["speaker"]], titles[row["event"]] if row.get("event") else ""
+            )
+        ]
+        for row in rows
+    ]
+
+
+def _add_translations_to_search_documents() -> None:
+    """Add the translations to translated statements' `search_document` (as the model does)."""
+    from ctht_api.search import search_document
+    from events.models import Statement, StatementTranslation
+
+    ids = (
+        StatementTranslation._base_manager.order_by("statement_id")
+        .values_list("statement_id", flat=True)
+        .distinct()
+    )
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(Statement._meta.db_table)} SET {quote('search_document')} = %s "
+        f"WHERE {quote('id')} = %s"
+    )
+    batch: list[int] = []
+
+    def flush():
+        translations: dict[int, list[str]] = {pk: [] for pk in batch}
+        for statement_id, text in (
+            StatementTranslation._base_manager.filter(statement_id__in=batch)
+            .order_by("language")  # StatementTranslation's default ordering
+            .values_list("statement_id", "text")
+        ):
+            translations[statement_id].append(text)
+        changed = [
+            (search_document(text, speaker, event or "", *translations[pk]), pk)
+            for pk, text, speaker, event in Statement._base_manager.filter(
+                pk__in=batch
+            ).values_list("pk", "text", "speaker__full_name", "event__title")
+        ]
+        # A plain UPDATE of one column: no save(), so no new version, no updated_at,
+        # no history record.
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, changed)
+        batch.clear()
+
+    for pk in ids.iterator(chunk_size=CHUNK):
+        batch.append(pk)
+        if len(batch) >= CHUNK:
+            flush()
+    if batch:
+        flush()
+
+
+@dataclass
+class Result:
+    counts: dict[str, int]
+    created_users: list[str]
+    header: Header
+
+
+def import_from(path: str) -> Result:
+    """Restore the export at `path` into an empty record, all or nothing."""
+    busy = record_is_empty()
+    if busy:
+        raise BackupError(
+            f"the target database already holds a record ({busy[0]} has rows): "
+            "import_data only restores into an empty database (migrate a new one)"
+        )
+    plan = validate(path)
+    written = dict.fromkeys(plan.header.counts, 0)
+    try:
+        with transaction.atomic():
+            users, created = _users(plan.usernames)
+            by_label = {model._meta.label_lower: (model, cols) for model, cols in plan.models}
+            batch: list[dict] = []
+            current = None
+            for item in read_export(path):
+                if isinstance(item, Header):
+                    continue
+                label, _, row = item
+                if row is None:
+                    continue
+                if label != current:
+                    if batch:
+                        _insert(*by_label[current], batch, users)
+                        batch = []
+                    current = label
+                written[label] += 1
+                if label in REFERENCE_MODELS:
+                    continue
+                batch.append(row)
+                if len(batch) >= CHUNK:
+                    _insert(*by_label[label], batch, users)
+                    batch = []
+            if batch:
+                _insert(*by_label[current], batch, users)
+            _reset_sequences([model for model, _ in plan.models])
+            connection.check_constraints()
+            _add_translations_to_search_documents()
+    except DatabaseError as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+        raise BackupError(f"the database refused the data: {message}") from None
+    from events.counts import forget_country_counts
+
+    # Forgotten now, not on commit: recounting a rolled-back outer transaction costs nothing.
+    forget_country_counts()
+    return Result(written, created, plan.header)
+
+
+def spool_stdin(stdin: IO[bytes]) -> str:
+    """Copy standard input to a temporary file (the import reads its file twice)."""
+    fd, path = tempfile.mkstemp(prefix="ctht-import-", suffix=".json")
+    with os.fdopen(fd, "wb") as out:
+        shutil.copyfileobj(stdin, out)
+    return path

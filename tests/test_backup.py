@@ -1,0 +1,382 @@
+"""`export_data` and `import_data`: a round trip gives back what clients saw, a bad file nothing.
+
+The round trip is judged from the client's side: every list, detail and
+history page an editor can read, with its ETag, before the export and after
+the record was emptied and the file imported.
+"""
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.core.management.color import no_style
+from django.db import connection
+from rest_framework.test import APIClient
+
+from ctht_api.backup import FORMAT, FORMAT_VERSION, record_models
+from events.models import Statement
+from tests.api.conftest import token_client
+from tests.api.helpers import API
+
+pytestmark = pytest.mark.django_db
+
+RESOURCES = [
+    "institutions",
+    "people",
+    "positions",
+    "topics",
+    "programmes",
+    "documents",
+    "events",
+    "statements",
+]
+SEARCHES = ["tanic", "technologie", "recording", "sarajevo"]
+
+
+@pytest.fixture
+def writer(db) -> APIClient:
+    """An editor's client (a write token), as in tests/api: it reads drafts and histories."""
+    return token_client("editor", write=True)
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def record(demo, writer):
+    """The demo plus API writes by two users: history with users, reasons, a deletion."""
+    statement = Statement.objects.order_by("id").first()
+    url = f"{API}statements/{statement.pk}/"
+    response = writer.patch(
+        url,
+        {
+            "context": "Said in the opening session (recording).",
+            "countries": ["RS", "BA"],
+            "translations": [{"language": "de", "text": "Die Technologie.", "kind": "machine"}],
+        },
+        format="json",
+        HTTP_X_CHANGE_REASON="Checked against the recording — Tanić".encode().decode("latin-1"),
+    )
+    assert response.status_code == 200, response.content
+    translator = token_client("translator", write=True)
+    created = translator.post(
+        f"{API}topics/", {"name": "Platform accountability"}, format="json"
+    ).json()
+    gone = translator.post(f"{API}topics/", {"name": "Short-lived"}, format="json").json()
+    assert translator.delete(gone["url"], HTTP_X_CHANGE_REASON="Duplicate").status_code == 204
+    translator.patch(
+        created["url"], {"description": "Who answers for what platforms host."}, format="json"
+    )
+    institution = writer.post(
+        f"{API}institutions/",
+        {"name": "Ministry of Justice of Montenegro", "kind": "ministry", "country": "ME"},
+        format="json",
+    ).json()
+    writer.post(
+        f"{API}institutions/",
+        {"name": "Department of Prisons", "kind": "ministry", "parent": institution["id"]},
+        format="json",
+    )
+    return {"deleted": [("topics", gone["id"])]}
+
+
+def pages(client, url: str) -> list[dict]:
+    """Every page of a list, as a client reads it."""
+    found = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        found.append(response.json())
+        url = response.json().get("next")
+    return found
+
+
+def seen_by(client, deleted=(), *, histories: bool = True) -> dict[str, object]:
+    """Everything a client can read: lists, details (with ETags), histories, searches."""
+    seen: dict[str, object] = {}
+    for resource in RESOURCES:
+        listing = pages(client, f"{API}{resource}/")
+        seen[resource] = listing
+        for page in listing:
+            for item in page["results"]:
+                detail = client.get(item["url"])
+                seen[item["url"]] = (detail.status_code, detail["ETag"], detail.json())
+                if histories:
+                    history = f"{item['url']}history/"
+                    seen[history] = pages(client, history)
+    for resource, pk in deleted:
+        history = f"{API}{resource}/{pk}/history/"
+        seen[history] = pages(client, history)
+    seen["countries"] = pages(client, f"{API}countries/")
+    for code in ("RS", "BA", "ME"):
+        seen[f"countries/{code}/statements"] = pages(client, f"{API}countries/{code}/statements/")
+    for words in SEARCHES:
+        seen[f"q={words}"] = pages(client, f"{API}statements/?q={words}")
+    return seen
+
+
+def empty_the_record() -> None:
+    """Delete every row of the record (countries stay: migrations own them) and restart
+    the id sequences, as in a freshly migrated database (what `manage.py flush` does)."""
+    tables = [m._meta.db_table for m in record_models() if m._meta.label_lower != "people.country"]
+    connection.check_constraints()  # PostgreSQL: no TRUNCATE while foreign key checks wait
+    connection.ops.execute_sql_flush(
+        connection.ops.sql_flush(no_style(), tables, reset_sequences=True)
+    )
+
+
+def row_counts() -> dict[str, int]:
+    counts = {model._meta.label_lower: model._base_manager.count() for model in record_models()}
+    counts["users"] = get_user_model().objects.count()
+    return counts
+
+
+def export(tmp_path: Path, name: str = "record.json") -> Path:
+    path = tmp_path / name
+    call_command("export_data", str(path))
+    return path
+
+
+def refused(path: Path, *words: str) -> str:
+    """import_data refuses `path` with a message holding `words`, and writes nothing."""
+    before = row_counts()
+    with pytest.raises(CommandError) as refusal:
+        call_command("import_data", str(path))
+    message = str(refusal.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message, message
+    assert row_counts() == before
+    return message
+
+
+def test_a_round_trip_gives_back_what_clients_saw(record, writer, anon, tmp_path):
+    before, public_before = seen_by(writer, record["deleted"]), seen_by(anon, histories=False)
+    assert '"user": "translator"' in json.dumps(before)  # the histories name both users
+    search_documents = dict(Statement.objects.values_list("pk", "search_document"))
+    path = export(tmp_path, "record.json.gz")
+
+    empty_the_record()
+    get_user_model().objects.filter(username="translator").delete()
+    assert writer.get(f"{API}statements/").json()["results"] == []
+
+    out = io.StringIO()
+    call_command("import_data", str(path), stdout=out)
+
+    assert "Imported" in out.getvalue()
+    assert "translator" in out.getvalue()  # named in the history, so made again
+    assert seen_by(writer, record["deleted"]) == before
+    assert seen_by(anon, histories=False) == public_before
+    assert dict(Statement.objects.values_list("pk", "search_document")) == search_documents
+    translator = get_user_model().objects.get(username="translator")
+    assert not translator.is_active
+    assert not translator.has_usable_password()
+    assert not translator.user_permissions.exists()
+
+
+def test_after_an_import_new_entries_get_new_ids_and_a_history_of_their_own(
+    record, writer, tmp_path
+):
+    path = export(tmp_path)
+    highest = max(t["id"] for t in writer.get(f"{API}topics/").json()["results"])
+    empty_the_record()
+    call_command("import_data", str(path))
+
+    response = writer.post(f"{API}topics/", {"name": "Deepfakes"}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["id"] > highest
+    history = writer.get(f"{response.json()['url']}history/").json()["results"]
+    assert [(h["version"], h["type"], h["user"]) for h in history] == [(1, "created", "editor")]
+
+
+def test_the_file_is_json_with_the_documented_keys(record, tmp_path):
+    document = json.loads(export(tmp_path).read_text(encoding="utf-8"))
+
+    assert list(document) == [
+        "format",
+        "format_version",
+        "exported_at",
+        "app_version",
+        "counts",
+        "models",
+    ]
+    assert document["format"] == FORMAT
+    assert document["format_version"] == FORMAT_VERSION
+    assert list(document["counts"]) == list(document["models"])
+    assert {label: len(rows) for label, rows in document["models"].items()} == document["counts"]
+    histories = document["models"]["events.historicalstatement"]
+    assert {row["history_user"] for row in histories} == {None, "editor"}
+    assert "search_document" not in document["models"]["events.statement"][0]
+
+
+def test_every_model_of_the_record_is_exported(record, tmp_path):
+    from django.apps import apps
+
+    document = json.loads(export(tmp_path).read_text(encoding="utf-8"))
+
+    expected = {
+        model._meta.label_lower
+        for app in ("people", "events")
+        for model in apps.get_app_config(app).get_models(include_auto_created=True)
+    }
+    assert set(document["models"]) == expected
+
+
+def test_a_gzip_file_is_compressed(record, tmp_path):
+    path = export(tmp_path, "record.json.gz")
+
+    assert path.read_bytes()[:2] == b"\x1f\x8b"
+    assert path.stat().st_mode & 0o077 == 0  # drafts and usernames: the owner's only
+    assert json.loads(gzip.decompress(path.read_bytes()))["format"] == FORMAT
+
+
+def test_export_to_stdout_and_import_from_stdin(record, writer, tmp_path):
+    before = seen_by(writer, record["deleted"])
+    out = io.StringIO()
+    call_command("export_data", "-", stdout=out)
+    assert json.loads(out.getvalue())["format"] == FORMAT
+    empty_the_record()
+
+    call_command(
+        "import_data", "-", stdin=io.BytesIO(out.getvalue().encode()), stdout=io.StringIO()
+    )
+
+    assert seen_by(writer, record["deleted"]) == before
+
+
+# Refused files: a clear one-line message, and nothing written.
+
+
+@pytest.fixture
+def exported(record, tmp_path) -> dict:
+    """The record as exported, then removed from the database: the import's target is empty."""
+    document = json.loads(export(tmp_path).read_text(encoding="utf-8"))
+    empty_the_record()
+    return document
+
+
+def write(tmp_path: Path, document: dict) -> Path:
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_a_truncated_file_is_refused(exported, tmp_path):
+    text = json.dumps(exported).encode()
+    path = tmp_path / "cut.json"
+    path.write_bytes(text[: len(text) - 100])
+
+    refused(path, "truncated", "unexpected end of JSON at byte")
+
+
+def test_a_truncated_gzip_file_is_refused(exported, tmp_path):
+    data = gzip.compress(json.dumps(exported).encode())
+    path = tmp_path / "cut.json.gz"
+    path.write_bytes(data[: len(data) // 2])
+
+    refused(path, "truncated")
+
+
+def test_a_file_that_is_not_json_is_refused(exported, tmp_path):
+    path = tmp_path / "notes.json"
+    path.write_text("These are not the data you are looking for.", encoding="utf-8")
+
+    refused(path, "not valid JSON")
+
+
+def test_another_format_is_refused(exported, tmp_path):
+    refused(write(tmp_path, {**exported, "format": "wordpress"}), "not a CTHT export", "wordpress")
+
+
+def test_a_newer_format_version_is_refused(exported, tmp_path):
+    refused(
+        write(tmp_path, {**exported, "format_version": 2}),
+        "format_version 2 is newer than this server supports (1)",
+    )
+
+
+def test_a_row_with_an_unknown_field_in_the_last_model_is_refused(exported, tmp_path):
+    last = list(exported["models"])[-1]
+    label = next(label for label in reversed(exported["models"]) if exported["models"][label])
+    exported["models"][label][-1]["foo"] = 1
+    number = len(exported["models"][label])
+
+    message = refused(write(tmp_path, exported), f"{label} row {number}", "unknown field 'foo'")
+    assert last.startswith("events.historical"), message
+
+
+def test_a_value_of_the_wrong_type_is_refused(exported, tmp_path):
+    exported["models"]["events.statement"][0]["version"] = "2"
+
+    refused(write(tmp_path, exported), "events.statement row 1", "'version'", "integer")
+
+
+def test_a_foreign_key_to_a_missing_row_is_refused(exported, tmp_path):
+    exported["models"]["events.statement"][0]["speaker"] = 999999
+
+    refused(
+        write(tmp_path, exported),
+        "events.statement row 1: speaker 999999 is not a row of people.person",
+    )
+
+
+def test_a_missing_row_is_refused_by_the_counts(exported, tmp_path):
+    exported["models"]["events.topic"].pop()
+
+    refused(write(tmp_path, exported), "events.topic", "but counts says")
+
+
+def test_a_row_the_database_refuses_in_the_last_model_rolls_everything_back(exported, tmp_path):
+    """Valid JSON of the right types, but a duplicate key: only the database can tell."""
+    label = next(label for label in reversed(exported["models"]) if exported["models"][label])
+    rows = exported["models"][label]
+    rows.append(dict(rows[-1]))
+    exported["counts"][label] += 1
+
+    refused(write(tmp_path, exported), "the database refused the data")
+
+
+def test_a_row_breaking_a_check_constraint_is_refused(exported, tmp_path):
+    exported["models"]["events.statement"][0]["text"] = "   "
+
+    refused(write(tmp_path, exported), "the database refused the data")
+
+
+def test_a_country_unknown_to_the_target_is_refused(exported, tmp_path):
+    exported["models"]["people.country"].append({"code": "QQ", "name": "Nowhere"})
+    exported["counts"]["people.country"] += 1
+
+    refused(write(tmp_path, exported), "'QQ' is not in this database's reference data")
+
+
+def test_a_non_empty_target_is_refused(record, tmp_path):
+    path = export(tmp_path)
+
+    refused(path, "already holds a record")
+
+
+def test_a_missing_file_is_refused(db, tmp_path):
+    refused(tmp_path / "nowhere.json", "cannot read")
+
+
+def test_an_empty_record_round_trips(db, tmp_path):
+    """Every section empty: each still counts as present for the ones after it."""
+    path = export(tmp_path)
+
+    call_command("import_data", str(path), stdout=io.StringIO())
+
+    assert json.loads(path.read_text(encoding="utf-8"))["counts"]["events.statement"] == 0
+
+
+def test_a_section_before_one_it_refers_to_is_refused(exported, tmp_path):
+    models = exported["models"]
+    exported["models"] = {"events.statement": models.pop("events.statement"), **models}
+
+    refused(write(tmp_path, exported), "events.statement comes before", "which it refers to")
