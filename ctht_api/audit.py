@@ -9,7 +9,9 @@ model without them: the project never uses `QuerySet.update()` or
 `bulk_create()` on an audited model (`tests/test_audit.py` watches the write
 paths). What a signal-based trail cannot see, an SQL statement typed into
 `psql` or `dbshell`, is outside the trail on both backends; `generate_data`,
-which writes with COPY for speed, writes the history rows with COPY as well.
+which writes with COPY for speed, writes the history rows in SQL as well, and
+`import_data` (ctht_api/backup.py) restores the history rows from the file
+rather than making new ones: restoring is not editing.
 
 **One write, one version, one history record.** A write is often several
 saves (a statement, then its countries, then its translations). Inside a

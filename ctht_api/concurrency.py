@@ -5,10 +5,11 @@ Every detail response carries a strong `ETag` made from the entry's `version`
 not a hash of the body, so compression or key order cannot weaken it.
 
 - `GET` with `If-None-Match` holding the current tag → `304 Not Modified`.
-- `PUT`, `PATCH`, `DELETE` with `If-Match` → the row is locked
-  (`SELECT … FOR UPDATE`), its version compared, and a stale tag answered with
-  `412 Precondition Failed`: nothing changes. With `API_REQUIRE_IF_MATCH` on,
-  a write without `If-Match` is a `428 Precondition Required`.
+- `PUT`, `PATCH`, `DELETE` lock the row (`SELECT … FOR UPDATE`) for the rest
+  of the write, so concurrent writers to one entry queue. With `If-Match` its
+  version is compared first, and a stale tag answered with `412 Precondition
+  Failed`: nothing changes. With `API_REQUIRE_IF_MATCH` on, a write without
+  `If-Match` is a `428 Precondition Required`.
 - Every write runs in one database transaction and one audit changeset
   (ctht_api.audit): a failure midway leaves nothing half-written, and a
   success leaves one history record per entry, with the user and the reason
