@@ -27,6 +27,7 @@ worker answers it.
 """
 
 import hashlib
+import logging
 import math
 import time
 from datetime import UTC, datetime
@@ -36,7 +37,10 @@ from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router
+from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
+
+logger = logging.getLogger(__name__)
 
 RATE_CACHE_ALIAS = "ratelimit"
 PERIODS = {
@@ -148,7 +152,13 @@ class ClientRateThrottle(BaseThrottle):
         limit, period = rate
         now = time.time()
         window_end = (int(now) // period + 1) * period
-        count = caches[RATE_CACHE_ALIAS].hit(f"rl:{scope}:{period}:{ident}", window_end)
+        try:
+            count = caches[RATE_CACHE_ALIAS].hit(f"rl:{scope}:{period}:{ident}", window_end)
+        except RedisError as error:
+            # Fail open: a Redis outage must not take the API down with it. (On the
+            # database cache an outage is the API's own: that request answers 503.)
+            logger.error("Rate-limit counters unreachable, request let through: %s", error)
+            return True
         self.retry_after = max(1, math.ceil(window_end - now))
         return count <= limit
 

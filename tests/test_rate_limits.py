@@ -149,6 +149,22 @@ def test_counting_costs_one_query_per_request_on_the_database_cache(db, limits):
     assert (first - unlimited, second - unlimited) == (2 * per_request, per_request)
 
 
+def test_an_unreachable_redis_lets_requests_through_and_is_logged(db, limits, settings, caplog):
+    """Fail open: the counters' outage must not take the API down."""
+    limits(anon="1/min")
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {
+            "BACKEND": "ctht_api.throttling.RedisRateCounter",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        },
+    }
+    client = APIClient()
+
+    assert statuses(client, 2) == [200, 200]
+    assert "Rate-limit counters unreachable" in caplog.text
+
+
 def test_every_operation_documents_429():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operations = [
