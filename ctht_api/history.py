@@ -17,6 +17,7 @@ every field, with `old` null.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
@@ -56,25 +57,34 @@ def _plain(value):
     return value
 
 
-def history_records(history_model, pk) -> list[dict]:
-    """Every version of entry `pk`, newest first, each with its changes from the one before."""
+def history_versions(history_model, pk) -> QuerySet:
+    """Every version of entry `pk`, newest first."""
+    return (
+        history_model._default_manager.filter(id=pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+
+
+def history_records(history_model, rows: list, previous_row=None) -> list[dict]:
+    """`rows` (versions of one entry, newest first) as records, each with its changes
+    from the version before it (`previous_row` for the oldest of them, if any).
+
+    A fixed number of queries whatever the number of rows: one per tracked
+    many-to-many field.
+    """
     tracked = [
         f
         for f in history_model._meta.concrete_fields
         if not f.name.startswith("history_")
         and f.name not in ("id", "version", "created_at", "updated_at")
     ]
-    m2m_fields = list(getattr(history_model, "_history_m2m_fields", []))
-    rows = list(
-        history_model._default_manager.filter(id=pk)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
+    chronological = [*([previous_row] if previous_row is not None else []), *reversed(rows)]
     related: dict[str, dict[int, list]] = {}
-    for m2m_field in m2m_fields:
+    for m2m_field in getattr(history_model, "_history_m2m_fields", []):
         m2m_model = getattr(history_model, m2m_field.name).model
         target = m2m_field.m2m_reverse_name()  # the related model's column in the through table
-        values: dict[int, list] = {row.history_id: [] for row in rows}
+        values: dict[int, list] = {row.history_id: [] for row in chronological}
         for history_id, value in m2m_model._default_manager.filter(
             history_id__in=values
         ).values_list("history_id", target):
@@ -82,7 +92,7 @@ def history_records(history_model, pk) -> list[dict]:
         related[m2m_field.name] = {key: sorted(v) for key, v in values.items()}
 
     records, previous = [], None
-    for row in rows:
+    for row in chronological:
         state = {f.name: _plain(getattr(row, f.attname)) for f in tracked}
         for name, values in related.items():
             state[name] = values[row.history_id]
@@ -91,16 +101,17 @@ def history_records(history_model, pk) -> list[dict]:
             for name, value in state.items()
             if previous is None or previous[name] != value
         ]
-        records.append(
-            {
-                "version": row.version,
-                "type": HISTORY_TYPES[row.history_type],
-                "date": row.history_date,
-                "user": row.history_user.get_username() if row.history_user else None,
-                "reason": row.history_change_reason,
-                "changes": [] if row.history_type == "-" else changes,
-            }
-        )
+        if row is not previous_row:
+            records.append(
+                {
+                    "version": row.version,
+                    "type": HISTORY_TYPES[row.history_type],
+                    "date": row.history_date,
+                    "user": row.history_user.get_username() if row.history_user else None,
+                    "reason": row.history_change_reason,
+                    "changes": [] if row.history_type == "-" else changes,
+                }
+            )
         previous = state
     records.reverse()
     return records
@@ -128,12 +139,19 @@ class HistoryMixin:
             raise exceptions.NotAuthenticated()
         if not can_see_drafts(request.user, model):
             raise exceptions.PermissionDenied("Only editors may read the history.")
-        pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        history_model = model.history.model
         try:
-            records = history_records(model.history.model, model._meta.pk.to_python(pk))
+            pk = model._meta.pk.to_python(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+            versions = history_versions(history_model, pk)
+            page = self.paginate_queryset(versions)
         except (DjangoValidationError, OverflowError):
-            records = []  # not an id: no entry has ever had it
-        if not records:
+            page = []  # not an id: no entry has ever had it
+        if not page:
             raise exceptions.NotFound("No entry with this id has ever existed.")
-        page = self.paginate_queryset(records)
-        return self.get_paginated_response(HistoryRecordSerializer(page, many=True).data)
+        oldest = page[-1]
+        previous_row = versions.filter(
+            Q(history_date__lt=oldest.history_date)
+            | Q(history_date=oldest.history_date, history_id__lt=oldest.history_id)
+        ).first()
+        records = history_records(history_model, page, previous_row)
+        return self.get_paginated_response(HistoryRecordSerializer(records, many=True).data)

@@ -1,7 +1,8 @@
 """Every API write is in the audit trail: who, when, what changed, why; readable by editors."""
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from events.models import Statement, StatementTranslation
 from tests.api.helpers import API, assert_problem, results
@@ -143,3 +144,31 @@ def test_a_failure_midway_leaves_nothing_half_written(writer, statement, monkeyp
     assert writer.get(f"{API}statements/{statement.pk}/").json() == before
     assert not StatementTranslation.objects.filter(statement=statement).exists()
     assert statement.history.count() == 1
+
+
+def test_history_pages_show_changes_across_page_boundaries(writer, statement):
+    for n in range(1, 6):
+        writer.patch(f"{API}statements/{statement.pk}/", {"context": f"c{n}"}, format="json")
+    first = writer.get(history_url(statement), {"page_size": 2}).json()
+    second = writer.get(first["next"]).json()
+    assert [r["version"] for r in first["results"]] == [6, 5]
+    assert [r["version"] for r in second["results"]] == [4, 3]
+    # The oldest of a page is compared with the version before it, on the next page.
+    assert second["results"][-1]["changes"] == [{"field": "context", "old": "c1", "new": "c2"}]
+    assert first["results"][-1]["changes"] == [{"field": "context", "old": "c3", "new": "c4"}]
+
+
+def test_history_query_count_does_not_grow_with_versions(writer, statement):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert writer.get(history_url(statement)).status_code == 200
+        return len(captured.captured_queries)
+
+    writer.get(history_url(statement))  # the token's first use records it: not counted
+    before = queries()
+    for n in range(20):
+        writer.patch(f"{API}statements/{statement.pk}/", {"context": f"c{n}"}, format="json")
+    assert queries() == before
+    # the token, the user's and groups' permissions, the count, the page, the version
+    # before the page, and the two tracked many-to-many fields (countries, topics)
+    assert before == 8
