@@ -6,10 +6,10 @@ touches gets one history record, with the editor and the reason typed in the
 form's "Reason for this change" field. The "History" button of each entry
 shows its records and what changed.
 
-An editor never overwrites a colleague's change unseen: the form carries the
-version it was opened at, the entry is locked while the save is checked, and
-if it has changed since, the save is refused with a message naming who changed
-it and when.
+An editor never overwrites a colleague's change unseen: the form (and each
+row of a `VersionedInline`) carries the version it was opened at, the rows are
+locked while the save is checked, and if one has changed since, the save is
+refused with a message naming who changed it and when.
 """
 
 from django import forms
@@ -60,6 +60,44 @@ class AuditedModelForm(forms.ModelForm):
                 code="edit_conflict",
             )
         return cleaned
+
+
+class VersionedInlineForm(forms.ModelForm):
+    """An inline row that refuses to save over a newer version of itself."""
+
+    seen_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen_version")
+        if self.instance.pk is not None and seen is not None and seen != self.instance.version:
+            raise ValidationError(
+                f"This {self.instance._meta.verbose_name} was changed by someone else after "
+                f"you opened the page (now version {self.instance.version}, you opened "
+                f"version {seen}). Nothing was saved: reload the page and edit again.",
+                code="edit_conflict",
+            )
+        return cleaned
+
+
+class VersionedInline(admin.TabularInline):
+    """An inline whose rows are locked and version-checked when the page is saved."""
+
+    form = VersionedInlineForm
+
+    def get_fields(self, request, obj=None):
+        return [*super().get_fields(request, obj), "seen_version"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.method == "POST":
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
 
 
 class TimestampedAdmin(SimpleHistoryAdmin):

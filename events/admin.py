@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from ctht_api.admin import PublishableAdmin, TimestampedAdmin
+from ctht_api.admin import PublishableAdmin, TimestampedAdmin, VersionedInline
 from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
 
 
@@ -185,7 +185,7 @@ class EventAdmin(PublishableAdmin):
         )
 
 
-class StatementTranslationInline(admin.TabularInline):
+class StatementTranslationInline(VersionedInline):
     model = StatementTranslation
     extra = 0
     fields = ("language", "kind", "text")

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from ctht_api.admin import TimestampedAdmin
+from ctht_api.admin import TimestampedAdmin, VersionedInline
 from people.models import Country, Institution, Person, Position
 
 
@@ -25,7 +25,7 @@ class CountryAdmin(admin.ModelAdmin):
         return False
 
 
-class PositionInline(admin.TabularInline):
+class PositionInline(VersionedInline):
     model = Position
     extra = 0
     fields = ("person", "title", "institution", "start_date", "end_date")

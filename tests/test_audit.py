@@ -47,6 +47,12 @@ def form_data(admin_client, obj) -> dict:
     return data
 
 
+def inline_prefix(data: dict, pk: int) -> str:
+    """The form prefix of the inline row showing entry `pk` (`positions-0`)."""
+    rows = [key.removesuffix("-id") for key, value in data.items() if key.endswith("-id")]
+    return next(row for row in rows if data[f"{row}-id"] == str(pk))
+
+
 def test_load_demo_records_one_creation_per_entry(demo):
     statement = Statement.objects.first()
     (record,) = statement.history.all()
@@ -154,3 +160,35 @@ def test_no_code_path_bypasses_the_audit_trail():
             ):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.func.attr}()")
     assert offenders == []
+
+
+def test_admin_refuses_to_save_an_inline_row_over_a_newer_version(admin_client, demo):
+    """An editor opened a person's page; meanwhile one of their positions changed."""
+    writer = token_client("editor", write=True)
+    person = Person.objects.filter(positions__isnull=False).first()
+    position = person.positions.first()
+    data = form_data(admin_client, person)
+    writer.patch(f"/api/v1/positions/{position.pk}/", {"title": "Changed by API"}, format="json")
+
+    row = next(
+        k[: -len("-id")] for k, v in data.items() if k.endswith("-id") and v == str(position.pk)
+    )
+    data[f"{row}-title"] = "The editor's title"
+    response = admin_client.post(change_url(person), data)
+    assert response.status_code == 200
+    assert "changed by someone else" in response.content.decode()
+    position.refresh_from_db()
+    assert (position.title, position.version) == ("Changed by API", 2)
+
+
+def test_admin_saves_an_inline_row_opened_at_its_current_version(admin_client, demo):
+    person = Person.objects.filter(positions__isnull=False).first()
+    position = person.positions.first()
+    data = form_data(admin_client, person)
+    row = next(
+        k[: -len("-id")] for k, v in data.items() if k.endswith("-id") and v == str(position.pk)
+    )
+    data[f"{row}-title"] = "The editor's title"
+    assert admin_client.post(change_url(person), data).status_code == 302
+    position.refresh_from_db()
+    assert (position.title, position.version) == ("The editor's title", 2)
