@@ -26,44 +26,8 @@ from ctht_api.concurrency import REASON_MAX_LENGTH
 from ctht_api.models import Status
 
 
-class AuditedModelForm(forms.ModelForm):
-    """A model form that records why, and refuses to save over a newer version."""
-
-    change_reason = forms.CharField(
-        label="Reason for this change",
-        required=False,
-        max_length=REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Optional; kept in the entry's history with your name.",
-    )
-    seen_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
-            self.fields["seen_version"].initial = self.instance.version
-
-    def clean(self):
-        cleaned = super().clean()
-        seen = cleaned.get("seen_version")
-        current = self.instance.version if self.instance.pk is not None else None
-        if seen is not None and current is not None and seen != current:
-            latest = self.instance.history.select_related("history_user").first()
-            who = (
-                latest.history_user.get_username() if latest and latest.history_user else "someone"
-            )
-            when = date_format(latest.history_date, "DATETIME_FORMAT") if latest else "meanwhile"
-            raise ValidationError(
-                f"This entry was changed by {who} ({when}) after you opened it: it is now at "
-                f"version {current}, you opened version {seen}. Your changes were not saved. "
-                "Open the entry again to see the current version, then make your edits again.",
-                code="edit_conflict",
-            )
-        return cleaned
-
-
-class VersionedInlineForm(forms.ModelForm):
-    """An inline row that refuses to save over a newer version of itself."""
+class VersionCheckedForm(forms.ModelForm):
+    """A model form (or inline row) that refuses to save over a newer version of its entry."""
 
     seen_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -76,19 +40,38 @@ class VersionedInlineForm(forms.ModelForm):
         cleaned = super().clean()
         seen = cleaned.get("seen_version")
         if self.instance.pk is not None and seen is not None and seen != self.instance.version:
-            raise ValidationError(
-                f"This {self.instance._meta.verbose_name} was changed by someone else after "
-                f"you opened the page (now version {self.instance.version}, you opened "
-                f"version {seen}). Nothing was saved: reload the page and edit again.",
-                code="edit_conflict",
-            )
+            raise ValidationError(self.conflict_message(seen), code="edit_conflict")
         return cleaned
+
+    def conflict_message(self, seen: int) -> str:
+        latest = self.instance.history.select_related("history_user").first()
+        user = latest.history_user if latest else None
+        who = user.get_username() if user else "someone"
+        when = date_format(latest.history_date, "DATETIME_FORMAT") if latest else "meanwhile"
+        return (
+            f"This {self.instance._meta.verbose_name} was changed by {who} ({when}) after "
+            f"you opened it: it is now at version {self.instance.version}, you opened "
+            f"version {seen}. Your changes were not saved. Open the page again to see the "
+            "current version, then make your edits again."
+        )
+
+
+class AuditedModelForm(VersionCheckedForm):
+    """A model form that records why, and refuses to save over a newer version."""
+
+    change_reason = forms.CharField(
+        label="Reason for this change",
+        required=False,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional; kept in the entry's history with your name.",
+    )
 
 
 class VersionedInline(admin.TabularInline):
     """An inline whose rows are locked and version-checked when the page is saved."""
 
-    form = VersionedInlineForm
+    form = VersionCheckedForm
 
     def get_fields(self, request, obj=None):
         return [*super().get_fields(request, obj), "seen_version"]

@@ -176,7 +176,9 @@ def test_admin_refuses_to_save_an_inline_row_over_a_newer_version(admin_client, 
     data[f"{row}-title"] = "The editor's title"
     response = admin_client.post(change_url(person), data)
     assert response.status_code == 200
-    assert "changed by someone else" in response.content.decode()
+    page = response.content.decode()
+    assert "This position was changed by editor" in page
+    assert "Your changes were not saved" in page
     position.refresh_from_db()
     assert (position.title, position.version) == ("Changed by API", 2)
 
