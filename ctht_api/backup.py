@@ -55,6 +55,7 @@ from __future__ import annotations
 import datetime
 import gzip
 import importlib.metadata
+import itertools
 import json
 import os
 import shutil
@@ -381,11 +382,11 @@ def _events(events, state: _Parse) -> Iterator[Header | tuple[str, int, dict]]:
         raise BackupError("not a CTHT export: no 'models'")
 
 
-def _value(events, key: str) -> Any:
-    """The complete value that starts with the next event."""
+def _value(events, key: str, first: tuple[str, Any] | None = None) -> Any:
+    """The complete value that starts with `first` (an event already read) or the next event."""
     builder = ijson.ObjectBuilder()
     depth = 0
-    for _, event, value in events:
+    for _, event, value in itertools.chain([(None, *first)] if first else [], events):
         builder.event(event, value)
         if event in ("start_map", "start_array"):
             depth += 1
@@ -437,19 +438,9 @@ def _sections(events, state: _Parse) -> Iterator[tuple[str, int, dict]]:
             state.row += 1
             if event != "start_map":
                 raise BackupError(f"{label} row {state.row}: not an object")
-            builder = ijson.ObjectBuilder()
-            builder.event(event, value)
-            depth = 1
-            for _, event, value in events:
-                builder.event(event, value)
-                if event in ("start_map", "start_array"):
-                    depth += 1
-                elif event in ("end_map", "end_array"):
-                    depth -= 1
-                    if depth == 0:
-                        break
+            row = _value(events, label, first=(event, value))
             state.rows_seen[label] = state.row
-            yield label, state.row, builder.value
+            yield label, state.row, row
 
 
 # ---------------------------------------------------------------- import
