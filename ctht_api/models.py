@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.text import slugify
 
+from ctht_api.audit import current_changeset
+
 # Canonical BCP 47 shape: language, optional script, region and variants
 # (`fr`, `en-GB`, `sr-Latn`, `es-419`, `de-CH-1996`). The validator checks the
 # subtags against the IANA registry; the database checks this shape.
@@ -119,8 +121,6 @@ class TimestampedModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        from ctht_api.audit import current_changeset
-
         if self._state.adding:
             return super().save(*args, **kwargs)
         current = current_changeset()
