@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, hash_key
-from people.services import issue_token
+from accounts.services import issue_token
 
 pytestmark = pytest.mark.django_db
 

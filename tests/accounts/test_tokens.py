@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, hash_key
-from people.services import issue_token
+from accounts.services import issue_token
 from tests.api.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db

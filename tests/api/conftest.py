@@ -3,13 +3,12 @@
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.services import issue_token
 from events.models import Event
 from people.models import Institution, Person
 
 
 def token_client(username: str, *, write: bool) -> APIClient:
-    from people.services import issue_token
-
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token " + issue_token(username=username, write=write))
     return client

@@ -15,8 +15,8 @@ import urllib.request
 import pytest
 from pytest_django.live_server_helper import LiveServer
 
+from accounts.services import issue_token
 from events.models import Statement
-from people.services import issue_token
 
 WRITERS = 16
 UPDATES_EACH = 50

@@ -50,7 +50,7 @@ def test_editing_the_text_updates_search():
 
 
 def test_editing_the_text_through_the_api_updates_search(client, django_user_model):
-    from people.services import issue_token
+    from accounts.services import issue_token
 
     statement = StatementFactory(text="Old words")
     key = issue_token(username="editor", write=True)

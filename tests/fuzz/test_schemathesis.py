@@ -169,7 +169,7 @@ ONE_DEMO_PER_OPERATION = settings(suppress_health_check=[HealthCheck.function_sc
 
 def call_and_validate(case, identity: str) -> None:
     """Send the case as `identity` inside a savepoint rolled back afterwards, then check it."""
-    from people.services import issue_token
+    from accounts.services import issue_token
 
     write = IDENTITIES[identity]
     headers = {}

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import ApiToken, hash_key
-from people.services import issue_token
+from accounts.services import issue_token
 
 
 def positive_days(value: str) -> int:

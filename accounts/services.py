@@ -1,8 +1,10 @@
-"""Services spanning several models: operations that are neither one model's nor one view's.
+"""Issuing API tokens: the one write path for a new key outside the admin.
 
 ``issue_token`` touches the user model, Django's permissions and API tokens at
-once, so it lives here rather than on any of them (HackSoft style: a keyword-only,
-typed function that does one thing in one transaction).
+once, so it is a service rather than a model method (HackSoft style: a
+keyword-only, typed function that does one thing in one transaction). It lives
+in ``accounts`` with the tokens it makes; the ``issue_token`` command is a thin
+shell around it.
 """
 
 from datetime import timedelta
