@@ -6,13 +6,14 @@ the service runs on an embedded SQLite file under ``var/`` and refuses to start
 without a real ``SECRET_KEY`` unless ``DEBUG`` is on.
 """
 
-import re
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+
+from ctht_api.rates import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -204,13 +205,13 @@ RATE_LIMITS = {
     "read": env.str("RATE_LIMIT_READ", default="600/min"),
     "write": env.str("RATE_LIMIT_WRITE", default="1200/min"),
 }
-# The format ctht_api.throttling.parse_rate reads, checked here so a typo stops the start.
-_RATE = re.compile(r"(?i)\s*(off|\d+\s*/\s*(s|sec|second|m|min|minute|h|hour|d|day))?\s*")
 for _scope, _rate in RATE_LIMITS.items():
-    if not _RATE.fullmatch(_rate):
+    try:
+        parse_rate(_rate)  # the throttle's own parser: a typo stops the start
+    except ValueError as _error:
         raise ImproperlyConfigured(
             f"RATE_LIMIT_{_scope.upper()}={_rate!r} is not a rate such as '120/min', or 'off'."
-        )
+        ) from _error
 
 # Two caches. "default" holds what may lag (the /countries/ counts): Redis when
 # REDIS_URL is set, else per-process memory, where a hit costs no query.

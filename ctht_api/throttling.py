@@ -40,27 +40,12 @@ from django.db import connections, router
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
+from ctht_api.rates import parse_rate
+
 logger = logging.getLogger(__name__)
 
 RATE_CACHE_ALIAS = "ratelimit"
-PERIODS = {
-    **dict.fromkeys(("s", "sec", "second"), 1),
-    **dict.fromkeys(("m", "min", "minute"), 60),
-    **dict.fromkeys(("h", "hour"), 3600),
-    **dict.fromkeys(("d", "day"), 86400),
-}
 WRITE_ACTIONS = ("add_", "change_", "delete_")
-
-
-def parse_rate(rate: str | None) -> tuple[int, int] | None:
-    """`"120/min"` as `(120, 60)`; `None`, `""` or `"off"` as no limit (as settings.py checks)."""
-    if rate is None or rate.strip().lower() in {"", "off"}:
-        return None
-    number, _, period = rate.strip().partition("/")
-    seconds = PERIODS.get(period.strip().lower())
-    if not number.strip().isdigit() or seconds is None:
-        raise ValueError(f"{rate!r} is not a rate such as '120/min' (or 'off')")
-    return int(number), seconds
 
 
 class RedisRateCounter(RedisCache):

@@ -189,6 +189,12 @@ def test_rates_are_read_as_documented(rate, parsed):
     assert parse_rate("off") is parse_rate("") is None
 
 
+@pytest.mark.parametrize("rate", ["lots", "5/fortnight", "-1/min", "1.5/min", "²/min", "/min"])
+def test_a_malformed_rate_is_refused_by_the_one_parser(rate):
+    with pytest.raises(ValueError, match="is not a rate"):
+        parse_rate(rate)
+
+
 def test_a_malformed_rate_stops_the_start():
     env = {
         **os.environ,
