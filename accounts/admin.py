@@ -1,7 +1,9 @@
 """How editors see API tokens: who holds which, when each was used, and revoking them.
 
 A token's key is shown once, in the message after it is created in the admin,
-and never again: only its hash is stored. Revoking keeps the row (with
+and never again: only its hash is stored. Its scopes (write, drafts) are listed,
+filtered on and editable: a dashboard key found to see drafts is fixed here
+without issuing a new one. Revoking keeps the row (with
 `revoked_at`) so the list still says which tokens existed, who held them and
 when they were last used.
 """
@@ -56,12 +58,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "user",
         "name",
         "write_enabled",
+        "drafts_enabled",
         "created_at",
         "expires_at",
         "last_used_at",
         "status",
     )
-    list_filter = (StatusFilter, "write_enabled", "created_at", "last_used_at")
+    list_filter = (StatusFilter, "write_enabled", "drafts_enabled", "created_at", "last_used_at")
     list_select_related = ("user",)
     search_fields = ("user__username", "key_prefix", "name")
     autocomplete_fields = ("user",)
@@ -71,11 +74,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("user", "name", "write_enabled", "expires_at")
+            return ("user", "name", "write_enabled", "drafts_enabled", "expires_at")
         return (
             "user",
             "name",
             "write_enabled",
+            "drafts_enabled",
             "expires_at",
             "status",
             "key_prefix",

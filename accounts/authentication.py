@@ -4,6 +4,9 @@ The key is hashed and looked up by its hash in one query that also loads the
 user. An unknown, expired or revoked key, or one whose user is inactive, is a
 401 (problem+json, with `WWW-Authenticate: Token`); `request.auth` is the
 `ApiToken`, so permissions can tell a read-only token from a write-enabled one.
+The user returned also carries the token as `user.current_token`, so that rules
+given only a user (`ctht_api.permissions.can_see_drafts`, and the querysets'
+`visible_to(user)` built on it) apply the token's scopes wherever they are asked.
 
 `last_used_at` is recorded at most once a minute per token: a token seen less
 than a minute ago costs no write at all (its loaded row says so), and otherwise
@@ -57,7 +60,9 @@ class ApiTokenAuthentication(BaseAuthentication):
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("The token's user is inactive.")
         self.record_use(token, now)
-        return token.user, token
+        user = token.user  # loaded for this request alone: marking it reaches no one else
+        user.current_token = token
+        return user, token
 
     @staticmethod
     def record_use(token: ApiToken, now) -> None:

@@ -14,6 +14,13 @@ GitHub's token scanning and NetBox's v2 tokens make the same choice.
 
 The recognisable `ctht_` prefix lets secret scanners (and people) spot a key
 pasted where it should not be.
+
+A token's scopes narrow what its user may do, never widen it: `write_enabled`
+lets it write, `drafts_enabled` lets it see drafts and history, each only as
+far as the user's model permissions allow. Without `drafts_enabled` a key sees
+what an anonymous client sees, so a dashboard key of an editor's account does
+not leak drafts. A write key always has `drafts_enabled` (a constraint): a key
+that changes entries must find the drafts it changes.
 """
 
 import hashlib
@@ -60,10 +67,17 @@ class ApiTokenManager(models.Manager.from_queryset(ApiTokenQuerySet)):
         user,
         name: str = "",
         write_enabled: bool = False,
+        drafts_enabled: bool = False,
         expires_at: datetime | None = None,
     ) -> tuple["ApiToken", str]:
         """A new token and its key; the key is returned here and never stored."""
-        token = self.model(user=user, name=name, write_enabled=write_enabled, expires_at=expires_at)
+        token = self.model(
+            user=user,
+            name=name,
+            write_enabled=write_enabled,
+            drafts_enabled=drafts_enabled,
+            expires_at=expires_at,
+        )
         key = token.set_new_key()
         token.save(force_insert=True)
         return token, key
@@ -97,7 +111,15 @@ class ApiToken(models.Model):
     )
     write_enabled = models.BooleanField(
         default=False,
-        help_text="Without it the token only reads, whatever its user's permissions.",
+        help_text="Without it the token only reads, whatever its user's permissions. "
+        "A write-enabled token also sees drafts.",
+    )
+    drafts_enabled = models.BooleanField(
+        "drafts",
+        default=False,
+        help_text="With it the token sees drafts and their history, as far as its user's "
+        "permissions allow; without it, only what anonymous clients see, whatever its user's "
+        "permissions.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(
@@ -121,6 +143,14 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = "API token"
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(write_enabled=False) | models.Q(drafts_enabled=True),
+                name="apitoken_write_sees_drafts",
+                violation_error_message="A write-enabled token must also see drafts: "
+                "it has to find the drafts it changes.",
+            )
+        ]
 
     def __str__(self) -> str:
         label = f" ({self.name})" if self.name else ""

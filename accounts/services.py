@@ -21,12 +21,15 @@ from accounts.models import ApiToken
 # The apps whose models the API serves and writes.
 API_APP_LABELS = ("people", "events")
 WRITE_ACTIONS = ("add", "change", "delete", "view")
+READ_ACTIONS = ("view",)
 # Reference data loaded by migrations: readable, never written through the API.
 READ_ONLY_MODELS = {("people", "country")}
 
 
-def api_write_permissions() -> list[Permission]:
-    """Every permission ``--write`` grants: add/change/delete/view on the API's models.
+def api_permissions(*, write: bool) -> list[Permission]:
+    """The permissions ``--write`` grants (add/change/delete/view on the API's models) or,
+    with ``write=False``, those ``--drafts`` grants (view on them): without ``view`` a
+    token's drafts scope would show nothing more than published entries.
 
     Reference data (Country) gets ``view`` only. Raises ``ImproperlyConfigured``
     if a permission is missing from the database (migrations not applied).
@@ -35,8 +38,8 @@ def api_write_permissions() -> list[Permission]:
     for app_label in API_APP_LABELS:
         for model in apps.get_app_config(app_label).get_models():
             opts = model._meta
-            actions = ("view",) if (app_label, opts.model_name) in READ_ONLY_MODELS else None
-            for action in actions or WRITE_ACTIONS:
+            read_only = not write or (app_label, opts.model_name) in READ_ONLY_MODELS
+            for action in READ_ACTIONS if read_only else WRITE_ACTIONS:
                 if action in opts.default_permissions:
                     wanted.add((app_label, f"{action}_{opts.model_name}"))
     found = list(
@@ -58,6 +61,7 @@ def issue_token(
     *,
     username: str,
     write: bool,
+    drafts: bool = False,
     name: str = "",
     expires_in: timedelta | None = None,
 ) -> str:
@@ -68,9 +72,13 @@ def issue_token(
     valid until they are revoked or expire. A new user is active with an
     unusable password (they sign in with tokens only). ``write=True`` makes the
     token write-enabled and adds the API write permissions to the user (see
-    ``api_write_permissions``); ``write=False`` issues a read-only token and
-    grants nothing and removes nothing: an existing user's permissions are left
-    as they are. ``expires_in`` limits the token's life (default: no expiry).
+    ``api_permissions``); ``write=False`` issues a read-only token and grants
+    nothing and removes nothing: an existing user's permissions are left as
+    they are. ``drafts=True`` gives the token the drafts scope (it sees drafts
+    and history) and adds ``view`` on the API's models to the user; a write
+    token always has that scope, as it must find the drafts it changes, so
+    ``write=True`` implies ``drafts=True``. ``expires_in`` limits the token's
+    life (default: no expiry).
     Raises ``ValidationError`` (keyed ``username`` or ``name``) for a username
     the user model refuses or a name too long to store.
     """
@@ -91,10 +99,11 @@ def issue_token(
     user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
     if user is None:
         user = user_model._default_manager.create_user(username, password=None)
-    if write:
-        user.user_permissions.add(*api_write_permissions())
+    drafts = drafts or write
+    if drafts:
+        user.user_permissions.add(*api_permissions(write=write))
     expires_at = timezone.now() + expires_in if expires_in is not None else None
     _, key = ApiToken.objects.create_token(
-        user=user, name=name, write_enabled=write, expires_at=expires_at
+        user=user, name=name, write_enabled=write, drafts_enabled=drafts, expires_at=expires_at
     )
     return key

@@ -1,4 +1,5 @@
-"""Who may do what: anyone reads published entries; writing needs the model permission."""
+"""Who may do what: anyone reads published entries; drafts and writing need the model
+permission, and through a token its scope as well."""
 
 from rest_framework import permissions
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
@@ -31,7 +32,20 @@ class ModelPermissionsOrReadOnly(DjangoModelPermissionsOrAnonReadOnly):
 
 
 def can_see_drafts(user, model) -> bool:
-    """Editors and write tokens see drafts; everyone else sees published entries only."""
+    """Whether `user` sees drafts of `model` (and their history): the one rule every view,
+    nested list and count asks.
+
+    It takes the user alone, so it must learn from the user how the request was
+    authenticated: a token's user carries it as `current_token` (see
+    accounts/authentication.py). A token without the drafts scope sees what an
+    anonymous client sees, whatever its user's permissions, so a dashboard key
+    of an editor's account leaks no draft. A drafts-scoped token (every write
+    token is one) and a signed-in session see drafts when the user may view or
+    change the model.
+    """
+    token = getattr(user, "current_token", None)
+    if token is not None and not token.drafts_enabled:
+        return False
     opts = model._meta
     return user.is_authenticated and (
         user.has_perm(f"{opts.app_label}.change_{opts.model_name}")

@@ -11,6 +11,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, hash_key
 from accounts.services import issue_token
+from ctht_api.models import Status
+from tests.factories import StatementFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +71,12 @@ def test_change_page_opens_without_the_key(admin_client):
     content = response.content.decode()
     assert token.key_prefix in content and token.key_hash in content
     assert key not in content
-    assert set(response.context["adminform"].form.fields) == {"name", "write_enabled", "expires_at"}
+    assert set(response.context["adminform"].form.fields) == {
+        "name",
+        "write_enabled",
+        "drafts_enabled",
+        "expires_at",
+    }
 
 
 def test_add_page_creates_a_token_and_shows_its_key_once(admin_client):
@@ -112,3 +119,54 @@ def test_revoking_keeps_the_row_and_bulk_delete_is_not_offered(admin_client, tok
 
     assert ApiToken.objects.count() == 3
     assert ApiToken.objects.active().count() == 0
+
+
+def test_changelist_shows_and_filters_the_drafts_scope(admin_client):
+    issue_token(username="ana", write=False)
+    issue_token(username="bojan", write=False, drafts=True)
+    issue_token(username="cvijeta", write=True)
+
+    response = admin_client.get(reverse(CHANGELIST))
+    assert "drafts_enabled" in response.context["cl"].list_display
+    assert "drafts" in [spec.title for spec in response.context["cl"].filter_specs]
+
+    scoped = admin_client.get(reverse(CHANGELIST), {"drafts_enabled__exact": "1"})
+    unscoped = admin_client.get(reverse(CHANGELIST), {"drafts_enabled__exact": "0"})
+    assert {t.user.username for t in scoped.context["cl"].result_list} == {"bojan", "cvijeta"}
+    assert [t.user.username for t in unscoped.context["cl"].result_list] == ["ana"]
+
+
+def test_the_drafts_scope_is_editable_and_withdrawing_it_hides_drafts(admin_client):
+    draft = StatementFactory(status=Status.DRAFT)
+    key = issue_token(username="ana", write=False, drafts=True)
+    token = ApiToken.objects.get()
+    reader = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    assert reader.get(f"/api/v1/statements/{draft.pk}/").status_code == 200
+
+    response = admin_client.post(
+        reverse("admin:accounts_apitoken_change", args=[token.pk]),
+        {"name": "dashboard", "write_enabled": "", "drafts_enabled": "", "expires_at_0": ""},
+    )
+
+    assert response.status_code == 302, response.content
+    assert not ApiToken.objects.get().drafts_enabled
+    assert reader.get(f"/api/v1/statements/{draft.pk}/").status_code == 404
+
+
+def test_a_write_token_without_the_drafts_scope_is_refused_with_a_message(admin_client):
+    user = get_user_model().objects.create_user("partner")
+
+    response = admin_client.post(
+        reverse("admin:accounts_apitoken_add"),
+        {
+            "user": user.pk,
+            "name": "",
+            "write_enabled": "on",
+            "drafts_enabled": "",
+            "expires_at_0": "",
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "must also see drafts" in response.content.decode()
+    assert not ApiToken.objects.exists()

@@ -210,3 +210,28 @@ def test_an_invalid_username_is_a_command_error_naming_the_problem(username):
 def test_the_bad_character_error_says_which_characters_are_allowed():
     with pytest.raises(CommandError, match="letters, numbers"):
         issue("bad name!")
+
+
+def test_without_drafts_the_token_sees_published_entries_only():
+    issue("editor", "--write")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    call_command("issue_token", "editor", stdout=stdout, stderr=stderr)
+
+    assert not token_of(stdout.getvalue()).drafts_enabled
+    assert "published entries only" in stderr.getvalue()
+
+
+def test_with_drafts_the_token_sees_drafts_and_the_user_may_view():
+    stdout, stderr = io.StringIO(), io.StringIO()
+    call_command("issue_token", "preview", "--drafts", stdout=stdout, stderr=stderr)
+
+    token = token_of(stdout.getvalue())
+    assert token.drafts_enabled and not token.write_enabled
+    assert "sees drafts" in stderr.getvalue()
+    user = fresh_user("preview")
+    assert user.has_perm("events.view_statement") and user.has_perm("events.view_event")
+    assert not any(user.has_perm(perm) for perm in STATEMENT_WRITES)
+
+
+def test_write_implies_drafts():
+    assert token_of(issue("writer", "--write")).drafts_enabled

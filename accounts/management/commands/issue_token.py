@@ -22,7 +22,8 @@ def positive_days(value: str) -> int:
 
 
 class Command(BaseCommand):
-    """Print a new token's key for USERNAME (only the key on stdout); ``--write`` lets it write."""
+    """Print a new token's key for USERNAME (only the key on stdout); ``--write`` lets it write,
+    ``--drafts`` lets it see drafts (implied by ``--write``)."""
 
     help = (
         "Create a new API token for USERNAME and print its key on stdout (the key only; notes "
@@ -31,7 +32,10 @@ class Command(BaseCommand):
         "stay valid until revoked (in the admin) or expired. --write makes the token "
         "write-enabled and grants add/change/delete/view on every people and events model "
         "(view only on countries). Without --write the token only reads, no permission is "
-        "granted, and an existing user's permissions are left as they are: nothing is removed."
+        "granted, and an existing user's permissions are left as they are: nothing is removed. "
+        "A token sees drafts and history only with --drafts (given with --write, which must "
+        "find the drafts it changes): --drafts grants view on the people and events models. "
+        "Without it the token sees what anonymous clients see, whatever the user may do."
     )
 
     def add_arguments(self, parser):
@@ -43,6 +47,12 @@ class Command(BaseCommand):
             "models (adds to existing ones).",
         )
         parser.add_argument(
+            "--drafts",
+            action="store_true",
+            help="Let the token see drafts and history, and grant view on the API's models "
+            "(implied by --write). Without it the token sees published entries only.",
+        )
+        parser.add_argument(
             "--expires-in",
             metavar="DAYS",
             type=positive_days,
@@ -52,11 +62,12 @@ class Command(BaseCommand):
             "--name", default="", help="A label for the token, e.g. who uses it (optional)."
         )
 
-    def handle(self, *args, username, write, expires_in, name, **options):
+    def handle(self, *args, username, write, drafts, expires_in, name, **options):
         try:
             key = issue_token(
                 username=username,
                 write=write,
+                drafts=drafts,
                 name=name,
                 expires_in=timedelta(days=expires_in) if expires_in else None,
             )
@@ -71,18 +82,19 @@ class Command(BaseCommand):
                 f"Warning: user {user.get_username()!r} is inactive: the API refuses their token.",
                 style_func=self.style.WARNING,
             )
-        if write:
+        if write or drafts:
             self.stderr.write(
-                f"Write permissions granted to {user.get_username()!r}.",
+                f"{'Write' if write else 'View'} permissions granted to {user.get_username()!r}.",
                 style_func=self.style.NOTICE,
             )
         access = "write-enabled" if write else "read-only"
+        sees = "sees drafts" if token.drafts_enabled else "sees published entries only"
         until = (
             f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else "no expiry"
         )
         self.stderr.write(
-            f"New {access} token {token.key_prefix}… for {user.get_username()!r} ({until}). "
-            "Keep the key: it cannot be shown again.",
+            f"New {access} token {token.key_prefix}… for {user.get_username()!r} "
+            f"({sees}, {until}). Keep the key: it cannot be shown again.",
             style_func=self.style.NOTICE,
         )
         self.stdout.write(key)
