@@ -3,7 +3,17 @@
 Three budgets (`settings.RATE_LIMITS`, from `RATE_LIMIT_ANON`, `RATE_LIMIT_READ`
 and `RATE_LIMIT_WRITE`):
 
-- `anon`: no credentials; the client is its IP address.
+- `anon`: no credentials, or bad ones; the client is its IP address. A request
+  whose token is unknown, revoked, expired or malformed (or whose user is
+  inactive) spends this budget too: otherwise the 401 answered before any
+  throttle runs would let a client guess keys at full speed. Once the budget
+  is spent, a token from that address is refused with 429 before it is looked
+  up, valid or not (as GitHub does after repeated bad credentials): were a
+  valid key still checked, 200 against 429 would tell a right guess from a
+  wrong one at full speed. A valid key from an address that spent its
+  anonymous budget therefore waits for the window's end; while
+  `RATE_LIMIT_ANON` is set, each token request costs one read of its
+  address's counter for this.
 - `write`: a token with `write_enabled`; a token without that flag (DRF's
   authtoken) or a browser session counts as `write` when its user holds an
   add/change/delete permission or is a superuser.
@@ -60,6 +70,11 @@ class RedisRateCounter(RedisCache):
         pipe.incr(key)
         return int(pipe.execute()[1])
 
+    def count(self, key: str, window_end: int) -> int:
+        """Requests counted so far in the window ending at `window_end`; counts none."""
+        key = self.make_and_validate_key(f"{key}:{window_end}")
+        return int(self._cache.get_client(key).get(key) or 0)
+
 
 class DatabaseRateCounter(DatabaseCache):
     """Database cache table holding counters: one row per client, reset by its next window.
@@ -96,6 +111,22 @@ class DatabaseRateCounter(DatabaseCache):
                 cursor.execute(f"DELETE FROM {table} WHERE {q('expires')} < %s", [now])
         return count
 
+    def count(self, key: str, window_end: int) -> int:
+        """Requests counted so far in the window ending at `window_end`; counts none."""
+        key = self.make_and_validate_key(key)
+        connection = connections[router.db_for_read(self.cache_model_class)]
+        q = connection.ops.quote_name
+        ends = connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(window_end, UTC))
+        with connection.cursor() as cursor:
+            # A row from an earlier window is a budget already restored.
+            cursor.execute(
+                f"SELECT {q('value')} FROM {q(self._table)} "
+                f"WHERE {q('cache_key')} = %s AND {q('expires')} >= %s",
+                [key, ends],
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row else 0
+
 
 def can_write(request) -> bool:
     """Whether the client's credentials allow changes (see the module docstring)."""
@@ -130,15 +161,20 @@ class ClientRateThrottle(BaseThrottle):
         return "anon", f"ip:{self.get_ident(request)}"
 
     def allow_request(self, request, view) -> bool:
-        scope, ident = self.client(request)
+        return self.within_budget(*self.client(request))
+
+    def within_budget(self, scope: str, ident: str, *, spend: bool = True) -> bool:
+        """Count one request of `ident` in `scope` and say whether the budget covers it; with
+        `spend=False` count nothing and say whether one more request would be covered."""
         rate = parse_rate(settings.RATE_LIMITS.get(scope))
         if rate is None:
             return True
         limit, period = rate
         now = time.time()
         window_end = (int(now) // period + 1) * period
+        counter, key = caches[RATE_CACHE_ALIAS], f"rl:{scope}:{period}:{ident}"
         try:
-            count = caches[RATE_CACHE_ALIAS].hit(f"rl:{scope}:{period}:{ident}", window_end)
+            count = counter.hit(key, window_end) if spend else counter.count(key, window_end) + 1
         except RedisError as error:
             # Fail open: a Redis outage must not take the API down with it. (On the
             # database cache an outage is the API's own: that request answers 503.)
@@ -150,3 +186,23 @@ class ClientRateThrottle(BaseThrottle):
     def wait(self) -> int:
         """Whole seconds until the window ends (DRF sends them as `Retry-After`)."""
         return self.retry_after
+
+
+def anonymous_budget_spent(request) -> int | None:
+    """Seconds until the client address's anonymous budget returns, if it is spent; else None.
+
+    Counts nothing. The token authentication asks before it looks a key up.
+    """
+    throttle = ClientRateThrottle()
+    if throttle.within_budget("anon", f"ip:{throttle.get_ident(request)}", spend=False):
+        return None
+    return throttle.wait()
+
+
+def spend_anonymous_budget(request) -> int | None:
+    """Count a request with bad credentials against its address's anonymous budget; the
+    seconds to wait if that overspent it, else None."""
+    throttle = ClientRateThrottle()
+    if throttle.within_budget("anon", f"ip:{throttle.get_ident(request)}"):
+        return None
+    return throttle.wait()

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -15,11 +16,15 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken, hash_key
+from accounts.services import issue_token
 from ctht_api.throttling import DatabaseRateCounter, parse_rate
 from tests.api.conftest import token_client
+from tests.api.helpers import assert_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 OFF = {"anon": "off", "read": "off", "write": "off"}
@@ -116,6 +121,65 @@ def test_x_forwarded_for_is_ignored_unless_num_proxies_is_set(db, limits, settin
     assert proxied.get("/api/v1/topics/", HTTP_X_FORWARDED_FOR="198.51.100.4").status_code == 200
 
 
+def bad_key(kind: str) -> str:
+    """An `Authorization` header the authentication refuses, of the given kind."""
+    if kind == "malformed":
+        return "Token two words"
+    if kind == "unknown":
+        return "Token ctht_not-a-real-key-0000000000000000000000000000000"
+    key = issue_token(username=f"partner-{kind}", write=False)
+    tokens = ApiToken.objects.filter(key_hash=hash_key(key))
+    if kind == "revoked":
+        tokens.update(revoked_at=timezone.now())
+    else:
+        tokens.update(expires_at=timezone.now() - timedelta(days=1))
+    return f"Token {key}"
+
+
+@pytest.mark.parametrize("kind", ["unknown", "revoked", "expired", "malformed"])
+def test_bad_tokens_spend_the_anonymous_budget_then_get_429(db, limits, kind):
+    limits(anon="2/min")
+    guesser = APIClient(REMOTE_ADDR="192.0.2.20", HTTP_AUTHORIZATION=bad_key(kind))
+
+    assert statuses(guesser, 2) == [401, 401]
+    response = guesser.get("/api/v1/topics/")
+
+    assert_problem(response, 429)
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_once_spent_even_a_valid_key_from_that_address_waits(db, limits):
+    """Else 200 against 429 would tell a right guess from a wrong one at full speed."""
+    limits(anon="1/min")
+    key = issue_token(username="partner", write=False)
+    guesser = APIClient(REMOTE_ADDR="192.0.2.21", HTTP_AUTHORIZATION=bad_key("unknown"))
+    assert statuses(guesser, 2) == [401, 429]
+
+    same_address = APIClient(REMOTE_ADDR="192.0.2.21", HTTP_AUTHORIZATION=f"Token {key}")
+    other_address = APIClient(REMOTE_ADDR="192.0.2.22", HTTP_AUTHORIZATION=f"Token {key}")
+
+    assert_problem(same_address.get("/api/v1/topics/"), 429)
+    assert statuses(other_address, 3) == [200, 200, 200]
+
+
+def test_bad_tokens_and_anonymous_requests_share_one_budget(db, limits):
+    limits(anon="2/min")
+    guesser = APIClient(REMOTE_ADDR="192.0.2.23", HTTP_AUTHORIZATION=bad_key("unknown"))
+    anonymous = APIClient(REMOTE_ADDR="192.0.2.23")
+
+    assert statuses(guesser, 1) == [401]
+    assert statuses(anonymous, 2) == [200, 429]
+    assert statuses(guesser, 1) == [429]
+
+
+def test_a_valid_token_leaves_the_anonymous_budget_alone(db, limits):
+    limits(anon="1/min")
+    reader = token_client("partner", write=False)
+
+    assert statuses(reader, 3) == [200, 200, 200]
+    assert statuses(APIClient(), 1) == [200]
+
+
 def test_health_probes_are_never_throttled(db, limits):
     limits(anon="1/min")
     client = Client()
@@ -147,6 +211,24 @@ def test_counting_costs_one_query_per_request_on_the_database_cache(db, limits):
     unlimited = queries()
 
     assert (first - unlimited, second - unlimited) == (2 * per_request, per_request)
+
+
+def test_a_token_request_reads_its_addresss_anonymous_counter_once(db, limits):
+    """The price of throttling key guessing: one read of the address's counter, no write."""
+    limits(anon="100/min")
+    reader = token_client("partner", write=False)
+    reader.get("/api/v1/topics/")  # records the token's first use
+    per_request = 1 if isinstance(caches["ratelimit"], DatabaseRateCounter) else 0
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert reader.get("/api/v1/topics/").status_code == 200
+        return len(captured)
+
+    counted = queries()
+    limits()
+
+    assert counted - queries() == per_request
 
 
 def test_an_unreachable_redis_lets_requests_through_and_is_logged(db, limits, settings, caplog):
@@ -305,6 +387,26 @@ def redis_answers() -> bool:
     except OSError:
         return False
     return True
+
+
+@pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379")
+def test_bad_tokens_are_throttled_on_redis_too(db, limits, settings):
+    limits(anon="2/min")
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {
+            "BACKEND": "ctht_api.throttling.RedisRateCounter",
+            "LOCATION": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": f"test-{random.randrange(10**9)}",  # counters outlive the test
+        },
+    }
+    key = issue_token(username="partner", write=False)
+    guesser = APIClient(REMOTE_ADDR="192.0.2.24", HTTP_AUTHORIZATION=bad_key("unknown"))
+    valid = APIClient(REMOTE_ADDR="192.0.2.24", HTTP_AUTHORIZATION=f"Token {key}")
+
+    assert statuses(valid, 1) == [200]
+    assert statuses(guesser, 3) == [401, 401, 429]
+    assert statuses(valid, 1) == [429]
 
 
 @pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379")
