@@ -41,10 +41,12 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "description": (
                 f"Send `Authorization: {self.target.keyword} <key>`. Keys look like "
                 "`ctht_…`; the project's administrators issue them (`manage.py issue_token "
-                "USERNAME [--write] [--expires-in DAYS]`, or in the admin) and show each one "
-                "only once. A token reads what its user may read; it writes only if it is "
-                "write-enabled and its user holds the model permission. An unknown, expired "
-                "or revoked key is a 401."
+                "USERNAME [--write] [--drafts] [--expires-in DAYS]`, or in the admin) and show "
+                "each one only once. A token reads what anonymous clients read; it sees drafts "
+                "and history only if it has the drafts scope (`--drafts`; every write token "
+                "has it) and its user may view them, and it writes only if it is write-enabled "
+                "and its user holds the model permission. An unknown, expired or revoked key "
+                "is a 401 and spends the client address's anonymous rate budget."
             ),
         }
 
