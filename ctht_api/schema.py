@@ -284,3 +284,30 @@ class ProblemAwareAutoSchema(AutoSchema):
         if self.view.get_throttles():
             errors[429] = "Too many requests; retry after `Retry-After` seconds."
         return dict(sorted(errors.items()))
+
+
+BLANK_STRING = {"type": "string", "maxLength": 0}
+
+
+def blank_or_format_as_any_of(result: dict, generator, request, public) -> dict:
+    """Postprocessing hook: a field that may be blank is "this format, or empty", as `anyOf`.
+
+    drf-spectacular writes a blank-allowed URL field as `oneOf: [{format: uri},
+    {maxLength: 0}]`. `format` is an annotation most validators do not check,
+    so `""` matches both branches and a `oneOf` rejects it: a client generated
+    from the document refuses every entry without a website. `anyOf` says the
+    same thing without requiring exactly one match.
+    """
+
+    def visit(node):
+        if isinstance(node, dict):
+            if BLANK_STRING in node.get("oneOf", []):
+                node["anyOf"] = node.pop("oneOf")
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit(result)
+    return result

@@ -268,6 +268,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ctht_api.schema.blank_or_format_as_any_of",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "ctht_api.models.Status",
         "InstitutionKindEnum": "people.models.Institution.Kind",
