@@ -271,6 +271,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ctht_api.schema.blank_or_format_as_any_of",
+        "ctht_api.schema.describe_scope_parameters",
     ],
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "ctht_api.models.Status",
