@@ -1,15 +1,63 @@
 """The one v1 router: every resource partners integrate against hangs off it."""
 
-from rest_framework.routers import DefaultRouter
+from django.db import models
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import routers, serializers
+from rest_framework.schemas import DefaultSchema
 
 from events import views as events
 from people import views as people
 
 
-class ApiRouter(DefaultRouter):
-    """DefaultRouter whose root lists the top-level resources only."""
+def listed_model(viewset) -> type[models.Model]:
+    queryset = getattr(viewset, "queryset", None)
+    return queryset.model if queryset is not None else viewset.serializer_class.Meta.model
+
+
+class ApiRootView(routers.APIRootView):
+    """The API's entry point: a link to the list of every top-level resource.
+
+    Start here and follow links: every list links its entries and next page,
+    and every entry its related entries. Lists under a parent
+    (`/events/{event_pk}/statements/`) are reached from the parent.
+    """
+
+    # DRF leaves its root out of the schema; this one is an operation like any other.
+    schema = DefaultSchema()
+
+
+class ApiRouter(routers.DefaultRouter):
+    """DefaultRouter whose root lists, and documents, the top-level resources only."""
 
     include_format_suffixes = False
+    APIRootView = ApiRootView
+
+    def get_api_root_view(self, api_urls=None):
+        top_level = [
+            (prefix, viewset, basename)
+            for prefix, viewset, basename in self.registry
+            if "(" not in prefix  # nested lists need their parent's key
+        ]
+        links = inline_serializer(
+            "ApiRoot",
+            fields={
+                prefix: serializers.URLField(
+                    help_text=f"The list of {listed_model(viewset)._meta.verbose_name_plural}."
+                )
+                for prefix, viewset, _ in top_level
+            },
+        )
+        view = extend_schema_view(
+            get=extend_schema(
+                operation_id="api_root", summary="List the resources", responses=links
+            )
+        )(self.APIRootView)
+        list_name = self.routes[0].name
+        return view.as_view(
+            api_root_dict={
+                prefix: list_name.format(basename=basename) for prefix, _, basename in top_level
+            }
+        )
 
 
 router = ApiRouter()

@@ -5,6 +5,23 @@ statement", "List statements of an event"), a description made from the
 viewset's docstring plus who may call it, and its error responses as
 `application/problem+json` documents (the `Problem` component, see
 `ctht_api.errors`). An explicit `@extend_schema(...)` on a view still wins.
+
+Most of this uses drf-spectacular's documented extension points: the public
+`AutoSchema` hooks (`get_summary`, `get_description`,
+`get_override_parameters`, `get_auth`), postprocessing hooks (below, named in
+`SPECTACULAR_SETTINGS`), and the extensions in `ctht_api.schema_extensions`.
+Two overrides of private methods remain, because no documented point can do
+their work:
+
+- `_get_response_bodies` adds the 304 and the problem responses. The public
+  `get_response_serializers()` is also what drf-spectacular reads to decide
+  whether a view is a list (pagination, operation ids), so returning the
+  errors from there turns every operation into a status dictionary and breaks
+  that detection; a postprocessing hook would have to rebuild the `Problem`
+  component and the response headers by hand.
+- `_map_basic_serializer` describes a resource by its model's docstring. The
+  documented way is a docstring or `@extend_schema_serializer` on each
+  serializer, which would write every model's description a second time.
 """
 
 import re
@@ -203,20 +220,6 @@ class ProblemAwareAutoSchema(AutoSchema):
             auth.append({})
         return auth
 
-    def _resolve_path_parameters(self, variables):
-        parameters = super()._resolve_path_parameters(variables)
-        for parameter in parameters:
-            parent = scope_model(parameter["name"])
-            if parent is None or parameter.get("description"):
-                continue
-            noun = parent._meta.verbose_name
-            if parameter["schema"].get("pattern") == "^[0-9]+$":
-                parameter["schema"] = {"type": "integer"}
-                parameter["description"] = f"Id of the {noun}."
-            else:
-                parameter["description"] = f"Code of the {noun}."
-        return parameters
-
     def _map_basic_serializer(self, serializer, direction):
         """Describe a resource by its model's docstring unless its serializer has its own."""
         schema = super()._map_basic_serializer(serializer, direction)
@@ -284,3 +287,50 @@ class ProblemAwareAutoSchema(AutoSchema):
         if self.view.get_throttles():
             errors[429] = "Too many requests; retry after `Retry-After` seconds."
         return dict(sorted(errors.items()))
+
+
+BLANK_STRING = {"type": "string", "maxLength": 0}
+
+
+def blank_or_format_as_any_of(result: dict, generator, request, public) -> dict:
+    """Postprocessing hook: a field that may be blank is "this format, or empty", as `anyOf`.
+
+    drf-spectacular writes a blank-allowed URL field as `oneOf: [{format: uri},
+    {maxLength: 0}]`. `format` is an annotation most validators do not check,
+    so `""` matches both branches and a `oneOf` rejects it: a client generated
+    from the document refuses every entry without a website. `anyOf` says the
+    same thing without requiring exactly one match.
+    """
+
+    def visit(node):
+        if isinstance(node, dict):
+            if BLANK_STRING in node.get("oneOf", []):
+                node["anyOf"] = node.pop("oneOf")
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    visit(result)
+    return result
+
+
+def describe_scope_parameters(result: dict, generator, request, public) -> dict:
+    """Postprocessing hook: a nested list's parent key (`event_pk`, `country_code`) says
+    what it points to, and an id is typed as an integer rather than a digit pattern."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                parent = scope_model(parameter["name"])
+                if parameter["in"] != "path" or parent is None or parameter.get("description"):
+                    continue
+                noun = parent._meta.verbose_name
+                if parameter["schema"].get("pattern") == "^[0-9]+$":
+                    parameter["schema"] = {"type": "integer"}
+                    parameter["description"] = f"Id of the {noun}."
+                else:
+                    parameter["description"] = f"Code of the {noun}."
+    return result

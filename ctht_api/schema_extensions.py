@@ -2,6 +2,17 @@
 
 Imported by `ctht_api.schema`, which the REST_FRAMEWORK settings name as the
 schema class, so they are registered before any document is generated.
+
+All are documented extension classes (`OpenApiAuthenticationExtension`,
+`OpenApiSerializerFieldExtension`, `OpenApiFilterExtension` through the
+django-filter one, `OpenApiViewExtension`). Inside them, a few of
+`AutoSchema`'s underscored helpers are called, as drf-spectacular's own
+extensions do, where re-implementing them would drift from the library:
+`_map_serializer_field(..., bypass_extensions=True)` to describe a brief
+relation's request side as the plain id it is, `_map_model_field` to type a
+brief's display attribute as its model field, and the django-filter
+extension's `_get_model_field`, overridden to follow relations so that an id
+filter on a nested list is typed as an integer.
 """
 
 from django.db import models

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "ctht_api.errors.ApiBodySizeLimitMiddleware",
+    "ctht_api.errors.ApiNotFoundMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -268,6 +269,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ctht_api.schema.blank_or_format_as_any_of",
+        "ctht_api.schema.describe_scope_parameters",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "ctht_api.models.Status",
         "InstitutionKindEnum": "people.models.Institution.Kind",

@@ -1,4 +1,5 @@
-"""Top-level URLs: the versioned API, its OpenAPI documents, the admin, the health probes."""
+"""Top-level URLs: the versioned API, its OpenAPI documents and problem types, the admin, the
+health probes."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -8,7 +9,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from ctht_api import health
+from ctht_api import health, problems
 from ctht_api.api import router
 
 admin.site.site_header = "CTHT API administration"
@@ -22,6 +23,8 @@ urlpatterns = [
     # response (?script), so the page runs under a CSP without inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/problems/", problems.problem_types, name="problem-types"),
+    path("api/problems/<slug:slug>", problems.problem_type, name="problem-type"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -121,6 +121,29 @@ def test_explicit_extend_schema_summary_and_description_win():
     assert topics["post"]["summary"] == "Create a topic"
 
 
+def test_the_api_root_is_an_operation_listing_every_top_level_resource(schema, db, client):
+    root = schema["paths"]["/api/v1/"]["get"]
+    assert root["operationId"] == "api_root"
+    assert root["summary"] == "List the resources"
+    assert root["description"].startswith("The API's entry point")
+    assert ref_name(root["responses"]["200"]["content"]["application/json"]["schema"]) == "ApiRoot"
+    links = component(schema, "ApiRoot")
+    answer = client.get("/api/v1/").json()
+    assert set(links["properties"]) == set(links["required"]) == set(answer)
+    assert {"statements", "events", "people", "countries"} <= set(answer)
+    for name, link in links["properties"].items():
+        assert (link["type"], link["format"]) == ("string", "uri"), name
+        assert link["description"], name
+
+
+def test_a_field_that_may_be_blank_accepts_the_empty_string_once(schema):
+    """`oneOf` would reject "" when a validator ignores `format: uri` (most do)."""
+    website = component(schema, "Institution")["properties"]["website"]
+    assert "oneOf" not in website
+    assert {"type": "string", "maxLength": 0} in website["anyOf"]
+    assert {"type": "string", "format": "uri", "maxLength": 2000} in website["anyOf"]
+
+
 def test_every_detail_path_declares_404(schema):
     for route, method, operation in operations(schema):
         if route.startswith("/api/v1/") and "{id}" in route:
@@ -136,7 +159,8 @@ def test_nested_lists_declare_404_for_an_unknown_parent(schema):
 
 def test_lists_declare_400_for_a_bad_filter_or_page_size(schema):
     for route, method, operation in operations(schema):
-        if method == "get" and not route.endswith("{id}/"):
+        # The API root is no list: it takes no filter and has no pages.
+        if method == "get" and not route.endswith("{id}/") and route != "/api/v1/":
             assert "400" in operation["responses"], f"GET {route}"
 
 

@@ -2,6 +2,7 @@
 
 import re
 
+import psycopg
 import pytest
 from django.db import OperationalError
 from django.test import Client
@@ -27,7 +28,9 @@ def boom(request):
 
 def database_gone(request):
     """A plain Django view (no DRF handler) losing the database, as a middleware could."""
-    raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+    # As Django's wrapper raises it: the driver's error is the cause.
+    message = "connection to server at 127.0.0.1 failed: Connection refused"
+    raise OperationalError(message) from psycopg.OperationalError(message)
 
 
 urlpatterns = [path("api/v1/boom/", boom), path("api/v1/database-gone/", database_gone)]
