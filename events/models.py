@@ -8,7 +8,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, JSONObject
 
 from ctht_api.aggregates import json_array
@@ -19,6 +19,7 @@ from ctht_api.models import (
     PublishableModel,
     PublishableQuerySet,
     SluggedModel,
+    Status,
     TimestampedModel,
     clean_date_range,
     date_range_constraint,
@@ -299,6 +300,11 @@ class Event(SluggedModel, PublishableModel):
 
 
 class StatementQuerySet(PublishableQuerySet):
+    def public(self):
+        """Published, and not made at a draft event: a draft never leaks through the
+        brief event embedded in a statement."""
+        return self.published().filter(Q(event__isnull=True) | Q(event__status=Status.PUBLISHED))
+
     def for_api(self):
         """Everything a statement's JSON shows, in one query: the brief related rows
         joined, the country codes, topic slugs and translations as JSON arrays.
