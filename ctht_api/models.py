@@ -122,9 +122,14 @@ class TimestampedModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if self._state.adding:
-            return super().save(*args, **kwargs)
         current = current_changeset()
+        if self._state.adding:
+            super().save(*args, **kwargs)
+            if current is not None:
+                # Created in this write: saved again in it (a statement after its
+                # translations), it stays at version 1.
+                current.claim_version(self)
+            return
         if current is None or current.claim_version(self):
             self.version += 1
             if kwargs.get("update_fields") is not None:
