@@ -30,7 +30,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 _current: ContextVar[Changeset | None] = ContextVar("ctht_changeset", default=None)
 
@@ -133,6 +135,15 @@ class AuditTrail(HistoricalRecords):
         self.create_historical_record(instance, history_type)
 
 
+@receiver(pre_create_historical_record)
+def take_snapshot(sender, instance, history_instance, **kwargs) -> None:
+    """A history model may record more than its entry's own columns (a statement's
+    translations): its `take_snapshot(instance)` fills those in, on every path."""
+    snapshot = getattr(history_instance, "take_snapshot", None)
+    if snapshot is not None:
+        snapshot(instance)
+
+
 def audit_trail(**kwargs) -> AuditTrail:
     """The history of an audited model, with a text reason (settings index its date)."""
     kwargs.setdefault("history_change_reason_field", models.TextField(null=True))
@@ -163,8 +174,11 @@ def insert_baseline_history(
     Works on both backends and with the models of a migration's state.
     """
     quote = connection.ops.quote_name
-    columns = [
-        f.column for f in history_model._meta.concrete_fields if not f.name.startswith("history_")
+    own = {f.column for f in model._meta.concrete_fields}
+    columns = [  # not the snapshot columns the entry's table lacks: those stay null (unknown)
+        f.column
+        for f in history_model._meta.concrete_fields
+        if not f.name.startswith("history_") and f.column in own
     ]
     history_table, table = quote(history_model._meta.db_table), quote(model._meta.db_table)
     with connection.cursor() as cursor:

@@ -5,6 +5,7 @@ what they describe.
 """
 
 import datetime
+import json
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -340,6 +341,36 @@ class StatementQuerySet(PublishableQuerySet):
         )
 
 
+class StatementHistory(models.Model):
+    """What a statement's history keeps beside its own columns: its translations.
+
+    They are rows of their own, with their own history, but to a reader they
+    are part of the statement (the API writes them as one list), so each
+    version of the statement records them as they then stood, and the
+    history's `changes` lists them when they changed. Stored as JSON text, so
+    that the backup treats the column as any other; null where nothing was
+    recorded (versions written before this column, or in SQL by
+    `generate_data`), which the history reads as unknown, not as empty.
+    """
+
+    translations = models.TextField(  # noqa: DJ001 - null (unknown) is not "[]" (none)
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The translations at this version, as a JSON list; null if not recorded.",
+    )
+
+    snapshot_fields = ("translations",)
+
+    class Meta:
+        abstract = True
+
+    def take_snapshot(self, statement: "Statement") -> None:
+        self.translations = json.dumps(
+            statement.translation_rows(), ensure_ascii=False, sort_keys=True
+        )
+
+
 class Statement(TimestampedModel, PublishableModel):
     """The exact words a person said, in the language they said them, with where and when."""
 
@@ -416,7 +447,11 @@ class Statement(TimestampedModel, PublishableModel):
 
     objects = StatementQuerySet.as_manager()
 
-    history = audit_trail(excluded_fields=["search_document"], m2m_fields=["countries", "topics"])
+    history = audit_trail(
+        excluded_fields=["search_document"],
+        m2m_fields=["countries", "topics"],
+        bases=[StatementHistory],
+    )
 
     class Meta:
         ordering = [F("date").desc(nulls_last=True), "-id"]
@@ -476,6 +511,16 @@ class Statement(TimestampedModel, PublishableModel):
         self.search_document = self.build_search_document()
         self.save(update_fields=["search_document", "updated_at"])
 
+    def translation_rows(self) -> list[dict]:
+        """The translations as the API shows them: language, text and kind, by language."""
+        if self.pk is None:
+            return []
+        return list(
+            StatementTranslation.objects.filter(statement=self)
+            .order_by("language")
+            .values("language", "text", "kind")
+        )
+
     def default_countries(self) -> list[str]:
         """The codes DOMAIN.md prescribes when the editor gives none."""
         if self.institution_id and self.institution.country_id:
@@ -494,6 +539,9 @@ class Statement(TimestampedModel, PublishableModel):
             codes = self.default_countries()
             if codes:
                 self.countries.set(codes)
+
+
+TRANSLATION_IN_SAME_LANGUAGE = "A translation must be in another language."
 
 
 class StatementTranslation(TimestampedModel):
@@ -537,8 +585,11 @@ class StatementTranslation(TimestampedModel):
         return f"{self.language} ({self.get_kind_display()})"
 
     def clean(self) -> None:
-        if self.statement_id and self.language == self.statement.language:
-            raise ValidationError({"language": "A translation must be in another language."})
+        # The statement may be new and unsaved yet (the admin's add page): read the
+        # object the form gave, not only a stored id.
+        has_statement = self.statement_id or StatementTranslation.statement.is_cached(self)
+        if has_statement and self.language == self.statement.language:
+            raise ValidationError({"language": TRANSLATION_IN_SAME_LANGUAGE})
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
