@@ -1,0 +1,129 @@
+"""Every way of writing a statement (API, admin, load_demo) goes through one service and
+leaves the same trace: version 1 and one "created" record when it is new, one version
+and one record per write after that, translations included in what changed."""
+
+import pytest
+from django.urls import reverse
+
+from events.models import Statement
+from people.models import Institution, Person
+from tests.api.helpers import API, results
+
+pytestmark = pytest.mark.django_db
+
+
+def body(speaker: Person, **changes) -> dict:
+    return {
+        "text": "Technology can also be part of the solution.",
+        "language": "en",
+        "speaker": speaker.pk,
+        "status": "published",
+        **changes,
+    }
+
+
+def history(client, pk: int) -> list[dict]:
+    return results(client.get(f"{API}statements/{pk}/history/"))
+
+
+def test_api_create_with_translations_starts_at_version_1(writer):
+    speaker = Person.objects.create(full_name="Nenad Simić")
+    response = writer.post(
+        f"{API}statements/",
+        body(speaker, translations=[{"language": "fr", "text": "Aussi.", "kind": "official"}]),
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response["ETag"] == '"v1"'
+    pk = response.json()["id"]
+    assert writer.get(f"{API}statements/{pk}/")["ETag"] == '"v1"'
+    (record,) = history(writer, pk)
+    assert (record["version"], record["type"]) == (1, "created")
+    changes = {change["field"]: change for change in record["changes"]}
+    assert changes["translations"] == {
+        "field": "translations",
+        "old": None,
+        "new": [{"language": "fr", "text": "Aussi.", "kind": "official"}],
+    }
+
+
+def test_a_change_of_translations_alone_shows_in_the_history(writer):
+    speaker = Person.objects.create(full_name="Nenad Simić")
+    french = {"language": "fr", "text": "Aussi.", "kind": "official"}
+    german = {"language": "de", "text": "Auch.", "kind": "editorial"}
+    pk = writer.post(
+        f"{API}statements/", body(speaker, translations=[french]), format="json"
+    ).json()["id"]
+
+    response = writer.patch(f"{API}statements/{pk}/", {"translations": [german]}, format="json")
+    assert response.status_code == 200, response.content
+    assert response["ETag"] == '"v2"'
+    newest = history(writer, pk)[0]
+    assert (newest["version"], newest["type"]) == (2, "updated")
+    assert newest["changes"] == [{"field": "translations", "old": [french], "new": [german]}]
+
+
+def test_a_write_that_changes_nothing_in_translations_does_not_list_them(writer):
+    speaker = Person.objects.create(full_name="Nenad Simić")
+    french = {"language": "fr", "text": "Aussi.", "kind": "official"}
+    pk = writer.post(
+        f"{API}statements/", body(speaker, translations=[french]), format="json"
+    ).json()["id"]
+    writer.patch(
+        f"{API}statements/{pk}/", {"context": "Opening.", "translations": [french]}, format="json"
+    )
+    newest = history(writer, pk)[0]
+    assert newest["changes"] == [{"field": "context", "old": "", "new": "Opening."}]
+
+
+def translations_formset(*rows: dict) -> dict:
+    data = {
+        "translations-TOTAL_FORMS": str(len(rows)),
+        "translations-INITIAL_FORMS": "0",
+        "translations-MIN_NUM_FORMS": "0",
+        "translations-MAX_NUM_FORMS": "1000",
+    }
+    for n, row in enumerate(rows):
+        data.update({f"translations-{n}-{name}": value for name, value in row.items()})
+    return data
+
+
+def test_admin_create_with_translations_starts_at_version_1(admin_client, writer):
+    institution = Institution.objects.create(name="Ministry of Interior", country_id="RS")
+    speaker = Person.objects.create(full_name="Nenad Simić")
+    response = admin_client.post(
+        reverse("admin:events_statement_add"),
+        {
+            "text": "Words said.",
+            "language": "en",
+            "status": "draft",
+            "speaker": speaker.pk,
+            "institution": institution.pk,
+            **translations_formset({"language": "fr", "kind": "official", "text": "Des mots."}),
+        },
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    statement = Statement.objects.get()
+    assert writer.get(f"{API}statements/{statement.pk}/")["ETag"] == '"v1"'
+    (record,) = history(writer, statement.pk)
+    assert (record["version"], record["type"]) == (1, "created")
+    changes = {change["field"]: change["new"] for change in record["changes"]}
+    assert changes["countries"] == ["RS"]
+    assert changes["translations"] == [{"language": "fr", "text": "Des mots.", "kind": "official"}]
+
+
+def test_admin_refuses_a_translation_in_the_statement_language(admin_client):
+    speaker = Person.objects.create(full_name="Nenad Simić")
+    response = admin_client.post(
+        reverse("admin:events_statement_add"),
+        {
+            "text": "Words said.",
+            "language": "en",
+            "status": "draft",
+            "speaker": speaker.pk,
+            **translations_formset({"language": "en", "kind": "official", "text": "Same."}),
+        },
+    )
+    assert response.status_code == 200
+    assert "A translation must be in another language." in response.content.decode()
+    assert not Statement.objects.exists()
