@@ -8,6 +8,7 @@ from django.urls import reverse
 from events.models import Statement
 from people.models import Institution, Person
 from tests.api.helpers import API, results
+from tests.test_audit import change_url, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +128,29 @@ def test_admin_refuses_a_translation_in_the_statement_language(admin_client):
     assert response.status_code == 200
     assert "A translation must be in another language." in response.content.decode()
     assert not Statement.objects.exists()
+
+
+def test_admin_edit_of_translations_is_one_version_with_the_change(admin_client, writer, demo):
+    statement = Statement.objects.order_by("id").first()
+    data = form_data(admin_client, statement)
+    data.update(
+        {
+            "translations-TOTAL_FORMS": "1",
+            "translations-0-language": "en",
+            "translations-0-kind": "editorial",
+            "translations-0-text": "Words in English.",
+            "change_reason": "Translated",
+        }
+    )
+    response = admin_client.post(change_url(statement), data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert writer.get(f"{API}statements/{statement.pk}/")["ETag"] == '"v2"'
+    newest = history(writer, statement.pk)[0]
+    assert (newest["version"], newest["reason"]) == (2, "Translated")
+    assert newest["changes"] == [
+        {
+            "field": "translations",
+            "old": [],
+            "new": [{"language": "en", "text": "Words in English.", "kind": "editorial"}],
+        }
+    ]
