@@ -77,31 +77,32 @@ def test_a_write_that_changes_nothing_in_translations_does_not_list_them(writer)
     assert newest["changes"] == [{"field": "context", "old": "", "new": "Opening."}]
 
 
-def translations_formset(*rows: dict) -> dict:
+def admin_add(client, speaker: Person, *translations: dict, **fields):
+    """Post the admin's "add statement" form with these translation rows."""
     data = {
-        "translations-TOTAL_FORMS": str(len(rows)),
+        "text": "Words said.",
+        "language": "en",
+        "status": "draft",
+        "speaker": speaker.pk,
+        "translations-TOTAL_FORMS": str(len(translations)),
         "translations-INITIAL_FORMS": "0",
         "translations-MIN_NUM_FORMS": "0",
         "translations-MAX_NUM_FORMS": "1000",
+        **fields,
     }
-    for n, row in enumerate(rows):
+    for n, row in enumerate(translations):
         data.update({f"translations-{n}-{name}": value for name, value in row.items()})
-    return data
+    return client.post(reverse("admin:events_statement_add"), data)
 
 
 def test_admin_create_with_translations_starts_at_version_1(admin_client, writer):
     institution = Institution.objects.create(name="Ministry of Interior", country_id="RS")
     speaker = Person.objects.create(full_name="Nenad Simić")
-    response = admin_client.post(
-        reverse("admin:events_statement_add"),
-        {
-            "text": "Words said.",
-            "language": "en",
-            "status": "draft",
-            "speaker": speaker.pk,
-            "institution": institution.pk,
-            **translations_formset({"language": "fr", "kind": "official", "text": "Des mots."}),
-        },
+    response = admin_add(
+        admin_client,
+        speaker,
+        {"language": "fr", "kind": "official", "text": "Des mots."},
+        institution=institution.pk,
     )
     assert response.status_code == 302, response.context and response.context["errors"]
     statement = Statement.objects.get()
@@ -115,15 +116,8 @@ def test_admin_create_with_translations_starts_at_version_1(admin_client, writer
 
 def test_admin_refuses_a_translation_in_the_statement_language(admin_client):
     speaker = Person.objects.create(full_name="Nenad Simić")
-    response = admin_client.post(
-        reverse("admin:events_statement_add"),
-        {
-            "text": "Words said.",
-            "language": "en",
-            "status": "draft",
-            "speaker": speaker.pk,
-            **translations_formset({"language": "en", "kind": "official", "text": "Same."}),
-        },
+    response = admin_add(
+        admin_client, speaker, {"language": "en", "kind": "official", "text": "Same."}
     )
     assert response.status_code == 200
     assert "A translation must be in another language." in response.content.decode()
