@@ -19,7 +19,8 @@ saves (a statement, then its countries, then its translations). Inside a
 management commands) the saves and many-to-many changes of one entry are
 gathered and recorded once when the changeset ends, as the entry then stands,
 with the changeset's user and reason; and the entry's `version` goes up by one
-however many times it was saved. Outside a changeset (a Django shell), every
+however many times it was saved (an entry created in the changeset stays at
+version 1, with one "created" record). Outside a changeset (a Django shell), every
 save and every many-to-many change is recorded as it happens.
 """
 

@@ -12,8 +12,11 @@ outside a signed-in request, e.g. by a management command), `reason` (the
 field whose stored value differs from the previous record, with `old` and
 `new` as stored (a related entry as its id, a list of related entries as
 sorted ids; fields are named as in the model, which is the API's name except
-for a document's `url`, shown as `link` in the API). The first record lists
-every field, with `old` null.
+for a document's `url`, shown as `link` in the API; a statement's record also
+has its `translations`, as the API lists them). The first record lists every
+field, with `old` null. A statement version stored before its translations
+were recorded (or written in bulk by `generate_data`) shows no `translations`
+change to or from it.
 """
 
 import json
