@@ -274,7 +274,7 @@ class StatementAdmin(PublishableAdmin):
                 translations = [
                     row.cleaned_data
                     for row in formset.forms
-                    if row.cleaned_data and not formset._should_delete_form(row)
+                    if row.cleaned_data and not row.cleaned_data.get("DELETE")
                 ]
         write_statement(
             statement=form.instance,

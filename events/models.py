@@ -366,9 +366,7 @@ class StatementHistory(models.Model):
         abstract = True
 
     def take_snapshot(self, statement: "Statement") -> None:
-        self.translations = json.dumps(
-            statement.translation_rows(), ensure_ascii=False, sort_keys=True
-        )
+        self.translations = json.dumps(statement.translation_rows(), ensure_ascii=False)
 
 
 class Statement(TimestampedModel, PublishableModel):
@@ -541,9 +539,6 @@ class Statement(TimestampedModel, PublishableModel):
                 self.countries.set(codes)
 
 
-TRANSLATION_IN_SAME_LANGUAGE = "A translation must be in another language."
-
-
 class StatementTranslation(TimestampedModel):
     """A statement's text in another language, and who translated it."""
 
@@ -589,7 +584,7 @@ class StatementTranslation(TimestampedModel):
         # object the form gave, not only a stored id.
         has_statement = self.statement_id or StatementTranslation.statement.is_cached(self)
         if has_statement and self.language == self.statement.language:
-            raise ValidationError({"language": TRANSLATION_IN_SAME_LANGUAGE})
+            raise ValidationError({"language": "A translation must be in another language."})
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)

@@ -148,3 +148,17 @@ def test_admin_edit_of_translations_is_one_version_with_the_change(admin_client,
             "new": [{"language": "en", "text": "Words in English.", "kind": "editorial"}],
         }
     ]
+
+
+def test_admin_deleting_a_translation_row_removes_it(admin_client, writer, demo):
+    statement = Statement.objects.order_by("id").first()
+    english = {"language": "en", "text": "Words in English.", "kind": "editorial"}
+    writer.patch(f"{API}statements/{statement.pk}/", {"translations": [english]}, format="json")
+    data = form_data(admin_client, statement)
+    data["translations-0-DELETE"] = "on"
+    response = admin_client.post(change_url(statement), data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert writer.get(f"{API}statements/{statement.pk}/").json()["translations"] == []
+    newest = history(writer, statement.pk)[0]
+    assert (newest["version"], newest["user"]) == (3, "admin")
+    assert newest["changes"] == [{"field": "translations", "old": [english], "new": []}]
