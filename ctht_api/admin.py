@@ -109,10 +109,14 @@ class TimestampedAdmin(SimpleHistoryAdmin):
         return obj
 
     def save_model(self, request, obj, form, change):
+        self.note_reason(form)
+        super().save_model(request, obj, form, change)
+
+    def note_reason(self, form) -> None:
+        """The reason typed in the form goes to every history record of this save."""
         current = current_changeset()
         if current is not None:
             current.reason = form.cleaned_data.get("change_reason", "")
-        super().save_model(request, obj, form, change)
 
     def changeform_view(self, request, *args, **kwargs):
         with transaction.atomic(), changeset(user=request.user):

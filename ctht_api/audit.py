@@ -19,7 +19,8 @@ saves (a statement, then its countries, then its translations). Inside a
 management commands) the saves and many-to-many changes of one entry are
 gathered and recorded once when the changeset ends, as the entry then stands,
 with the changeset's user and reason; and the entry's `version` goes up by one
-however many times it was saved. Outside a changeset (a Django shell), every
+however many times it was saved (an entry created in the changeset stays at
+version 1, with one "created" record). Outside a changeset (a Django shell), every
 save and every many-to-many change is recorded as it happens.
 """
 
@@ -30,7 +31,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.dispatch import receiver
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 _current: ContextVar[Changeset | None] = ContextVar("ctht_changeset", default=None)
 
@@ -133,6 +136,15 @@ class AuditTrail(HistoricalRecords):
         self.create_historical_record(instance, history_type)
 
 
+@receiver(pre_create_historical_record)
+def take_snapshot(sender, instance, history_instance, **kwargs) -> None:
+    """A history model may record more than its entry's own columns (a statement's
+    translations): its `take_snapshot(instance)` fills those in, on every path."""
+    snapshot = getattr(history_instance, "take_snapshot", None)
+    if snapshot is not None:
+        snapshot(instance)
+
+
 def audit_trail(**kwargs) -> AuditTrail:
     """The history of an audited model, with a text reason (settings index its date)."""
     kwargs.setdefault("history_change_reason_field", models.TextField(null=True))
@@ -163,8 +175,11 @@ def insert_baseline_history(
     Works on both backends and with the models of a migration's state.
     """
     quote = connection.ops.quote_name
-    columns = [
-        f.column for f in history_model._meta.concrete_fields if not f.name.startswith("history_")
+    own = {f.column for f in model._meta.concrete_fields}
+    columns = [  # not the snapshot columns the entry's table lacks: those stay null (unknown)
+        f.column
+        for f in history_model._meta.concrete_fields
+        if not f.name.startswith("history_") and f.column in own
     ]
     history_table, table = quote(history_model._meta.db_table), quote(model._meta.db_table)
     with connection.cursor() as cursor:

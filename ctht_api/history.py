@@ -12,9 +12,14 @@ outside a signed-in request, e.g. by a management command), `reason` (the
 field whose stored value differs from the previous record, with `old` and
 `new` as stored (a related entry as its id, a list of related entries as
 sorted ids; fields are named as in the model, which is the API's name except
-for a document's `url`, shown as `link` in the API). The first record lists
-every field, with `old` null.
+for a document's `url`, shown as `link` in the API; a statement's record also
+has its `translations`, as the API lists them). The first record lists every
+field, with `old` null. A statement version stored before its translations
+were recorded (or written in bulk by `generate_data`) shows no `translations`
+change to or from it.
 """
+
+import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
@@ -66,6 +71,22 @@ def history_versions(history_model, pk) -> QuerySet:
     )
 
 
+def _state(row, tracked: list, snapshots: tuple[str, ...]) -> dict:
+    state = {f.name: _plain(getattr(row, f.attname)) for f in tracked}
+    for name in snapshots:  # JSON text (see events.models.StatementHistory)
+        if state[name] is not None:
+            state[name] = json.loads(state[name])
+    return state
+
+
+def _shown(name: str, old, new, *, first: bool, snapshots: tuple[str, ...]) -> bool:
+    """Whether a field is listed in a record's changes. A snapshot not recorded (null)
+    is unknown: no change is shown to or from it."""
+    if name in snapshots and (new is None or (old is None and not first)):
+        return False
+    return first or old != new
+
+
 def history_records(history_model, rows: list, previous_row=None) -> list[dict]:
     """`rows` (versions of one entry, newest first) as records, each with its changes
     from the version before it (`previous_row` for the oldest of them, if any).
@@ -91,15 +112,22 @@ def history_records(history_model, rows: list, previous_row=None) -> list[dict]:
             values[history_id].append(value)
         related[m2m_field.name] = {key: sorted(v) for key, v in values.items()}
 
+    snapshots = getattr(history_model, "snapshot_fields", ())
     records, previous = [], None
     for row in chronological:
-        state = {f.name: _plain(getattr(row, f.attname)) for f in tracked}
+        state = _state(row, tracked, snapshots)
         for name, values in related.items():
             state[name] = values[row.history_id]
         changes = [
             {"field": name, "old": None if previous is None else previous[name], "new": value}
             for name, value in state.items()
-            if previous is None or previous[name] != value
+            if _shown(
+                name,
+                None if previous is None else previous[name],
+                value,
+                first=previous is None,
+                snapshots=snapshots,
+            )
         ]
         if row is not previous_row:
             records.append(

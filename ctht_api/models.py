@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils.text import slugify
 
 from ctht_api.audit import current_changeset
+from ctht_api.permissions import can_see_drafts
 
 # Canonical BCP 47 shape: language, optional script, region and variants
 # (`fr`, `en-GB`, `sr-Latn`, `es-419`, `de-CH-1996`). The validator checks the
@@ -121,9 +122,14 @@ class TimestampedModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if self._state.adding:
-            return super().save(*args, **kwargs)
         current = current_changeset()
+        if self._state.adding:
+            super().save(*args, **kwargs)
+            if current is not None:
+                # Created in this write: saved again in it (a statement after its
+                # translations), it stays at version 1.
+                current.claim_version(self)
+            return
         if current is None or current.claim_version(self):
             self.version += 1
             if kwargs.get("update_fields") is not None:
@@ -174,11 +180,28 @@ class Status(models.TextChoices):
 
 
 class PublishableQuerySet(models.QuerySet):
+    """Entries with a publication status; `visible_to` is what a client may see.
+
+    `visible_to(user)` is the one definition of visibility: views, nested
+    lists, counts and feeds call it rather than filtering on `status`
+    themselves, so a new rule (an embargo) is added in `public()` once.
+    """
+
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
     def drafts(self):
         return self.filter(status=Status.DRAFT)
+
+    def public(self):
+        """What anyone may see: published entries (a model adds its own conditions)."""
+        return self.published()
+
+    def visible_to(self, user):
+        """Everything to those who may see drafts of this model, else `public()`."""
+        if user is not None and can_see_drafts(user, self.model):
+            return self
+        return self.public()
 
 
 class PublishableModel(models.Model):

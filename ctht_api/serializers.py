@@ -140,9 +140,13 @@ class RecordSerializer(serializers.ModelSerializer):
     }
 
     def update(self, instance, validated_data):
+        self.drop_read_annotations(instance)
+        return super().update(instance, validated_data)
+
+    def drop_read_annotations(self, instance) -> None:
+        """After a write the response shows what was stored, not what was read before."""
         for annotation in getattr(self.Meta, "read_annotations", ()):
             instance.__dict__.pop(annotation, None)
-        return super().update(instance, validated_data)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

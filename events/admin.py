@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from ctht_api.admin import PublishableAdmin, TimestampedAdmin, VersionedInline
 from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
+from events.services import write_statement
 
 
 def excerpt(text: str, length: int = 80) -> str:
@@ -259,11 +260,28 @@ class StatementAdmin(PublishableAdmin):
     def country_list(self, obj: Statement) -> str:
         return country_names(obj.countries.all())
 
+    def save_model(self, request, obj, form, change):
+        """Nothing is written yet: the statement goes with its relations in save_related."""
+        self.note_reason(form)
+
     def save_related(self, request, form, formsets, change):
-        # The form writes the editor's countries after save(); apply the
-        # default only once they are known to be empty.
-        super().save_related(request, form, formsets, change)
-        form.instance.apply_default_countries()
+        """The statement, its countries, topics and translations, through the one write
+        path (events.services), so that the admin applies the API's rules."""
+        translations = None
+        for formset in formsets:
+            if formset.model is StatementTranslation:
+                formset.save(commit=False)  # only what the change message lists
+                translations = [
+                    row.cleaned_data
+                    for row in formset.forms
+                    if row.cleaned_data and not row.cleaned_data.get("DELETE")
+                ]
+        write_statement(
+            statement=form.instance,
+            countries=form.cleaned_data.get("countries"),
+            topics=form.cleaned_data.get("topics"),
+            translations=translations,
+        )
 
 
 @admin.register(StatementTranslation)

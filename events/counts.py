@@ -10,10 +10,9 @@ another worker may show counts up to the TTL old.
 """
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Q
-
-from ctht_api.models import Status
+from django.db.models import Count
 
 CACHE_KEY = "ctht:country-counts:v1"
 
@@ -28,12 +27,15 @@ def compute_country_counts() -> list[dict]:
     from events.models import Event, Statement
     from people.models import Country, Institution
 
+    anyone = AnonymousUser()  # the counts are the same for every client: what anyone sees
     statements = _per_country(
-        Statement.countries.through.objects.filter(statement__status=Status.PUBLISHED).filter(
-            Q(statement__event__isnull=True) | Q(statement__event__status=Status.PUBLISHED)
+        Statement.countries.through.objects.filter(
+            statement__in=Statement.objects.visible_to(anyone)
         )
     )
-    events = _per_country(Event.countries.through.objects.filter(event__status=Status.PUBLISHED))
+    events = _per_country(
+        Event.countries.through.objects.filter(event__in=Event.objects.visible_to(anyone))
+    )
     institutions = _per_country(Institution.objects.filter(country__isnull=False))
     codes = sorted(set(statements) | set(events) | set(institutions))
     names = dict(Country.objects.filter(code__in=codes).values_list("code", "name"))

@@ -27,6 +27,7 @@ from django.db import transaction
 from ctht_api.audit import changeset
 from ctht_api.models import Status
 from events.models import Document, Event, Programme, Statement, Topic
+from events.services import write_statement
 from people.models import Institution, Person, Position
 
 SOURCE_REFERENCE = "shared/seeds/000_8cfe726e4bde808f.txt"
@@ -391,20 +392,21 @@ def _load_demo() -> LoadResult:
             defaults={"institution": institutions[quote.institution_slug]},
         )
         result.count(created)
-        statement, created = Statement.objects.get_or_create(
-            speaker=person,
-            event=event,
-            defaults={
-                "text": quote.text,
-                "language": "fr",
-                "position": position,
-                "source": article,
-                "context": quote.context,
-                "status": Status.PUBLISHED,
-            },
-        )
+        created = not Statement.objects.filter(speaker=person, event=event).exists()
         if created:
-            statement.topics.set([topics[t] for t in quote.topics])
+            write_statement(
+                values={
+                    "speaker": person,
+                    "event": event,
+                    "text": quote.text,
+                    "language": "fr",
+                    "position": position,
+                    "source": article,
+                    "context": quote.context,
+                    "status": Status.PUBLISHED,
+                },
+                topics=[topics[t] for t in quote.topics],
+            )
         result.count(created)
 
     return result

@@ -5,10 +5,11 @@ what they describe.
 """
 
 import datetime
+import json
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, JSONObject
 
 from ctht_api.aggregates import json_array
@@ -19,6 +20,7 @@ from ctht_api.models import (
     PublishableModel,
     PublishableQuerySet,
     SluggedModel,
+    Status,
     TimestampedModel,
     clean_date_range,
     date_range_constraint,
@@ -299,6 +301,11 @@ class Event(SluggedModel, PublishableModel):
 
 
 class StatementQuerySet(PublishableQuerySet):
+    def public(self):
+        """Published, and not made at a draft event: a draft never leaks through the
+        brief event embedded in a statement."""
+        return self.published().filter(Q(event__isnull=True) | Q(event__status=Status.PUBLISHED))
+
     def for_api(self):
         """Everything a statement's JSON shows, in one query: the brief related rows
         joined, the country codes, topic slugs and translations as JSON arrays.
@@ -332,6 +339,34 @@ class StatementQuerySet(PublishableQuerySet):
                 ),
             )
         )
+
+
+class StatementHistory(models.Model):
+    """What a statement's history keeps beside its own columns: its translations.
+
+    They are rows of their own, with their own history, but to a reader they
+    are part of the statement (the API writes them as one list), so each
+    version of the statement records them as they then stood, and the
+    history's `changes` lists them when they changed. Stored as JSON text, so
+    that the backup treats the column as any other; null where nothing was
+    recorded (versions written before this column, or in SQL by
+    `generate_data`), which the history reads as unknown, not as empty.
+    """
+
+    translations = models.TextField(  # noqa: DJ001 - null (unknown) is not "[]" (none)
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The translations at this version, as a JSON list; null if not recorded.",
+    )
+
+    snapshot_fields = ("translations",)
+
+    class Meta:
+        abstract = True
+
+    def take_snapshot(self, statement: "Statement") -> None:
+        self.translations = json.dumps(statement.translation_rows(), ensure_ascii=False)
 
 
 class Statement(TimestampedModel, PublishableModel):
@@ -410,7 +445,11 @@ class Statement(TimestampedModel, PublishableModel):
 
     objects = StatementQuerySet.as_manager()
 
-    history = audit_trail(excluded_fields=["search_document"], m2m_fields=["countries", "topics"])
+    history = audit_trail(
+        excluded_fields=["search_document"],
+        m2m_fields=["countries", "topics"],
+        bases=[StatementHistory],
+    )
 
     class Meta:
         ordering = [F("date").desc(nulls_last=True), "-id"]
@@ -469,6 +508,16 @@ class Statement(TimestampedModel, PublishableModel):
         """
         self.search_document = self.build_search_document()
         self.save(update_fields=["search_document", "updated_at"])
+
+    def translation_rows(self) -> list[dict]:
+        """The translations as the API shows them: language, text and kind, by language."""
+        if self.pk is None:
+            return []
+        return list(
+            StatementTranslation.objects.filter(statement=self)
+            .order_by("language")
+            .values("language", "text", "kind")
+        )
 
     def default_countries(self) -> list[str]:
         """The codes DOMAIN.md prescribes when the editor gives none."""
@@ -531,7 +580,10 @@ class StatementTranslation(TimestampedModel):
         return f"{self.language} ({self.get_kind_display()})"
 
     def clean(self) -> None:
-        if self.statement_id and self.language == self.statement.language:
+        # The statement may be new and unsaved yet (the admin's add page): read the
+        # object the form gave, not only a stored id.
+        has_statement = self.statement_id or StatementTranslation.statement.is_cached(self)
+        if has_statement and self.language == self.statement.language:
             raise ValidationError({"language": "A translation must be in another language."})
 
     def save(self, *args, **kwargs):

@@ -1,6 +1,5 @@
 """How events, statements, topics, programmes and documents are written and read over HTTP."""
 
-from django.db import transaction
 from rest_framework import serializers
 
 from ctht_api.serializers import (
@@ -21,6 +20,7 @@ from events.models import (
     StatementTranslation,
     Topic,
 )
+from events.services import write_statement
 from people.models import Position
 from people.serializers import brief_institution, brief_person
 
@@ -319,60 +319,20 @@ class StatementSerializer(RecordSerializer):
     def get_speaker_position(self, statement: Statement) -> str | None:
         return statement.position.title if statement.position_id else None
 
-    def validate_translations(self, translations: list[dict]) -> list[dict]:
-        languages = [t["language"] for t in translations]
-        if len(languages) != len(set(languages)):
-            raise serializers.ValidationError("At most one translation per language.")
-        return translations
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        language = attrs.get("language") or getattr(self.instance, "language", None)
-        for translation in attrs.get("translations", []):
-            if translation["language"] == language:
-                raise serializers.ValidationError(
-                    {"translations": "A translation must be in another language than the text."}
-                )
-        return attrs
-
-    @transaction.atomic
     def create(self, validated_data):
-        translations = validated_data.pop("translations", None)
-        statement = super().create(validated_data)
-        return self._finish(statement, translations)
+        return write_statement(**self._write_arguments(validated_data))
 
-    @transaction.atomic
     def update(self, instance, validated_data):
-        translations = validated_data.pop("translations", None)
-        statement = super().update(instance, validated_data)
-        return self._finish(statement, translations)
-
-    def _finish(self, statement: Statement, translations: list[dict] | None) -> Statement:
-        statement.apply_default_countries()
-        if translations is not None:
-            self._replace_translations(statement, translations)
-        return statement
+        self.drop_read_annotations(instance)
+        return write_statement(statement=instance, **self._write_arguments(validated_data))
 
     @staticmethod
-    def _replace_translations(statement: Statement, translations: list[dict]) -> None:
-        """Make the stored translations equal to `translations`, one language at a time.
-
-        A translation that did not change is left alone, so the history shows
-        only what an edit really changed; each save and delete goes through
-        the model, so the audit trail sees it (no bulk queries).
-        """
-        stored = {t.language: t for t in statement.translations.all()}
-        wanted = {t["language"]: t for t in translations}
-        for language, translation in stored.items():
-            if language not in wanted:
-                translation.delete()
-        for language, values in wanted.items():
-            translation = stored.get(language) or StatementTranslation(statement=statement)
-            changed = [
-                name for name, value in values.items() if getattr(translation, name) != value
-            ]
-            if translation.pk is None or changed:
-                for name in changed:
-                    setattr(translation, name, values[name])
-                translation.statement = statement
-                translation.save()
+    def _write_arguments(validated_data: dict) -> dict:
+        """The request's fields as the service takes them (events.services)."""
+        values = dict(validated_data)
+        return {
+            "countries": values.pop("countries", None),
+            "topics": values.pop("topics", None),
+            "translations": values.pop("translations", None),
+            "values": values,
+        }

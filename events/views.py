@@ -7,13 +7,11 @@ through a brief embedded object.
 
 from functools import cached_property
 
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import Http404
 from rest_framework import mixins, viewsets
 
-from ctht_api.models import Status
 from ctht_api.pagination import KeysetPagination, Order
-from ctht_api.permissions import can_see_drafts
 from ctht_api.viewsets import RecordViewSet
 from events.counts import country_counts
 from events.filters import (
@@ -74,17 +72,11 @@ class EventViewSet(RecordViewSet):
     filterset_class = EventFilter
 
     def get_queryset(self):
-        queryset = Event.objects.for_api()
-        if not can_see_drafts(self.request.user, Event):
-            queryset = queryset.published()
-        return queryset
+        return Event.objects.for_api().visible_to(self.request.user)
 
 
 def visible_statements(user):
-    queryset = Statement.objects.for_api()
-    if can_see_drafts(user, Statement):
-        return queryset
-    return queryset.published().filter(Q(event__isnull=True) | Q(event__status=Status.PUBLISHED))
+    return Statement.objects.for_api().visible_to(user)
 
 
 STATEMENT_ORDERINGS = {
@@ -153,10 +145,7 @@ class EventStatementViewSet(ScopedStatementViewSet):
     scope_lookup = "event_id"
 
     def scope_is_visible(self, value) -> bool:
-        events = Event.objects.all()
-        if not can_see_drafts(self.request.user, Event):
-            events = events.published()
-        return events.filter(pk=value).exists()
+        return Event.objects.visible_to(self.request.user).filter(pk=value).exists()
 
 
 class PersonStatementViewSet(ScopedStatementViewSet):

@@ -1,0 +1,119 @@
+"""How a statement is written: the one path for the API, the admin and `load_demo`.
+
+A statement is a row, its countries and topics, and its translations; a write
+touches several tables and must leave them agreeing. `write_statement` is the
+place where that happens, so that no caller can forget a step:
+
+- the statement and every translation are validated by the models
+  (`full_clean`: field validators, `clean()`, constraints) before anything is
+  written, so every caller refuses the same data with the field named;
+- the defaults DOMAIN.md prescribes (institution from the position, date from
+  the event: `Statement.save`; countries from the institution or the event:
+  `Statement.apply_default_countries`) are applied once the editor's countries
+  are known;
+- translations are replaced as a whole, one language at a time, each save and
+  delete through the model, so their own history and the statement's search
+  document follow;
+- it all runs in one transaction and one audit changeset (ctht_api.audit): one
+  version and one history record for the statement however many rows changed
+  (a new statement stays at version 1), with the caller's user and reason when
+  the caller opened the changeset (an API request, an admin save).
+
+`import_data` restores rows as they were exported (restoring is not editing,
+see ctht_api.backup) and so does not call it; `generate_data` writes with COPY
+for speed. Both compute the search document with the same function.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ctht_api.audit import changeset
+from events.models import Statement, StatementTranslation, Topic
+from people.models import Country
+
+TRANSLATION_FIELDS = ("language", "text", "kind")
+ONE_TRANSLATION_PER_LANGUAGE = "At most one translation per language."
+
+
+def validate_translations(*, statement: Statement, translations: Sequence[Mapping]) -> None:
+    """Refuse a list of translations the models would refuse, naming `translations`:
+    two in one language, one in the statement's language, a bad tag or blank text."""
+    languages = [t.get("language") for t in translations]
+    if len(languages) != len(set(languages)):
+        raise ValidationError({"translations": ONE_TRANSLATION_PER_LANGUAGE})
+    messages = []
+    for values in translations:
+        translation = StatementTranslation(statement=statement, **_translation_values(values))
+        try:
+            # The statement may be unsaved yet; one per language is checked above.
+            translation.full_clean(exclude=["statement"], validate_constraints=False)
+        except ValidationError as error:
+            messages += [
+                f"{translation.language}: {message}"
+                for field_messages in error.message_dict.values()
+                for message in field_messages
+            ]
+    if messages:
+        raise ValidationError({"translations": messages})
+
+
+@transaction.atomic
+def write_statement(
+    *,
+    statement: Statement | None = None,
+    values: Mapping[str, Any] | None = None,
+    countries: Iterable[Country | str] | None = None,
+    topics: Iterable[Topic] | None = None,
+    translations: Sequence[Mapping[str, Any]] | None = None,
+) -> Statement:
+    """Create (no `statement`) or update a statement with its countries, topics and
+    translations. `None` leaves a relation as it is; a list replaces it as a whole.
+
+    Raises `django.core.exceptions.ValidationError` (a 400 in the API) before
+    writing anything when the models refuse the data.
+    """
+    statement = statement if statement is not None else Statement()
+    for name, value in (values or {}).items():
+        setattr(statement, name, value)
+    statement.full_clean(exclude=["search_document"])
+    if translations is not None:
+        validate_translations(statement=statement, translations=translations)
+    with changeset():  # joins the caller's changeset (its user and reason) if there is one
+        statement.save()
+        if countries is not None:
+            statement.countries.set(countries)
+        if topics is not None:
+            statement.topics.set(topics)
+        statement.apply_default_countries()
+        if translations is not None:
+            _replace_translations(statement, translations)
+    return statement
+
+
+def _translation_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: values[name] for name in TRANSLATION_FIELDS if name in values}
+
+
+def _replace_translations(statement: Statement, translations: Sequence[Mapping]) -> None:
+    """Make the stored translations equal to `translations`, one language at a time.
+
+    A translation that did not change is left alone, so the history shows only
+    what an edit really changed; each save and delete goes through the model,
+    so the audit trail and the search document see it (no bulk queries).
+    """
+    stored = {t.language: t for t in statement.translations.all()}
+    wanted = {t["language"]: _translation_values(t) for t in translations}
+    for language, translation in stored.items():
+        if language not in wanted:
+            translation.delete()
+    for language, values in wanted.items():
+        translation = stored.get(language) or StatementTranslation(statement=statement)
+        changed = [name for name, value in values.items() if getattr(translation, name) != value]
+        if translation.pk is None or changed:
+            for name in changed:
+                setattr(translation, name, values[name])
+            translation.statement = statement
+            translation.save()
