@@ -16,7 +16,7 @@ The recognisable `ctht_` prefix lets secret scanners (and people) spot a key
 pasted where it should not be.
 
 A token's scopes narrow what its user may do, never widen it: `write_enabled`
-lets it write, `drafts_enabled` lets it see drafts and history, each only as
+lets it write, `drafts_enabled` lets it see drafts (the history is for write keys), each only as
 far as the user's model permissions allow. Without `drafts_enabled` a key sees
 what an anonymous client sees, so a dashboard key of an editor's account does
 not leak drafts. A write key always has `drafts_enabled` (a constraint): a key
@@ -117,9 +117,9 @@ class ApiToken(models.Model):
     drafts_enabled = models.BooleanField(
         "drafts",
         default=False,
-        help_text="With it the token sees drafts and their history, as far as its user's "
-        "permissions allow; without it, only what anonymous clients see, whatever its user's "
-        "permissions.",
+        help_text="With it the token sees drafts, as far as its user's permissions allow "
+        "(the history is for write tokens); without it, only what anonymous clients see, "
+        "whatever its user's permissions.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(

@@ -74,8 +74,8 @@ def issue_token(
     token write-enabled and adds the API write permissions to the user (see
     ``api_permissions``); ``write=False`` issues a read-only token and grants
     nothing and removes nothing: an existing user's permissions are left as
-    they are. ``drafts=True`` gives the token the drafts scope (it sees drafts
-    and history) and adds ``view`` on the API's models to the user; a write
+    they are. ``drafts=True`` gives the token the drafts scope (it sees drafts;
+    the history is for write tokens) and adds ``view`` on the API's models to the user; a write
     token always has that scope, as it must find the drafts it changes, so
     ``write=True`` implies ``drafts=True``. ``expires_in`` limits the token's
     life (default: no expiry).

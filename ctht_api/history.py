@@ -1,8 +1,9 @@
 """`/api/v1/{resource}/{id}/history/`: an entry's versions, newest first, with what changed.
 
-Open to the users who may see drafts of that model (editors and write
-tokens: a `view` or `change` permission); anonymous clients get 401 and other
-tokens 403, because the history keeps earlier drafts and who wrote them. The
+Open to signed-in editors and write keys whose user may view or change that
+model (ctht_api.permissions.can_read_history); anonymous clients get 401 and
+other keys, read-only ones included, 403, because the history keeps earlier
+drafts and who wrote them. The
 history of a deleted entry stays readable at the same URL.
 
 Each record: `version` (what the entry's ETag said then), `type` (`created`,
@@ -29,7 +30,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 
 from ctht_api.pagination import StrictPageNumberPagination
-from ctht_api.permissions import can_see_drafts
+from ctht_api.permissions import can_read_history
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1]
 HISTORY_TYPES = {"+": "created", "~": "updated", "-": "deleted"}
@@ -165,8 +166,11 @@ class HistoryMixin:
         model = self.get_queryset().model
         if not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
-        if not can_see_drafts(request.user, model):
-            raise exceptions.PermissionDenied("Only editors may read the history.")
+        if not can_read_history(request.user, model):
+            raise exceptions.PermissionDenied(
+                "The history is for signed-in editors and write keys of users who may "
+                "view or change these entries."
+            )
         history_model = model.history.model
         try:
             pk = model._meta.pk.to_python(self.kwargs[self.lookup_url_kwarg or self.lookup_field])

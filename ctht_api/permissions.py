@@ -51,3 +51,13 @@ def can_see_drafts(user, model) -> bool:
         user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
         or user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
     )
+
+
+def can_read_history(user, model) -> bool:
+    """Whether `user` reads the history of `model`'s entries: signed-in editors and write
+    keys (API.md, "Access"). A read-only key with the drafts scope previews drafts but not
+    the history, which also names who wrote what and why."""
+    token = getattr(user, "current_token", None)
+    if token is not None and not token.write_enabled:
+        return False
+    return can_see_drafts(user, model)

@@ -54,10 +54,10 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
                 "`ctht_…`; the project's administrators issue them (`manage.py issue_token "
                 "USERNAME [--write] [--drafts] [--expires-in DAYS]`, or in the admin) and show "
                 "each one only once. A token reads what anonymous clients read; it sees drafts "
-                "and history only if it has the drafts scope (`--drafts`; every write token "
-                "has it) and its user may view them, and it writes only if it is write-enabled "
-                "and its user holds the model permission. An unknown, expired or revoked key "
-                "is a 401 and spends the client address's anonymous rate budget."
+                "only if it has the drafts scope (`--drafts`; every write token has it) and its "
+                "user may view them; it reads `/history/` and writes only if it is "
+                "write-enabled and its user holds the model permission. An unknown, expired "
+                "or revoked key is a 401 and spends the client address's anonymous rate budget."
             ),
         }
 

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
             name="drafts_enabled",
             field=models.BooleanField(
                 default=False,
-                help_text="With it the token sees drafts and their history, as far as its user's permissions allow; without it, only what anonymous clients see, whatever its user's permissions.",
+                help_text="With it the token sees drafts, as far as its user's permissions allow (the history is for write tokens); without it, only what anonymous clients see, whatever its user's permissions.",
                 verbose_name="drafts",
             ),
         ),

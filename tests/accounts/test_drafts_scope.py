@@ -1,4 +1,5 @@
-"""A key sees drafts and history only with the drafts scope, whatever its user's permissions."""
+"""A key sees drafts only with the drafts scope, and history only when it is a write key,
+whatever its user's permissions."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -74,7 +75,7 @@ def test_a_read_only_key_of_an_editor_is_refused_the_history(
         assert_problem(dashboard.get(url), 403)
 
 
-def test_a_key_with_the_drafts_scope_sees_drafts_and_history(
+def test_a_key_with_the_drafts_scope_sees_drafts_but_not_the_history(
     preview, draft_event, draft_statement, published_statement
 ):
     assert set(all_ids(preview, f"{API}statements/")) == {
@@ -84,7 +85,14 @@ def test_a_key_with_the_drafts_scope_sees_drafts_and_history(
     assert preview.get(f"{API}statements/{draft_statement.pk}/").status_code == 200
     assert preview.get(f"{API}events/{draft_event.pk}/").status_code == 200
     assert all_ids(preview, f"{API}events/{draft_event.pk}/statements/") == [draft_statement.pk]
-    assert preview.get(f"{API}statements/{draft_statement.pk}/history/").status_code == 200
+    # API.md, "Access": history is for write keys and signed-in editors.
+    assert_problem(preview.get(f"{API}statements/{draft_statement.pk}/history/"), 403)
+
+
+def test_a_write_key_reads_the_history(draft_statement):
+    client = client_with(issue_token(username="editor", write=True))
+
+    assert client.get(f"{API}statements/{draft_statement.pk}/history/").status_code == 200
 
 
 def test_the_drafts_scope_needs_the_users_permission_too(draft_statement):

@@ -33,9 +33,10 @@ class Command(BaseCommand):
         "write-enabled and grants add/change/delete/view on every people and events model "
         "(view only on countries). Without --write the token only reads, no permission is "
         "granted, and an existing user's permissions are left as they are: nothing is removed. "
-        "A token sees drafts and history only with --drafts (given with --write, which must "
-        "find the drafts it changes): --drafts grants view on the people and events models. "
-        "Without it the token sees what anonymous clients see, whatever the user may do."
+        "A token sees drafts only with --drafts (given with --write, which must find the "
+        "drafts it changes): --drafts grants view on the people and events models. Without it "
+        "the token sees what anonymous clients see, whatever the user may do. Only write "
+        "tokens read the history."
     )
 
     def add_arguments(self, parser):
@@ -49,7 +50,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--drafts",
             action="store_true",
-            help="Let the token see drafts and history, and grant view on the API's models "
+            help="Let the token see drafts, and grant view on the API's models "
             "(implied by --write). Without it the token sees published entries only.",
         )
         parser.add_argument(
