@@ -73,6 +73,9 @@ from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
+from ctht_api.audit import history_tables
+from events.counts import forget_country_counts
+
 FORMAT = "ctht-api-export"
 FORMAT_VERSION = 1
 RECORD_APPS = ("people", "events")
@@ -92,8 +95,6 @@ class BackupError(Exception):
 def record_models() -> list[type[models.Model]]:
     """Every model of the record: the entries and their links, then the history tables,
     each after the models its foreign keys need."""
-    from ctht_api.audit import history_tables
-
     found = [
         model
         for app in RECORD_APPS
@@ -622,8 +623,6 @@ def _reset_sequences(record: list[type[models.Model]]) -> None:
     The history counts too: an entry deleted before the export left only its
     history, and a new entry must not take its id (and inherit its history).
     """
-    from ctht_api.audit import history_tables
-
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), record):
@@ -779,8 +778,6 @@ def import_from(path: str) -> Result:
     except DatabaseError as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
         raise BackupError(f"the database refused the data: {message}") from None
-    from events.counts import forget_country_counts
-
     # Forgotten now, not on commit: recounting a rolled-back outer transaction costs nothing.
     forget_country_counts()
     return Result(written, created, plan.header)

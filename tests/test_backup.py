@@ -380,3 +380,11 @@ def test_a_section_before_one_it_refers_to_is_refused(exported, tmp_path):
     exported["models"] = {"events.statement": models.pop("events.statement"), **models}
 
     refused(write(tmp_path, exported), "events.statement comes before", "which it refers to")
+
+
+def test_the_backup_commands_live_with_the_backup_code():
+    """`export_data` and `import_data` belong to the record as a whole, not to `events`."""
+    from django.core.management import get_commands
+
+    assert get_commands()["export_data"] == "ctht_api"
+    assert get_commands()["import_data"] == "ctht_api"
