@@ -83,6 +83,14 @@ REFERENCE_MODELS = {"people.country"}  # verified against the target, never writ
 DERIVED_FIELDS = {"events.statement": {"search_document"}}  # rebuilt on import
 USER_FIELD = "history_user"
 CHUNK = 2000
+# What one piece of the file may weigh, uncompressed (docs/backup-format.md, "Limits").
+# A row is one database row: more than the API (1 MiB bodies) or the admin (2.5 MB
+# forms) can write. The header is a few kilobytes. Beyond these the file is not an
+# export, and building the value would cost memory and time in proportion to it.
+MAX_ROW_BYTES = 4 * 1024 * 1024
+MAX_HEADER_VALUE_BYTES = 1024 * 1024
+MAX_DEPTH = 8  # rows are flat and `counts` is one object deep
+HEADER_KEYS = {"format", "format_version", "exported_at", "app_version", "counts"}
 
 
 class BackupError(Exception):
@@ -288,14 +296,34 @@ def export_to(path: str, stdout: IO[str]) -> dict[str, int]:
 
 
 class _Counting:
-    """A binary reader that knows how many bytes were read (to say where a file ends)."""
+    """A binary reader that knows how many bytes were read (to say where a file ends),
+    and refuses to read on once the piece being parsed outgrows its limit.
+
+    The parser hands over a value only once it is complete, so a 200 MB string
+    would be buffered whole before any check on it could run. The reader sees
+    the bytes as they come: the walk over the events says where each piece
+    (header value, row) starts (`watch`), and a read that takes the piece past
+    its limit stops the import there, however the bytes are spent (one string,
+    a long array, whitespace).
+    """
 
     def __init__(self, raw: IO[bytes]):
         self.raw, self.position = raw, 0
+        self.start, self.limit, self.piece = 0, MAX_HEADER_VALUE_BYTES, "the header"
+
+    def watch(self, piece: str, limit: int) -> None:
+        """From here on, the bytes belong to `piece`, which may not exceed `limit`."""
+        self.start, self.limit, self.piece = self.position, limit, piece
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size)
         self.position += len(data)
+        if self.position - self.start > self.limit:
+            raise BackupError(
+                f"{self.piece} is larger than {self.limit // 1024 // 1024} MiB "
+                f"(at byte {self.position}): not an export (see the limits in "
+                "docs/backup-format.md)"
+            )
         return data
 
 
@@ -311,6 +339,7 @@ class Header:
 class _Parse:
     """What the reader found so far (and where), to word its errors."""
 
+    reader: _Counting
     label: str = ""
     row: int = 0
     rows_seen: dict[str, int] = field(default_factory=dict)
@@ -335,11 +364,13 @@ def read_export(path: str) -> Iterator[Header | tuple[str, int, dict | None]]:
     Raises BackupError for anything that is not a complete, well-formed export
     of a format version this code reads; rows are not checked here.
     """
-    state = _Parse()
     with _open(path) as raw:
         reader = _Counting(raw)
+        state = _Parse(reader)
         try:
-            yield from _events(ijson.parse(reader, use_float=True), state)
+            # basic_parse, not parse: parse builds each event's path from the root,
+            # which on a deeply nested value costs memory in the square of its depth.
+            yield from _events(ijson.basic_parse(reader, use_float=True), state)
         except ijson.IncompleteJSONError as error:
             reason = str(error).splitlines()[0] if str(error) else "invalid JSON"
             if "premature EOF" in reason:
@@ -352,16 +383,19 @@ def read_export(path: str) -> Iterator[Header | tuple[str, int, dict | None]]:
             raise BackupError(f"truncated or damaged gzip file: {error}") from None
         except UnicodeDecodeError:
             raise BackupError("not UTF-8 JSON") from None
+        except ValueError as error:  # e.g. an integer of more than 4300 digits
+            raise BackupError(f"not a valid value: {error}") from None
 
 
 def _events(events, state: _Parse) -> Iterator[Header | tuple[str, int, dict]]:
     """Walk ijson's events: the header keys first, then the rows of each section."""
     header: dict[str, Any] = {}
-    if next(events, None) != ("", "start_map", None):
+    if next(events, None) != ("start_map", None):
         raise BackupError("not a CTHT export: the file is not a JSON object")
     had_models = False
-    for prefix, event, value in events:
-        if prefix != "" or event != "map_key":
+    # Each value is read whole below, so every event here is a top-level key or the end.
+    for event, value in events:
+        if event != "map_key":
             continue  # the end of the top-level object
         if value == "models":
             if "counts" not in header or "format_version" not in header:
@@ -377,6 +411,10 @@ def _events(events, state: _Parse) -> Iterator[Header | tuple[str, int, dict]]:
             continue
         if not header and value != "format":
             raise BackupError("not a CTHT export: the first key is not 'format'")
+        state.reader.watch(f"the header value {value[:40]!r}", MAX_HEADER_VALUE_BYTES)
+        if value not in HEADER_KEYS:
+            _skip(events)  # documented as ignored: not built, whatever it holds
+            continue
         header[value] = _value(events, value)
         _check_header(value, header[value])
     if not had_models:
@@ -387,15 +425,29 @@ def _value(events, key: str, first: tuple[str, Any] | None = None) -> Any:
     """The complete value that starts with `first` (an event already read) or the next event."""
     builder = ijson.ObjectBuilder()
     depth = 0
-    for _, event, value in itertools.chain([(None, *first)] if first else [], events):
+    for event, value in itertools.chain([first] if first else [], events):
         builder.event(event, value)
         if event in ("start_map", "start_array"):
             depth += 1
+            if depth > MAX_DEPTH:
+                raise BackupError(f"{key}: nested deeper than {MAX_DEPTH} levels: not an export")
         elif event in ("end_map", "end_array"):
             depth -= 1
         if depth == 0:
             return builder.value
     raise BackupError(f"truncated: unexpected end of JSON in {key!r}")  # pragma: no cover
+
+
+def _skip(events) -> None:
+    """Pass over the next complete value without building it."""
+    depth = 0
+    for event, _ in events:
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        if depth == 0:
+            return
 
 
 def _check_header(key: str, value: Any) -> None:
@@ -415,28 +467,30 @@ def _check_header(key: str, value: Any) -> None:
 
 
 def _sections(events, state: _Parse) -> Iterator[tuple[str, int, dict]]:
-    _, event, _ = next(events, (None, None, None))
+    event, _ = next(events, (None, None))
     if event != "start_map":
         raise BackupError("models must be an object of model labels and lists of rows")
     state.label = "?"
-    for prefix, event, value in events:
-        if prefix == "models" and event == "end_map":
+    for event, value in events:
+        if event == "end_map":  # each section is read whole: this is the end of models
             return
         if event != "map_key":  # pragma: no cover - yajl guarantees keys here
             raise BackupError("models must be an object")
         label = value
+        state.reader.watch(f"the section name {label[:40]!r}", MAX_ROW_BYTES)
         if label in state.rows_seen:
             raise BackupError(f"{label} appears twice")
         state.label, state.row = label, 0
         state.rows_seen[label] = 0
-        _, event, _ = next(events, (None, None, None))
+        event, _ = next(events, (None, None))
         if event != "start_array":
             raise BackupError(f"{label} must be a list of rows")
         yield label, 0, None  # the section starts, even if it is empty
-        for _, event, value in events:
+        for event, value in events:
             if event == "end_array":
                 break
             state.row += 1
+            state.reader.watch(f"{label} row {state.row}", MAX_ROW_BYTES)
             if event != "start_map":
                 raise BackupError(f"{label} row {state.row}: not an object")
             row = _value(events, label, first=(event, value))
