@@ -30,8 +30,12 @@ Decisions, each for a reason:
   of the file; only then does the second pass write, in one transaction, so a
   file the database still refuses (a check or unique constraint) leaves
   nothing behind either. Standard input is spooled to a temporary file first.
-* **Restoring is not editing.** Rows go in with plain INSERTs, bypassing
-  `save()` and the model signals: primary keys, versions and timestamps are
+* **The API's rules, row by row.** The second pass also runs on each entry
+  what the API and the admin run (`full_clean()`: field validators, then the
+  model's `clean()`), and names the row that breaks one; see `_Section` for
+  how it is split and what is left to the database.
+* **Restoring is not editing.** Rows go in with plain INSERTs (once checked),
+  bypassing `save()` and the model signals: primary keys, versions and timestamps are
   kept as exported, and the audit trail records nothing; the history rows are
   the file's. Sequences are then moved past the largest ids (PostgreSQL).
 * **Derived data is rebuilt, not trusted.** A statement's `search_document` is
@@ -68,7 +72,7 @@ from typing import IO, Any
 import ijson
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
@@ -100,6 +104,11 @@ class BackupError(Exception):
 # ---------------------------------------------------------------- the models
 
 
+def is_entry(model: type[models.Model]) -> bool:
+    """An entry of the record: audited, and neither a history table nor a link table."""
+    return hasattr(model, "history") and not hasattr(model, "instance_type")
+
+
 def record_models() -> list[type[models.Model]]:
     """Every model of the record: the entries and their links, then the history tables,
     each after the models its foreign keys need."""
@@ -113,7 +122,7 @@ def record_models() -> list[type[models.Model]]:
     ]
     history: set[type[models.Model]] = set()
     for model in found:
-        if hasattr(model, "history") and not hasattr(model, "instance_type"):
+        if is_entry(model):
             history_model, pairs = history_tables(model)
             history |= {history_model, *(m2m_history for _, m2m_history in pairs)}
     ordered: list[type[models.Model]] = []
@@ -682,7 +691,7 @@ def _reset_sequences(record: list[type[models.Model]]) -> None:
         for statement in connection.ops.sequence_reset_sql(no_style(), record):
             cursor.execute(statement)
         for model in record:
-            if not hasattr(model, "history") or hasattr(model, "instance_type"):
+            if not is_entry(model):
                 continue
             history_model, _ = history_tables(model)
             table, pk = model._meta.db_table, model._meta.pk.column
@@ -783,6 +792,120 @@ def _add_translations_to_search_documents() -> None:
         flush()
 
 
+def _invalid(label: str, number: int | None, pk: Any, error: ValidationError) -> BackupError:
+    """One line naming the row, its id, the field and what is wrong, in the API's words."""
+    where = f"{label} row {number}" if number else label
+    if hasattr(error, "error_dict"):
+        name, messages = next(iter(error.message_dict.items()))
+        problem = messages[0] if name == NON_FIELD_ERRORS else f"{name}: {messages[0]}"
+    else:
+        problem = error.messages[0]
+    return BackupError(f"{where} (id {pk}): {problem}")
+
+
+class _Section:
+    """Writes one model's rows, in batches, after the checks the API runs on an entry.
+
+    Entries get what `full_clean()` does for the API and the admin, split in two
+    because the models' `clean()` reads related rows (a statement's position, a
+    translation's statement, an institution's ancestors), which are only in the
+    database once written, and may come later in the same section (a parent
+    institution with a larger id):
+
+    * before a batch is written, each row becomes an instance whose fields are
+      checked with their validators (`clean_fields`: language tags against the
+      registry, blank text, choices, lengths), and the cleaned values are the
+      ones written (`sr-latn` is stored as `sr-Latn`, as the API stores it);
+    * once the whole section is written, each entry is read back with its
+      related rows (one query per batch) and its `clean()` runs.
+
+    Either refusal rolls back the import's one transaction. Foreign keys are
+    left out of `clean_fields` (pass 1 checked them against the file, where
+    Django would query once per field and row); unique and check constraints
+    are left to the database, which checks each in one pass over the table
+    (`validate_unique` and `validate_constraints` would query once per row and
+    constraint; every check constraint has a validator twin, see
+    ctht_api/models.py). History rows and link tables are restored as they
+    are: history records what was, under the rules of its day.
+    """
+
+    def __init__(self, label: str, model, cols: list[Column], users: dict[str, Any]):
+        self.label, self.model, self.cols, self.users = label, model, cols, users
+        self.entry = is_entry(model)
+        self.checked = [c for c in cols if not c.field.is_relation]
+        names = {c.name for c in self.checked}
+        self.skip = [f.name for f in model._meta.concrete_fields if f.name not in names]
+        self.numbers: dict[Any, int] = {}  # primary key → row number, for clean()'s messages
+        self.batch: list[dict] = []
+
+    def add(self, number: int, row: dict) -> None:
+        if self.entry:
+            self._clean_fields(number, row)
+        self.batch.append(row)
+        if len(self.batch) >= CHUNK:
+            self._write()
+
+    def finish(self) -> None:
+        self._write()
+        if self.entry and self.model.clean is not models.Model.clean:
+            self._clean()
+
+    def _write(self) -> None:
+        if self.batch:
+            _insert(self.model, self.cols, self.batch, self.users)
+            self.batch = []
+
+    def _clean_fields(self, number: int, row: dict) -> None:
+        pk_name = self.model._meta.pk.name
+        values = {c.field.attname: c.check(row.get(c.name)) for c in self.checked}
+        instance = self.model(**values)
+        try:
+            instance.clean_fields(exclude=self.skip)
+        except ValidationError as error:
+            raise _invalid(self.label, number, row.get(pk_name), error) from None
+        for col in self.checked:
+            if col.kind == "str":
+                row[col.name] = getattr(instance, col.field.attname)
+        self.numbers[row.get(pk_name)] = number
+
+    def _clean(self) -> None:
+        """Each entry's `clean()`, its related rows attached from a cache filled in bulk.
+
+        Many statements share a speaker, a position, an event: loading each related
+        row once (select_related would build it again for every statement) keeps
+        this pass at about the cost of reading the table.
+        """
+        relations = [
+            f
+            for f in self.model._meta.concrete_fields
+            if f.is_relation and f.related_model is not get_user_model()
+        ]
+        cache: dict[str, dict] = {f.name: {} for f in relations}
+        entries = self.model._base_manager.order_by("pk").iterator(chunk_size=CHUNK)
+        while chunk := list(itertools.islice(entries, CHUNK)):
+            for f in relations:
+                known = cache[f.name]
+                if len(known) > 5 * CHUNK:  # a cache, not a copy of the table
+                    known.clear()
+                wanted = {getattr(i, f.attname) for i in chunk} - known.keys() - {None}
+                if wanted:
+                    known.update(
+                        f.related_model._base_manager.in_bulk(
+                            wanted, field_name=f.target_field.name
+                        )
+                    )
+            for instance in chunk:
+                for f in relations:
+                    value = getattr(instance, f.attname)
+                    if value is not None:
+                        f.set_cached_value(instance, cache[f.name][value])
+                try:
+                    instance.clean()
+                except ValidationError as error:
+                    number = self.numbers.get(instance.pk)
+                    raise _invalid(self.label, number, instance.pk, error) from None
+
+
 @dataclass
 class Result:
     counts: dict[str, int]
@@ -804,28 +927,22 @@ def import_from(path: str) -> Result:
         with transaction.atomic():
             users, created = _users(plan.usernames)
             by_label = {model._meta.label_lower: (model, cols) for model, cols in plan.models}
-            batch: list[dict] = []
-            current = None
+            section = None
             for item in read_export(path):
                 if isinstance(item, Header):
                     continue
-                label, _, row = item
+                label, number, row = item
                 if row is None:
                     continue
-                if label != current:
-                    if batch:
-                        _insert(*by_label[current], batch, users)
-                        batch = []
-                    current = label
+                if section is None or section.label != label:
+                    if section is not None:
+                        section.finish()
+                    section = _Section(label, *by_label[label], users)
                 written[label] += 1
-                if label in REFERENCE_MODELS:
-                    continue
-                batch.append(row)
-                if len(batch) >= CHUNK:
-                    _insert(*by_label[label], batch, users)
-                    batch = []
-            if batch:
-                _insert(*by_label[current], batch, users)
+                if label not in REFERENCE_MODELS:
+                    section.add(number, row)
+            if section is not None:
+                section.finish()
             _reset_sequences([model for model, _ in plan.models])
             connection.check_constraints()
             _add_translations_to_search_documents()
