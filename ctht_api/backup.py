@@ -392,8 +392,6 @@ def read_export(path: str) -> Iterator[Header | tuple[str, int, dict | None]]:
             raise BackupError(f"truncated or damaged gzip file: {error}") from None
         except UnicodeDecodeError:
             raise BackupError("not UTF-8 JSON") from None
-        except ValueError as error:  # e.g. an integer of more than 4300 digits
-            raise BackupError(f"not a valid value: {error}") from None
 
 
 def _events(events, state: _Parse) -> Iterator[Header | tuple[str, int, dict]]:

@@ -459,3 +459,11 @@ def test_the_backup_commands_live_with_the_backup_code():
 
     assert get_commands()["export_data"] == "ctht_api"
     assert get_commands()["import_data"] == "ctht_api"
+
+
+def test_an_integer_beyond_64_bits_is_refused_in_one_line(exported, tmp_path):
+    exported["models"]["events.statement"][0]["version"] = "BIG"
+    path = write(tmp_path, exported)
+    path.write_text(path.read_text().replace('"BIG"', "1" + "0" * 5000))
+
+    refused(path, "not valid JSON", "integer overflow")
