@@ -71,7 +71,7 @@ router.register("programmes", events.ProgrammeViewSet, basename="programme")
 router.register("documents", events.DocumentViewSet, basename="document")
 router.register("countries", events.CountryViewSet, basename="country")
 router.register(
-    r"countries/(?P<country_code>[A-Z]{2})/statements",
+    r"countries/(?P<country_code>[A-Za-z]{2})/statements",
     events.CountryStatementViewSet,
     basename="country-statements",
 )

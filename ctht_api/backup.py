@@ -30,8 +30,12 @@ Decisions, each for a reason:
   of the file; only then does the second pass write, in one transaction, so a
   file the database still refuses (a check or unique constraint) leaves
   nothing behind either. Standard input is spooled to a temporary file first.
-* **Restoring is not editing.** Rows go in with plain INSERTs, bypassing
-  `save()` and the model signals: primary keys, versions and timestamps are
+* **The API's rules, row by row.** The second pass also runs on each entry
+  what the API and the admin run (`full_clean()`: field validators, then the
+  model's `clean()`), and names the row that breaks one; see `_Section` for
+  how it is split and what is left to the database.
+* **Restoring is not editing.** Rows go in with plain INSERTs (once checked),
+  bypassing `save()` and the model signals: primary keys, versions and timestamps are
   kept as exported, and the audit trail records nothing; the history rows are
   the file's. Sequences are then moved past the largest ids (PostgreSQL).
 * **Derived data is rebuilt, not trusted.** A statement's `search_document` is
@@ -68,10 +72,13 @@ from typing import IO, Any
 import ijson
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
+
+from ctht_api.audit import history_tables
+from events.counts import forget_country_counts
 
 FORMAT = "ctht-api-export"
 FORMAT_VERSION = 1
@@ -80,6 +87,14 @@ REFERENCE_MODELS = {"people.country"}  # verified against the target, never writ
 DERIVED_FIELDS = {"events.statement": {"search_document"}}  # rebuilt on import
 USER_FIELD = "history_user"
 CHUNK = 2000
+# What one piece of the file may weigh, uncompressed (docs/backup-format.md, "Limits").
+# A row is one database row: more than the API (1 MiB bodies) or the admin (2.5 MB
+# forms) can write. The header is a few kilobytes. Beyond these the file is not an
+# export, and building the value would cost memory and time in proportion to it.
+MAX_ROW_BYTES = 4 * 1024 * 1024
+MAX_HEADER_VALUE_BYTES = 1024 * 1024
+MAX_DEPTH = 8  # rows are flat and `counts` is one object deep
+HEADER_KEYS = {"format", "format_version", "exported_at", "app_version", "counts"}
 
 
 class BackupError(Exception):
@@ -89,11 +104,14 @@ class BackupError(Exception):
 # ---------------------------------------------------------------- the models
 
 
+def is_entry(model: type[models.Model]) -> bool:
+    """An entry of the record: audited, and neither a history table nor a link table."""
+    return hasattr(model, "history") and not hasattr(model, "instance_type")
+
+
 def record_models() -> list[type[models.Model]]:
     """Every model of the record: the entries and their links, then the history tables,
     each after the models its foreign keys need."""
-    from ctht_api.audit import history_tables
-
     found = [
         model
         for app in RECORD_APPS
@@ -104,7 +122,7 @@ def record_models() -> list[type[models.Model]]:
     ]
     history: set[type[models.Model]] = set()
     for model in found:
-        if hasattr(model, "history") and not hasattr(model, "instance_type"):
+        if is_entry(model):
             history_model, pairs = history_tables(model)
             history |= {history_model, *(m2m_history for _, m2m_history in pairs)}
     ordered: list[type[models.Model]] = []
@@ -287,14 +305,34 @@ def export_to(path: str, stdout: IO[str]) -> dict[str, int]:
 
 
 class _Counting:
-    """A binary reader that knows how many bytes were read (to say where a file ends)."""
+    """A binary reader that knows how many bytes were read (to say where a file ends),
+    and refuses to read on once the piece being parsed outgrows its limit.
+
+    The parser hands over a value only once it is complete, so a 200 MB string
+    would be buffered whole before any check on it could run. The reader sees
+    the bytes as they come: the walk over the events says where each piece
+    (header value, row) starts (`watch`), and a read that takes the piece past
+    its limit stops the import there, however the bytes are spent (one string,
+    a long array, whitespace).
+    """
 
     def __init__(self, raw: IO[bytes]):
         self.raw, self.position = raw, 0
+        self.start, self.limit, self.piece = 0, MAX_HEADER_VALUE_BYTES, "the header"
+
+    def watch(self, piece: str, limit: int) -> None:
+        """From here on, the bytes belong to `piece`, which may not exceed `limit`."""
+        self.start, self.limit, self.piece = self.position, limit, piece
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size)
         self.position += len(data)
+        if self.position - self.start > self.limit:
+            raise BackupError(
+                f"{self.piece} is larger than {self.limit // 1024 // 1024} MiB "
+                f"(at byte {self.position}): not an export (see the limits in "
+                "docs/backup-format.md)"
+            )
         return data
 
 
@@ -310,6 +348,7 @@ class Header:
 class _Parse:
     """What the reader found so far (and where), to word its errors."""
 
+    reader: _Counting
     label: str = ""
     row: int = 0
     rows_seen: dict[str, int] = field(default_factory=dict)
@@ -334,11 +373,13 @@ def read_export(path: str) -> Iterator[Header | tuple[str, int, dict | None]]:
     Raises BackupError for anything that is not a complete, well-formed export
     of a format version this code reads; rows are not checked here.
     """
-    state = _Parse()
     with _open(path) as raw:
         reader = _Counting(raw)
+        state = _Parse(reader)
         try:
-            yield from _events(ijson.parse(reader, use_float=True), state)
+            # basic_parse, not parse: parse builds each event's path from the root,
+            # which on a deeply nested value costs memory in the square of its depth.
+            yield from _events(ijson.basic_parse(reader, use_float=True), state)
         except ijson.IncompleteJSONError as error:
             reason = str(error).splitlines()[0] if str(error) else "invalid JSON"
             if "premature EOF" in reason:
@@ -356,11 +397,12 @@ def read_export(path: str) -> Iterator[Header | tuple[str, int, dict | None]]:
 def _events(events, state: _Parse) -> Iterator[Header | tuple[str, int, dict]]:
     """Walk ijson's events: the header keys first, then the rows of each section."""
     header: dict[str, Any] = {}
-    if next(events, None) != ("", "start_map", None):
+    if next(events, None) != ("start_map", None):
         raise BackupError("not a CTHT export: the file is not a JSON object")
     had_models = False
-    for prefix, event, value in events:
-        if prefix != "" or event != "map_key":
+    # Each value is read whole below, so every event here is a top-level key or the end.
+    for event, value in events:
+        if event != "map_key":
             continue  # the end of the top-level object
         if value == "models":
             if "counts" not in header or "format_version" not in header:
@@ -376,6 +418,10 @@ def _events(events, state: _Parse) -> Iterator[Header | tuple[str, int, dict]]:
             continue
         if not header and value != "format":
             raise BackupError("not a CTHT export: the first key is not 'format'")
+        state.reader.watch(f"the header value {value[:40]!r}", MAX_HEADER_VALUE_BYTES)
+        if value not in HEADER_KEYS:
+            _skip(events)  # documented as ignored: not built, whatever it holds
+            continue
         header[value] = _value(events, value)
         _check_header(value, header[value])
     if not had_models:
@@ -386,15 +432,29 @@ def _value(events, key: str, first: tuple[str, Any] | None = None) -> Any:
     """The complete value that starts with `first` (an event already read) or the next event."""
     builder = ijson.ObjectBuilder()
     depth = 0
-    for _, event, value in itertools.chain([(None, *first)] if first else [], events):
+    for event, value in itertools.chain([first] if first else [], events):
         builder.event(event, value)
         if event in ("start_map", "start_array"):
             depth += 1
+            if depth > MAX_DEPTH:
+                raise BackupError(f"{key}: nested deeper than {MAX_DEPTH} levels: not an export")
         elif event in ("end_map", "end_array"):
             depth -= 1
         if depth == 0:
             return builder.value
     raise BackupError(f"truncated: unexpected end of JSON in {key!r}")  # pragma: no cover
+
+
+def _skip(events) -> None:
+    """Pass over the next complete value without building it."""
+    depth = 0
+    for event, _ in events:
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        if depth == 0:
+            return
 
 
 def _check_header(key: str, value: Any) -> None:
@@ -414,28 +474,30 @@ def _check_header(key: str, value: Any) -> None:
 
 
 def _sections(events, state: _Parse) -> Iterator[tuple[str, int, dict]]:
-    _, event, _ = next(events, (None, None, None))
+    event, _ = next(events, (None, None))
     if event != "start_map":
         raise BackupError("models must be an object of model labels and lists of rows")
     state.label = "?"
-    for prefix, event, value in events:
-        if prefix == "models" and event == "end_map":
+    for event, value in events:
+        if event == "end_map":  # each section is read whole: this is the end of models
             return
         if event != "map_key":  # pragma: no cover - yajl guarantees keys here
             raise BackupError("models must be an object")
         label = value
+        state.reader.watch(f"the section name {label[:40]!r}", MAX_ROW_BYTES)
         if label in state.rows_seen:
             raise BackupError(f"{label} appears twice")
         state.label, state.row = label, 0
         state.rows_seen[label] = 0
-        _, event, _ = next(events, (None, None, None))
+        event, _ = next(events, (None, None))
         if event != "start_array":
             raise BackupError(f"{label} must be a list of rows")
         yield label, 0, None  # the section starts, even if it is empty
-        for _, event, value in events:
+        for event, value in events:
             if event == "end_array":
                 break
             state.row += 1
+            state.reader.watch(f"{label} row {state.row}", MAX_ROW_BYTES)
             if event != "start_map":
                 raise BackupError(f"{label} row {state.row}: not an object")
             row = _value(events, label, first=(event, value))
@@ -622,14 +684,12 @@ def _reset_sequences(record: list[type[models.Model]]) -> None:
     The history counts too: an entry deleted before the export left only its
     history, and a new entry must not take its id (and inherit its history).
     """
-    from ctht_api.audit import history_tables
-
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), record):
             cursor.execute(statement)
         for model in record:
-            if not hasattr(model, "history") or hasattr(model, "instance_type"):
+            if not is_entry(model):
                 continue
             history_model, _ = history_tables(model)
             table, pk = model._meta.db_table, model._meta.pk.column
@@ -730,6 +790,120 @@ def _add_translations_to_search_documents() -> None:
         flush()
 
 
+def _invalid(label: str, number: int | None, pk: Any, error: ValidationError) -> BackupError:
+    """One line naming the row, its id, the field and what is wrong, in the API's words."""
+    where = f"{label} row {number}" if number else label
+    if hasattr(error, "error_dict"):
+        name, messages = next(iter(error.message_dict.items()))
+        problem = messages[0] if name == NON_FIELD_ERRORS else f"{name}: {messages[0]}"
+    else:
+        problem = error.messages[0]
+    return BackupError(f"{where} (id {pk}): {problem}")
+
+
+class _Section:
+    """Writes one model's rows, in batches, after the checks the API runs on an entry.
+
+    Entries get what `full_clean()` does for the API and the admin, split in two
+    because the models' `clean()` reads related rows (a statement's position, a
+    translation's statement, an institution's ancestors), which are only in the
+    database once written, and may come later in the same section (a parent
+    institution with a larger id):
+
+    * before a batch is written, each row becomes an instance whose fields are
+      checked with their validators (`clean_fields`: language tags against the
+      registry, blank text, choices, lengths), and the cleaned values are the
+      ones written (`sr-latn` is stored as `sr-Latn`, as the API stores it);
+    * once the whole section is written, each entry is read back with its
+      related rows (one query per batch) and its `clean()` runs.
+
+    Either refusal rolls back the import's one transaction. Foreign keys are
+    left out of `clean_fields` (pass 1 checked them against the file, where
+    Django would query once per field and row); unique and check constraints
+    are left to the database, which checks each in one pass over the table
+    (`validate_unique` and `validate_constraints` would query once per row and
+    constraint; every check constraint has a validator twin, see
+    ctht_api/models.py). History rows and link tables are restored as they
+    are: history records what was, under the rules of its day.
+    """
+
+    def __init__(self, label: str, model, cols: list[Column], users: dict[str, Any]):
+        self.label, self.model, self.cols, self.users = label, model, cols, users
+        self.entry = is_entry(model)
+        self.checked = [c for c in cols if not c.field.is_relation]
+        names = {c.name for c in self.checked}
+        self.skip = [f.name for f in model._meta.concrete_fields if f.name not in names]
+        self.numbers: dict[Any, int] = {}  # primary key → row number, for clean()'s messages
+        self.batch: list[dict] = []
+
+    def add(self, number: int, row: dict) -> None:
+        if self.entry:
+            self._clean_fields(number, row)
+        self.batch.append(row)
+        if len(self.batch) >= CHUNK:
+            self._write()
+
+    def finish(self) -> None:
+        self._write()
+        if self.entry and self.model.clean is not models.Model.clean:
+            self._clean()
+
+    def _write(self) -> None:
+        if self.batch:
+            _insert(self.model, self.cols, self.batch, self.users)
+            self.batch = []
+
+    def _clean_fields(self, number: int, row: dict) -> None:
+        pk_name = self.model._meta.pk.name
+        values = {c.field.attname: c.check(row.get(c.name)) for c in self.checked}
+        instance = self.model(**values)
+        try:
+            instance.clean_fields(exclude=self.skip)
+        except ValidationError as error:
+            raise _invalid(self.label, number, row.get(pk_name), error) from None
+        for col in self.checked:
+            if col.kind == "str":
+                row[col.name] = getattr(instance, col.field.attname)
+        self.numbers[row.get(pk_name)] = number
+
+    def _clean(self) -> None:
+        """Each entry's `clean()`, its related rows attached from a cache filled in bulk.
+
+        Many statements share a speaker, a position, an event: loading each related
+        row once (select_related would build it again for every statement) keeps
+        this pass at about the cost of reading the table.
+        """
+        relations = [
+            f
+            for f in self.model._meta.concrete_fields
+            if f.is_relation and f.related_model is not get_user_model()
+        ]
+        cache: dict[str, dict] = {f.name: {} for f in relations}
+        entries = self.model._base_manager.order_by("pk").iterator(chunk_size=CHUNK)
+        while chunk := list(itertools.islice(entries, CHUNK)):
+            for f in relations:
+                known = cache[f.name]
+                if len(known) > 5 * CHUNK:  # a cache, not a copy of the table
+                    known.clear()
+                wanted = {getattr(i, f.attname) for i in chunk} - known.keys() - {None}
+                if wanted:
+                    known.update(
+                        f.related_model._base_manager.in_bulk(
+                            wanted, field_name=f.target_field.name
+                        )
+                    )
+            for instance in chunk:
+                for f in relations:
+                    value = getattr(instance, f.attname)
+                    if value is not None:
+                        f.set_cached_value(instance, cache[f.name][value])
+                try:
+                    instance.clean()
+                except ValidationError as error:
+                    number = self.numbers.get(instance.pk)
+                    raise _invalid(self.label, number, instance.pk, error) from None
+
+
 @dataclass
 class Result:
     counts: dict[str, int]
@@ -751,36 +925,28 @@ def import_from(path: str) -> Result:
         with transaction.atomic():
             users, created = _users(plan.usernames)
             by_label = {model._meta.label_lower: (model, cols) for model, cols in plan.models}
-            batch: list[dict] = []
-            current = None
+            section = None
             for item in read_export(path):
                 if isinstance(item, Header):
                     continue
-                label, _, row = item
+                label, number, row = item
                 if row is None:
                     continue
-                if label != current:
-                    if batch:
-                        _insert(*by_label[current], batch, users)
-                        batch = []
-                    current = label
+                if section is None or section.label != label:
+                    if section is not None:
+                        section.finish()
+                    section = _Section(label, *by_label[label], users)
                 written[label] += 1
-                if label in REFERENCE_MODELS:
-                    continue
-                batch.append(row)
-                if len(batch) >= CHUNK:
-                    _insert(*by_label[label], batch, users)
-                    batch = []
-            if batch:
-                _insert(*by_label[current], batch, users)
+                if label not in REFERENCE_MODELS:
+                    section.add(number, row)
+            if section is not None:
+                section.finish()
             _reset_sequences([model for model, _ in plan.models])
             connection.check_constraints()
             _add_translations_to_search_documents()
     except DatabaseError as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
         raise BackupError(f"the database refused the data: {message}") from None
-    from events.counts import forget_country_counts
-
     # Forgotten now, not on commit: recounting a rolled-back outer transaction costs nothing.
     forget_country_counts()
     return Result(written, created, plan.header)

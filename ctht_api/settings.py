@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "simple_history",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The project package is an app too, for its record-wide commands
+    # (export_data, import_data); it has abstract models only, so no migrations.
+    "ctht_api",
     "accounts",
     "axes",
     "people",

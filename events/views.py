@@ -9,9 +9,12 @@ from functools import cached_property
 
 from django.db.models import F
 from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.exceptions import ValidationError
 
 from ctht_api.pagination import KeysetPagination, Order
+from ctht_api.search import fold
 from ctht_api.viewsets import RecordViewSet
 from events.counts import country_counts
 from events.filters import (
@@ -171,14 +174,32 @@ class InstitutionStatementViewSet(ScopedStatementViewSet):
 class CountryStatementViewSet(ScopedStatementViewSet):
     """Statements concerning one country: the same list as `/statements/?country={code}`.
 
-    An unknown or malformed code is a 404.
+    The code is case-insensitive, as everywhere in the API: `/countries/rs/statements/`
+    answers the same list as `/countries/RS/statements/`, directly rather than with a
+    redirect, as `?country=rs` does (one request for a client, and `next` links keep the
+    path it asked for). An unknown or malformed code is a 404.
     """
 
     scope_kwarg = "country_code"
     scope_lookup = "countries"
 
+    def initial(self, request, *args, **kwargs):
+        # Before the permission check, which already reads the queryset.
+        self.kwargs[self.scope_kwarg] = self.kwargs[self.scope_kwarg].upper()
+        super().initial(request, *args, **kwargs)
+
     def scope_is_visible(self, value) -> bool:
         return Country.objects.filter(code=value).exists()
+
+
+COUNTRY_SORT_KEYS = {
+    "code": lambda row: row["code"],
+    "name": lambda row: (fold(row["name"]), row["name"]),
+    "statement_count": lambda row: row["statement_count"],
+    "event_count": lambda row: row["event_count"],
+    "institution_count": lambda row: row["institution_count"],
+}
+COUNTRY_ORDERINGS = [f"{sign}{key}" for key in COUNTRY_SORT_KEYS for sign in ("", "-")]
 
 
 class CountryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -187,12 +208,51 @@ class CountryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     Counts are of published entries (what any client can see);
     `statement_count` is the length of `/countries/{code}/statements/`. They
     are cached until the record changes (see events/counts.py).
+
+    `ordering` sorts by `code` (the default), `name` or a count, `-` for
+    descending; ties are in code order. `updated_since` is refused (400): a
+    country's counts change when an entry is deleted or unpublished, which
+    leaves no timestamp to compare, so a mirror must fetch this short list whole.
     """
 
     serializer_class = CountrySerializer
     queryset = Country.objects.all()  # for permissions and the schema; rows come from the cache
     filter_backends: list = []
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=COUNTRY_ORDERINGS,
+                description="Sort by `code` (the default), `name`, `statement_count`, "
+                "`event_count` or `institution_count`; prefix `-` for descending. "
+                "Ties are in code order.",
+            )
+        ]
+    )
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(country_counts())
+        page = self.paginate_queryset(self.filter_queryset(country_counts()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def filter_queryset(self, rows):
+        """The cached rows in the requested order (sorted in Python: the cache holds a
+        list, at most one row per country)."""
+        params = self.request.query_params
+        if "updated_since" in params:
+            raise ValidationError(
+                {
+                    "updated_since": [
+                        "Not supported on /countries/: counts change without a timestamp "
+                        "(a deletion, an unpublished entry); fetch the list whole."
+                    ]
+                }
+            )
+        ordering = params.get("ordering") or "code"
+        if ordering not in COUNTRY_ORDERINGS:
+            raise ValidationError(
+                {"ordering": [f"Must be one of {', '.join(COUNTRY_ORDERINGS)}; got {ordering!r}."]}
+            )
+        key = COUNTRY_SORT_KEYS[ordering.removeprefix("-")]
+        by_code = sorted(rows, key=COUNTRY_SORT_KEYS["code"])
+        return sorted(by_code, key=key, reverse=ordering.startswith("-"))  # stable: ties by code

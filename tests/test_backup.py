@@ -344,9 +344,80 @@ def test_a_row_the_database_refuses_in_the_last_model_rolls_everything_back(expo
 
 
 def test_a_row_breaking_a_check_constraint_is_refused(exported, tmp_path):
-    exported["models"]["events.statement"][0]["text"] = "   "
+    """Refused before the database sees it, by the validator twin of the constraint, which
+    names the row and the field (this test asserted "the database refused the data")."""
+    first = exported["models"]["events.statement"][0]
+    first["text"] = "   "
 
-    refused(write(tmp_path, exported), "the database refused the data")
+    refused(
+        write(tmp_path, exported),
+        f"events.statement row 1 (id {first['id']}): text: This field cannot be blank.",
+    )
+
+
+# The API's validation, row by row: field validators and each model's clean().
+
+
+def test_an_unregistered_language_tag_is_refused_with_its_row(exported, tmp_path):
+    """`xx-Foo` has the shape the database checks, but no such language is registered."""
+    rows = exported["models"]["events.statement"]
+    rows[-1]["language"] = "xx-Foo"
+
+    refused(
+        write(tmp_path, exported),
+        f"events.statement row {len(rows)} (id {rows[-1]['id']}): language: "
+        "'xx-Foo' is not a valid BCP 47 language tag",
+    )
+
+
+def test_a_language_tag_is_stored_in_its_standard_form_as_the_api_stores_it(
+    exported, writer, tmp_path
+):
+    first = exported["models"]["events.statement"][0]
+    first["language"] = "sr-latn"
+
+    call_command("import_data", str(write(tmp_path, exported)), stdout=io.StringIO())
+
+    assert writer.get(f"{API}statements/{first['id']}/").json()["language"] == "sr-Latn"
+
+
+def test_a_translation_in_the_statements_own_language_is_refused(exported, tmp_path):
+    statements = {row["id"]: row for row in exported["models"]["events.statement"]}
+    translations = exported["models"]["events.statementtranslation"]
+    translation = translations[0]
+    translation["language"] = statements[translation["statement"]]["language"]
+
+    refused(
+        write(tmp_path, exported),
+        f"events.statementtranslation row 1 (id {translation['id']}): "
+        "language: A translation must be in another language.",
+    )
+
+
+def test_a_statement_with_another_persons_position_is_refused(exported, tmp_path):
+    positions = exported["models"]["people.position"]
+    rows = exported["models"]["events.statement"]
+    number, statement = next(
+        (n, row) for n, row in enumerate(rows, 1) if row.get("position") is not None
+    )
+    statement["position"] = next(p["id"] for p in positions if p["person"] != statement["speaker"])
+    statement["institution"] = None
+
+    refused(
+        write(tmp_path, exported),
+        f"events.statement row {number} (id {statement['id']}): "
+        "position: This position is held by another person.",
+    )
+
+
+def test_an_institution_that_is_its_own_ancestor_is_refused(exported, tmp_path):
+    """A cycle through a parent that comes later in the section: checked once all are in."""
+    rows = exported["models"]["people.institution"]
+    first, last = rows[0], rows[-1]
+    first["parent"], last["parent"] = last["id"], first["id"]
+
+    message = refused(write(tmp_path, exported), "people.institution row ")
+    assert "An institution cannot be its own ancestor." in message
 
 
 def test_a_country_unknown_to_the_target_is_refused(exported, tmp_path):
@@ -380,3 +451,19 @@ def test_a_section_before_one_it_refers_to_is_refused(exported, tmp_path):
     exported["models"] = {"events.statement": models.pop("events.statement"), **models}
 
     refused(write(tmp_path, exported), "events.statement comes before", "which it refers to")
+
+
+def test_the_backup_commands_live_with_the_backup_code():
+    """`export_data` and `import_data` belong to the record as a whole, not to `events`."""
+    from django.core.management import get_commands
+
+    assert get_commands()["export_data"] == "ctht_api"
+    assert get_commands()["import_data"] == "ctht_api"
+
+
+def test_an_integer_beyond_64_bits_is_refused_in_one_line(exported, tmp_path):
+    exported["models"]["events.statement"][0]["version"] = "BIG"
+    path = write(tmp_path, exported)
+    path.write_text(path.read_text().replace('"BIG"', "1" + "0" * 5000))
+
+    refused(path, "not valid JSON", "integer overflow")

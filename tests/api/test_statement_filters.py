@@ -376,7 +376,7 @@ def test_country_statements_accept_filters(anon, demo):
     assert found == said_by(URUMOVA)
 
 
-@pytest.mark.parametrize("code", ["ZZ", "rs", "SRB"])
+@pytest.mark.parametrize("code", ["ZZ", "zz", "SRB", "r1"])
 def test_country_statements_of_unknown_or_malformed_code_is_404(anon, demo, code):
     assert_problem(anon.get(f"/api/v1/countries/{code}/statements/"), 404)
 
