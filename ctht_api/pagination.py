@@ -4,6 +4,10 @@ Both keep the contract's envelope `{"count"?, "next", "previous", "results"}`;
 clients follow `next` until it is null. DRF silently falls back to the default
 on `page_size=abc`; partners would then page through a different set than
 they asked for, so it is a 400 here.
+
+The default page size is DRF's `PAGE_SIZE` setting (ctht_api.settings), read
+here rather than restated; the largest id a cursor may carry is the filters'
+`MAX_ID`.
 """
 
 import base64
@@ -18,18 +22,18 @@ from django.db.models.lookups import GreaterThan, LessThan
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from ctht_api.filters import MAX_ID
+
 MAX_PAGE_SIZE = 500
-# Ids are 64-bit signed integers in both databases.
-MAX_ID = 2**63 - 1
-DEFAULT_PAGE_SIZE = 50
 
 
 def requested_page_size(request, param: str = "page_size") -> int:
     raw = request.query_params.get(param)
     if raw is None:
-        return DEFAULT_PAGE_SIZE
+        return api_settings.PAGE_SIZE
     try:
         size = int(raw)
     except ValueError:
@@ -45,7 +49,6 @@ def requested_page_size(request, param: str = "page_size") -> int:
 class StrictPageNumberPagination(PageNumberPagination):
     """`{"count", "next", "previous", "results"}`; `page_size` from 1 to 500, default 50."""
 
-    page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
@@ -212,7 +215,7 @@ class KeysetPagination(BasePagination):
                 "required": False,
                 "in": "query",
                 "description": f"Entries per page, 1 to {MAX_PAGE_SIZE} "
-                f"(default {DEFAULT_PAGE_SIZE}).",
+                f"(default {api_settings.PAGE_SIZE}).",
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             },
             {
