@@ -7,9 +7,11 @@ form's "Reason for this change" field. The "History" button of each entry
 shows its records and what changed.
 
 An editor never overwrites a colleague's change unseen: the form (and each
-row of a `VersionedInline`) carries the version it was opened at, the rows are
-locked while the save is checked, and if one has changed since, the save is
-refused with a message naming who changed it and when.
+row of a `VersionedInline`) carries the version it was opened at, and its
+`clean()` locks the row and compares that version with the stored one
+(`ctht_api.concurrency.lock_and_check`, the rule the API's `If-Match` uses);
+if the entry has changed since, the save is refused with a message naming
+who changed it and when.
 """
 
 from django import forms
@@ -22,7 +24,7 @@ from django.utils.formats import date_format
 from simple_history.admin import SimpleHistoryAdmin
 
 from ctht_api.audit import changeset, current_changeset
-from ctht_api.concurrency import REASON_MAX_LENGTH
+from ctht_api.concurrency import REASON_MAX_LENGTH, VersionConflict, lock_and_check
 from ctht_api.models import Status
 
 
@@ -37,10 +39,22 @@ class VersionCheckedForm(forms.ModelForm):
             self.fields["seen_version"].initial = self.instance.version
 
     def clean(self):
+        """Lock the entry's row for the rest of the save (the admin views run in a
+        transaction) and refuse it if the entry is no longer at the version opened."""
         cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
         seen = cleaned.get("seen_version")
-        if self.instance.pk is not None and seen is not None and seen != self.instance.version:
-            raise ValidationError(self.conflict_message(seen), code="edit_conflict")
+        try:
+            lock_and_check(self.instance, seen)
+        except VersionConflict:
+            raise ValidationError(self.conflict_message(seen), code="edit_conflict") from None
+        except self.instance.DoesNotExist:
+            raise ValidationError(
+                f"This {self.instance._meta.verbose_name} was deleted after you opened it: "
+                "your changes were not saved.",
+                code="edit_conflict",
+            ) from None
         return cleaned
 
     def conflict_message(self, seen: int) -> str:
@@ -76,12 +90,6 @@ class VersionedInline(admin.TabularInline):
     def get_fields(self, request, obj=None):
         return [*super().get_fields(request, obj), "seen_version"]
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.method == "POST":
-            queryset = queryset.select_for_update(of=("self",))
-        return queryset
-
 
 class TimestampedAdmin(SimpleHistoryAdmin):
     """Shows when an entry was created and changed, never lets anyone edit that."""
@@ -99,14 +107,6 @@ class TimestampedAdmin(SimpleHistoryAdmin):
             name for name in ("version", "change_reason", "seen_version") if name not in listed
         ]
         return [*fieldsets, ("This change", {"fields": extra})]
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is not None and request.method == "POST":
-            # Lock the row for the rest of the save, so that the version checked by
-            # the form is the one this save replaces.
-            obj = type(obj)._default_manager.select_for_update().filter(pk=obj.pk).first()
-        return obj
 
     def save_model(self, request, obj, form, change):
         self.note_reason(form)

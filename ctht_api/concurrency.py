@@ -15,24 +15,75 @@ not a hash of the body, so compression or key order cannot weaken it.
   success leaves one history record per entry, with the user and the reason
   sent in `X-Change-Reason`.
 
+The lock and the version check are one function, `lock_and_check`, which the
+admin's edit-conflict check (ctht_api.admin) calls too: the API and the admin
+refuse a stale write by the same rule.
+
 The tag names the version of the entry itself: the brief form of a related
 entry (an institution's name inside a statement) is that entry's, with its own
 URL and ETag.
 """
 
-from contextlib import suppress
+import re
+from collections.abc import Collection
+from contextlib import ExitStack
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.http import Http404
 from django.utils.http import parse_etags, quote_etag
 from rest_framework import exceptions, status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from ctht_api.audit import changeset
 
 UNSAFE_ON_ENTRY = ("PUT", "PATCH", "DELETE")
 REASON_MAX_LENGTH = 1000
+# A strong tag as etag_for() writes it; 19 digits hold any 64-bit version.
+VERSION_TAG = re.compile(r'"v(0|[1-9][0-9]{0,18})"')
+
+
+class VersionConflict(Exception):
+    """The entry is no longer at the version the writer saw."""
+
+    def __init__(self, instance: models.Model, seen_version):
+        super().__init__(f"{instance!r} is at version {instance.version}, not {seen_version}")
+        self.instance, self.seen_version = instance, seen_version
+
+
+def lock_and_check(instance: models.Model, seen_version: int | Collection[int] | None) -> None:
+    """Lock the entry's row until the transaction ends; refuse if it is not at the version seen.
+
+    `seen_version` is the version the writer read (the admin form's hidden
+    field), a collection of versions any of which will do (an `If-Match`
+    list; empty when none of its tags can match), or None when the writer
+    names no version: then the row is only locked. Once the row is locked no
+    one else can change it before this write ends, so a version compared here
+    is the one the write replaces.
+
+    If a write committed between reading `instance` and locking its row,
+    `instance` is reloaded first, so that what is saved (and what a conflict
+    message reports) starts from the stored row. One query when nothing
+    changed. Call it inside `transaction.atomic()`. Raises `VersionConflict`,
+    or the model's `DoesNotExist` if the row was deleted meanwhile.
+    """
+    model = type(instance)
+    stored = (
+        model._default_manager.select_for_update()
+        .filter(pk=instance.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if stored is None:
+        raise model.DoesNotExist(f"{model._meta.object_name} {instance.pk} no longer exists.")
+    if stored != instance.version:
+        instance.refresh_from_db()
+    if seen_version is None:
+        return
+    seen = {seen_version} if isinstance(seen_version, int) else set(seen_version)
+    if stored not in seen:
+        raise VersionConflict(instance, seen_version)
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -58,6 +109,22 @@ def _strip_weak(tag: str) -> str:
     return tag[2:] if tag.startswith("W/") else tag
 
 
+def versions_seen(request) -> set[int] | None:
+    """The versions `If-Match` accepts: None for any (`*`, or no header where that is allowed).
+
+    Strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
+    """
+    header = request.META.get("HTTP_IF_MATCH")
+    if header is None:
+        if settings.API_REQUIRE_IF_MATCH:
+            raise PreconditionRequired()
+        return None
+    tags = parse_etags(header)
+    if "*" in tags:
+        return None
+    return {int(match[1]) for tag in tags if (match := VERSION_TAG.fullmatch(tag))}
+
+
 def change_reason(request) -> str:
     """The `X-Change-Reason` header, as UTF-8 text; a 400 names what is wrong with it."""
     raw = request.META.get("HTTP_X_CHANGE_REASON", "")
@@ -75,70 +142,94 @@ def change_reason(request) -> str:
 
 
 class ConditionalWritesMixin:
-    """For a ModelViewSet: ETags, conditional requests, and atomic, audited writes."""
+    """For a ModelViewSet: ETags, conditional requests, and atomic, audited writes.
 
-    def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        etag = etag_for(instance)
-        headers = {"ETag": etag, "Cache-Control": "no-cache"}
-        wanted = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
-        if "*" in wanted or etag in {_strip_weak(tag) for tag in wanted}:
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-        return Response(self.get_serializer(instance).data, headers=headers)
+    Reached through DRF's hooks only, so that `create`, `update`, `destroy`
+    and `retrieve` stay the framework's own:
+
+    - `initial` (after authentication, permissions and throttling) opens the
+      write: one transaction and one audit changeset, with the user and the
+      `X-Change-Reason`. Nothing is opened for a request that is refused.
+    - `get_object` locks the entry and checks `If-Match` (`lock_and_check`).
+    - `perform_create`/`perform_update`/`perform_destroy` write, then close the
+      write: the history is recorded and the transaction committed there,
+      inside DRF's exception handling, so an error at commit is answered like
+      any other. The response body is then read from what was stored.
+    - `handle_exception` rolls the open write back, history included.
+    - `finalize_response` adds the `ETag` of the entry read or written, and
+      turns a `GET` whose `If-None-Match` holds that tag into a `304` (the body
+      was built and is dropped: a 304 saves the transfer, not the work).
+    """
+
+    _write: ExitStack | None = None
+    _tagged: models.Model | None = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in SAFE_METHODS:
+            return
+        reason = change_reason(request)
+        self._write = ExitStack()
+        self._write.enter_context(transaction.atomic())
+        self._write.enter_context(changeset(user=request.user, reason=reason))
+
+    def _end_write(self, error: BaseException | None = None) -> None:
+        """Commit the open write (record its history), or roll it back on `error`."""
+        write, self._write = self._write, None
+        if write is not None:
+            if error is None:
+                write.close()
+            else:
+                write.__exit__(type(error), error, error.__traceback__)
 
     def get_object(self):
-        if self.request.method not in UNSAFE_ON_ENTRY:
-            return super().get_object()
-        # Lock the row first, so that the version compared below is the one the
-        # write replaces; concurrent writers to the same entry queue here.
-        model = self.get_queryset().model
-        pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        # Not an id at all: nothing to lock, and get_object() answers 404.
-        with suppress(TypeError, ValueError, DjangoValidationError, OverflowError):
-            list(model._default_manager.select_for_update().filter(pk=pk).values_list("pk"))
         instance = super().get_object()
-        self.check_preconditions(instance)
-        return instance
-
-    def check_preconditions(self, instance) -> None:
-        header = self.request.META.get("HTTP_IF_MATCH")
-        if header is None:
-            if settings.API_REQUIRE_IF_MATCH:
-                raise PreconditionRequired()
-            return
-        current = etag_for(instance)
-        tags = parse_etags(header)
-        # Strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
-        if "*" not in tags and current not in tags:
+        if self.request.method not in UNSAFE_ON_ENTRY:
+            self._tagged = instance
+            return instance
+        seen = versions_seen(self.request)
+        try:
+            lock_and_check(instance, seen)
+        except VersionConflict:
+            header = self.request.META["HTTP_IF_MATCH"].strip()
             raise PreconditionFailed(
-                f"The entry has changed since you read it: If-Match was {header.strip()}, "
-                f"the current ETag is {current}. GET it again, reapply your change and "
-                "send it with the new ETag."
-            )
-
-    def _write(self, method, request, *args, **kwargs):
-        """One transaction and one audit changeset around a write; the new ETag on success."""
-        reason = change_reason(request)
-        with transaction.atomic(), changeset(user=request.user, reason=reason):
-            response = method(request, *args, **kwargs)
-        instance = getattr(getattr(self, "_written", None), "instance", None)
-        if instance is not None and response.status_code < 300:
-            response["ETag"] = etag_for(instance)
-        return response
+                f"The entry has changed since you read it: If-Match was {header}, "
+                f"the current ETag is {etag_for(instance)}. GET it again, reapply your change "
+                "and send it with the new ETag."
+            ) from None
+        except instance.DoesNotExist:
+            raise Http404 from None
+        return instance
 
     def perform_create(self, serializer):
         super().perform_create(serializer)
-        self._written = serializer
+        self._end_write()
+        self._tagged = serializer.instance
 
     def perform_update(self, serializer):
         super().perform_update(serializer)
-        self._written = serializer
+        self._end_write()
+        self._tagged = serializer.instance
 
-    def create(self, request, *args, **kwargs):
-        return self._write(super().create, request, *args, **kwargs)
+    def perform_destroy(self, instance):
+        super().perform_destroy(instance)
+        self._end_write()
 
-    def update(self, request, *args, **kwargs):
-        return self._write(super().update, request, *args, **kwargs)
+    def handle_exception(self, exc):
+        self._end_write(exc)
+        return super().handle_exception(exc)
 
-    def destroy(self, request, *args, **kwargs):
-        return self._write(super().destroy, request, *args, **kwargs)
+    def finalize_response(self, request, response, *args, **kwargs):
+        self._end_write()  # a write that returned without a perform_* hook is kept too
+        if self._tagged is not None and 200 <= response.status_code < 300:
+            etag = etag_for(self._tagged)
+            response["ETag"] = etag
+            if request.method in ("GET", "HEAD"):
+                response["Cache-Control"] = "no-cache"
+                wanted = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
+                if "*" in wanted or etag in {_strip_weak(tag) for tag in wanted}:
+                    response = Response(
+                        status=status.HTTP_304_NOT_MODIFIED,
+                        headers={"ETag": etag, "Cache-Control": "no-cache"},
+                    )
+        return super().finalize_response(request, response, *args, **kwargs)

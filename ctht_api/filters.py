@@ -3,14 +3,19 @@
 Comma-separated values are OR-ed (`country=RS,BA`), different parameters are
 AND-ed. A value that cannot be understood is a 400 naming the parameter: a
 filter silently ignored would hand a partner the wrong data.
+
+A filter across a many-to-many field or a reverse foreign key is written once,
+as `AnyRelatedIdFilter`/`AnyRelatedCharFilter` (an `EXISTS` over the link
+table); what an app adds (country codes, topic slugs) lives in that app.
 """
 
 import datetime
+from collections.abc import Callable
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from ctht_api.models import validate_language_tag
@@ -51,22 +56,69 @@ class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     """A comma-separated list of strings."""
 
 
-def split_codes(value) -> list[str]:
-    return [code.strip().upper() for code in value if code.strip()]
+def related_exists(model: type[Model], relation: str, **lookups) -> Exists:
+    """`EXISTS` a row linking an entry of `model` through `relation` (a many-to-many
+    field or a reverse foreign key) to a related entry matching `lookups`, which
+    are written from that related entry (`pk__in=…`, `slug__in=…`).
 
-
-def country_codes(value: list[str], param: str = "country") -> list[str]:
-    """Validate codes against the Country table; unknown ones are a 400."""
-    from people.models import Country
-
-    codes = split_codes(value)
-    known = set(Country.objects.filter(code__in=codes).values_list("code", flat=True))
-    unknown = [code for code in codes if code not in known]
-    if unknown:
-        raise ValidationError(
-            {param: f"Unknown country code(s): {', '.join(unknown)}. Use ISO 3166-1 alpha-2."}
+    Not a join: a join repeats an entry once per match and would need
+    `DISTINCT`, which PostgreSQL refuses over the lists' JSON columns. Only the
+    link table is read when `lookups` name the related entry's key.
+    """
+    field = model._meta.get_field(relation)
+    if field.many_to_many:
+        rows = field.remote_field.through._default_manager.filter(
+            **{field.m2m_field_name(): OuterRef("pk")}
         )
-    return codes
+        target = field.m2m_reverse_field_name()
+        lookups = {f"{target}__{lookup}": value for lookup, value in lookups.items()}
+    else:
+        rows = field.related_model._default_manager.filter(**{field.field.name: OuterRef("pk")})
+    return Exists(rows.filter(**lookups))
+
+
+class AnyRelatedFilter:
+    """Entries with a related entry among the values: `field_name` is the relation, then
+    optionally the related entry's field to match (`topics__slug`; by default its key).
+
+    `clean` turns the values into the ones matched, or raises a ValidationError
+    naming the parameter (unknown codes or slugs).
+    """
+
+    def __init__(self, *args, clean: Callable[[list], list] | None = None, **kwargs):
+        self.clean = clean
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if not value:
+            return qs
+        if self.clean is not None:
+            value = self.clean(value)
+        relation, _, lookup = self.field_name.partition("__")
+        return qs.filter(related_exists(qs.model, relation, **{f"{lookup or 'pk'}__in": value}))
+
+
+class AnyRelatedIdFilter(AnyRelatedFilter, NumberInFilter):
+    """`programme=3,7`: entries linked to any of these ids."""
+
+
+class AnyRelatedCharFilter(AnyRelatedFilter, CharInFilter):
+    """`topic=cyber,grooming`: entries linked to any of these codes or slugs."""
+
+
+def date_range(
+    field_name: str, help_text: str
+) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    """`date_after` and `date_before` on one date field, both inclusive; `help_text` has a
+    `{}` for "after" or "before"."""
+    return (
+        django_filters.DateFilter(
+            field_name=field_name, lookup_expr="gte", help_text=help_text.format("after")
+        ),
+        django_filters.DateFilter(
+            field_name=field_name, lookup_expr="lte", help_text=help_text.format("before")
+        ),
+    )
 
 
 def language_condition(field: str, tags: list[str]) -> Q:

@@ -4,6 +4,10 @@ Both keep the contract's envelope `{"count"?, "next", "previous", "results"}`;
 clients follow `next` until it is null. DRF silently falls back to the default
 on `page_size=abc`; partners would then page through a different set than
 they asked for, so it is a 400 here.
+
+The default page size is DRF's `PAGE_SIZE` setting (ctht_api.settings), read
+here rather than restated; the largest id a cursor may carry is the filters'
+`MAX_ID`.
 """
 
 import base64
@@ -18,18 +22,18 @@ from django.db.models.lookups import GreaterThan, LessThan
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from ctht_api.filters import MAX_ID
+
 MAX_PAGE_SIZE = 500
-# Ids are 64-bit signed integers in both databases.
-MAX_ID = 2**63 - 1
-DEFAULT_PAGE_SIZE = 50
 
 
 def requested_page_size(request, param: str = "page_size") -> int:
     raw = request.query_params.get(param)
     if raw is None:
-        return DEFAULT_PAGE_SIZE
+        return api_settings.PAGE_SIZE
     try:
         size = int(raw)
     except ValueError:
@@ -43,14 +47,30 @@ def requested_page_size(request, param: str = "page_size") -> int:
 
 
 class StrictPageNumberPagination(PageNumberPagination):
-    """`{"count", "next", "previous", "results"}`; `page_size` from 1 to 500, default 50."""
+    """`{"count", "next", "previous", "results"}`; `page_size` from 1 to 500, default 50.
 
-    page_size = DEFAULT_PAGE_SIZE
+    `page` that is not a whole number from 1 is a 400 naming it (DRF answers
+    404 "Invalid page."); a page past the last is a 404 that says so.
+    """
+
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    invalid_page_message = "There is no page {page_number}: the list ends before it."
 
     def get_page_size(self, request):
         return requested_page_size(request, self.page_size_query_param)
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise ValidationError(
+                {self.page_query_param: [f"Must be a whole number from 1; got {raw!r}."]}
+            )
+        return int(raw)
 
 
 class Row(Func):
@@ -99,9 +119,7 @@ class KeysetPagination(BasePagination):
         cursor = self.decode_cursor(request, order)
         reverse = bool(cursor and cursor["r"])
 
-        self.count = None
-        if request.query_params.get(self.count_param) in {"1", "true"}:
-            self.count = queryset.count()
+        self.count = queryset.count() if self.wants_count(request) else None
 
         descending = order.descending != reverse
         keyed = queryset.annotate(_key=order.key)
@@ -122,6 +140,14 @@ class KeysetPagination(BasePagination):
         self.has_previous = bool(cursor) and (more if reverse else True)
         self.rows = rows
         return rows
+
+    def wants_count(self, request) -> bool:
+        raw = request.query_params.get(self.count_param)
+        if raw is None or raw in {"0", "false"}:
+            return False
+        if raw in {"1", "true"}:
+            return True
+        raise ValidationError({self.count_param: [f"Must be true or false; got {raw!r}."]})
 
     def get_paginated_response(self, data):
         body = {} if self.count is None else {"count": self.count}
@@ -212,7 +238,7 @@ class KeysetPagination(BasePagination):
                 "required": False,
                 "in": "query",
                 "description": f"Entries per page, 1 to {MAX_PAGE_SIZE} "
-                f"(default {DEFAULT_PAGE_SIZE}).",
+                f"(default {api_settings.PAGE_SIZE}).",
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
             },
             {

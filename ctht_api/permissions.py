@@ -12,7 +12,12 @@ class ModelPermissionsOrReadOnly(DjangoModelPermissionsOrAnonReadOnly):
     `Authorization: Token <key>` of a write-enabled token whose user holds the
     matching add/change/delete permission. Without credentials a write gets 401,
     with the wrong ones (or a read-only token) 403. Editors signed in to the
-    admin write through the browsable API with their session and permissions."""
+    admin write through the browsable API with their session and permissions.
+
+    A method the resource does not have (`PUT` on a list, any write to
+    `/countries/`) is not a question of who asks: every client gets the same
+    405 with the `Allow` header, never a 401 or 403 suggesting that other
+    credentials would do."""
 
     read_only_token_message = (
         "This token is read-only: writing needs a write-enabled token "
@@ -20,6 +25,8 @@ class ModelPermissionsOrReadOnly(DjangoModelPermissionsOrAnonReadOnly):
     )
 
     def has_permission(self, request, view) -> bool:
+        if getattr(view, request.method.lower(), None) is None:
+            return True  # the view answers 405 (APIView.http_method_not_allowed)
         if (
             request.method not in permissions.SAFE_METHODS
             and isinstance(request.auth, ApiToken)

@@ -114,7 +114,7 @@ class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
 class CountryCodesFieldExtension(OpenApiSerializerFieldExtension):
     """An ISO 3166-1 alpha-2 code: upper case in responses, any case accepted in requests."""
 
-    target_class = "ctht_api.serializers.CountryCodesField"
+    target_class = "people.serializers.CountryCodesField"
     match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):

@@ -62,27 +62,6 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
         return brief
 
 
-class CountryCodesField(serializers.SlugRelatedField):
-    """Countries as ISO 3166-1 alpha-2 codes; lower case is accepted and upper-cased."""
-
-    def __init__(self, **kwargs):
-        from people.models import Country
-
-        kwargs.setdefault("queryset", Country.objects.all())
-        super().__init__(slug_field="code", **kwargs)
-
-    def use_pk_only_optimization(self) -> bool:
-        return True  # the code is the primary key: no query per row to read it
-
-    def to_representation(self, obj) -> str:
-        return obj.pk
-
-    def to_internal_value(self, data):
-        if isinstance(data, str):
-            data = data.strip().upper()
-        return super().to_internal_value(data)
-
-
 class AnnotatedManyRelatedField(serializers.ManyRelatedField):
     """A list of codes or slugs, read from a JSON-array annotation when the queryset has
     one (see ctht_api.aggregates), else from the relation; always sorted."""

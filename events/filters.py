@@ -2,19 +2,23 @@
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from ctht_api.filters import (
+    AnyRelatedCharFilter,
+    AnyRelatedIdFilter,
     CharInFilter,
     NumberInFilter,
     RecordFilterSet,
     StableOrderingFilter,
-    country_codes,
+    date_range,
     language_condition,
+    related_exists,
 )
 from ctht_api.models import Status
 from ctht_api.search import search_stored
 from events.models import Document, Event, Programme, Statement, Topic
+from people.filters import CountryFilter, country_codes
 
 
 def topic_slugs(value: list[str]) -> list[str]:
@@ -26,44 +30,35 @@ def topic_slugs(value: list[str]) -> list[str]:
     return slugs
 
 
-class StatementFilter(RecordFilterSet):
-    country = CharInFilter(
-        method="filter_country",
+class PublishableFilterSet(RecordFilterSet):
+    """What the statement and event lists share: `status` and `topic` (the subclass adds
+    `date_after` and `date_before` with `date_range`, on its own date field)."""
+
+    status = django_filters.ChoiceFilter(
+        choices=Status.choices, help_text="draft or published (drafts: editors only)."
+    )
+    topic = AnyRelatedCharFilter(
+        field_name="topics__slug", clean=topic_slugs, help_text="Topic slugs, comma-separated (OR)."
+    )
+
+
+class StatementFilter(PublishableFilterSet):
+    country = CountryFilter(
+        field_name="countries",
         help_text="ISO 3166-1 alpha-2 codes, comma-separated: statements concerning any of them.",
     )
     speaker = NumberInFilter(field_name="speaker_id", help_text="Speaker (person) ids (OR).")
     institution = NumberInFilter(field_name="institution_id", help_text="Institution ids (OR).")
     event = NumberInFilter(field_name="event_id", help_text="Event ids (OR).")
-    topic = CharInFilter(method="filter_topic", help_text="Topic slugs, comma-separated (OR).")
     language = CharInFilter(
         method="filter_language",
         help_text="BCP 47 tags, comma-separated; `sr` also matches `sr-Latn` and `sr-Cyrl`.",
     )
-    date_after = django_filters.DateFilter(
-        field_name="date", lookup_expr="gte", help_text="Said on or after this date (YYYY-MM-DD)."
-    )
-    date_before = django_filters.DateFilter(
-        field_name="date", lookup_expr="lte", help_text="Said on or before this date (YYYY-MM-DD)."
-    )
-    status = django_filters.ChoiceFilter(
-        choices=Status.choices, help_text="draft or published (drafts: editors only)."
-    )
+    date_after, date_before = date_range("date", "Said on or {} this date (YYYY-MM-DD).")
 
     class Meta:
         model = Statement
         fields = ["country", "speaker", "institution", "event", "topic", "language"]
-
-    def filter_country(self, queryset, name, value):
-        through = Statement.countries.through.objects.filter(
-            statement_id=OuterRef("pk"), country_id__in=country_codes(value)
-        )
-        return queryset.filter(Exists(through))
-
-    def filter_topic(self, queryset, name, value):
-        through = Statement.topics.through.objects.filter(
-            statement_id=OuterRef("pk"), topic__slug__in=topic_slugs(value)
-        )
-        return queryset.filter(Exists(through))
 
     def filter_language(self, queryset, name, value):
         return queryset.filter(language_condition("language", value))
@@ -72,8 +67,8 @@ class StatementFilter(RecordFilterSet):
         return search_stored(queryset, value)
 
 
-class EventFilter(RecordFilterSet):
-    country = CharInFilter(
+class EventFilter(PublishableFilterSet):
+    country = CountryFilter(
         method="filter_country",
         help_text="Codes, comma-separated: events held in or concerning any of them.",
     )
@@ -81,26 +76,11 @@ class EventFilter(RecordFilterSet):
     kind = django_filters.MultipleChoiceFilter(
         choices=Event.Kind.choices, distinct=False, help_text="Event kind."
     )
-    topic = CharInFilter(method="filter_topic", help_text="Topic slugs, comma-separated (OR).")
-    # Exists() rather than a join + DISTINCT: the list's JSON columns have no equality
-    # operator on PostgreSQL, so SELECT DISTINCT over them fails.
-    programme = NumberInFilter(
-        field_name="programmes", method="filter_programme", help_text="Programme ids (OR)."
+    programme = AnyRelatedIdFilter(field_name="programmes", help_text="Programme ids (OR).")
+    organiser = AnyRelatedIdFilter(
+        field_name="organisers", help_text="Organising institution ids (OR)."
     )
-    organiser = NumberInFilter(
-        field_name="organisers",
-        method="filter_organiser",
-        help_text="Organising institution ids (OR).",
-    )
-    date_after = django_filters.DateFilter(
-        field_name="start_date", lookup_expr="gte", help_text="Starting on or after (YYYY-MM-DD)."
-    )
-    date_before = django_filters.DateFilter(
-        field_name="start_date", lookup_expr="lte", help_text="Starting on or before (YYYY-MM-DD)."
-    )
-    status = django_filters.ChoiceFilter(
-        choices=Status.choices, help_text="draft or published (drafts: editors only)."
-    )
+    date_after, date_before = date_range("start_date", "Starting on or {} (YYYY-MM-DD).")
     ordering = StableOrderingFilter(
         fields=("start_date", "title", "created_at", "updated_at", "id"),
         help_text="Sort by start_date, title, created_at, updated_at or id (prefix - for "
@@ -114,29 +94,11 @@ class EventFilter(RecordFilterSet):
         fields = ["country", "kind", "topic", "programme", "organiser"]
 
     def filter_country(self, queryset, name, value):
+        """Held in one of the countries (`country`) or concerning one (`countries`)."""
         codes = country_codes(value)
-        through = Event.countries.through.objects.filter(
-            event_id=OuterRef("pk"), country_id__in=codes
+        return queryset.filter(
+            related_exists(Event, "countries", pk__in=codes) | Q(country__in=codes)
         )
-        return queryset.filter(Exists(through) | Q(country__in=codes))
-
-    def filter_topic(self, queryset, name, value):
-        through = Event.topics.through.objects.filter(
-            event_id=OuterRef("pk"), topic__slug__in=topic_slugs(value)
-        )
-        return queryset.filter(Exists(through))
-
-    def filter_programme(self, queryset, name, value):
-        through = Event.programmes.through.objects.filter(
-            event_id=OuterRef("pk"), programme_id__in=value
-        )
-        return queryset.filter(Exists(through))
-
-    def filter_organiser(self, queryset, name, value):
-        through = Event.organisers.through.objects.filter(
-            event_id=OuterRef("pk"), institution_id__in=value
-        )
-        return queryset.filter(Exists(through))
 
 
 class TopicFilter(RecordFilterSet):
@@ -153,9 +115,7 @@ class TopicFilter(RecordFilterSet):
 
 class ProgrammeFilter(RecordFilterSet):
     parent = NumberInFilter(field_name="parent_id", help_text="Parent programme ids (OR).")
-    funder = NumberInFilter(
-        field_name="funders", method="filter_funder", help_text="Funder ids (OR)."
-    )
+    funder = AnyRelatedIdFilter(field_name="funders", help_text="Funder ids (OR).")
     ordering = StableOrderingFilter(
         fields=("name", "start_date", "created_at", "updated_at", "id"),
         help_text="Sort by name, start_date, created_at, updated_at or id. Default: name.",
@@ -165,13 +125,6 @@ class ProgrammeFilter(RecordFilterSet):
     class Meta:
         model = Programme
         fields = ["parent", "funder"]
-
-    def filter_funder(self, queryset, name, value):
-        # Exists() rather than a join + DISTINCT, as for events' organisers.
-        through = Programme.funders.through.objects.filter(
-            programme_id=OuterRef("pk"), institution_id__in=value
-        )
-        return queryset.filter(Exists(through))
 
 
 class DocumentFilter(RecordFilterSet):

@@ -6,7 +6,6 @@ from ctht_api.serializers import (
     AnnotatedListSerializer,
     AnnotatedManyRelatedField,
     BriefRelatedField,
-    CountryCodesField,
     RecordSerializer,
     SelfUrlField,
     absolute_url,
@@ -22,7 +21,7 @@ from events.models import (
 )
 from events.services import write_statement
 from people.models import Position
-from people.serializers import brief_institution, brief_person
+from people.serializers import CountryCodesField, brief_institution, brief_person
 
 TIMESTAMP = serializers.DateTimeField()  # DRF's timestamp format, for the fast path
 

@@ -2,6 +2,10 @@
 
 The Council of Europe writes Kosovo with an asterisk and this footnote; the
 record keeps both so a partner's dashboard can show them as the source does.
+
+Codes are stored and answered in upper case and accepted in any case, in a
+body (people.serializers.CountryCodesField) as in a filter
+(people.filters.CountryFilter): both read a code with `normalise_code`.
 """
 
 from django.utils import translation
@@ -23,3 +27,8 @@ def country_names() -> dict[str, str]:
         names = {code: str(name) for code, name in COUNTRIES.items()}
     names[KOSOVO_CODE] = KOSOVO_NAME
     return names
+
+
+def normalise_code(code: str) -> str:
+    """A country code as stored: `" rs"` → `"RS"`."""
+    return code.strip().upper()

@@ -1,22 +1,49 @@
-"""Which institutions, people and positions a list returns."""
+"""Which institutions, people and positions a list returns; the `country` filter of every list."""
 
 import django_filters
-from django.db.models import Exists, OuterRef
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from ctht_api.filters import (
+    AnyRelatedIdFilter,
     CharInFilter,
     NumberInFilter,
     RecordFilterSet,
     StableOrderingFilter,
-    country_codes,
+    related_exists,
 )
-from people.models import Institution, Person, Position
+from people.countries import normalise_code
+from people.models import Country, Institution, Person, Position
+
+
+def country_codes(value: list[str], param: str = "country") -> list[str]:
+    """Codes in any case, checked against the Country table; unknown ones are a 400."""
+    codes = [normalise_code(code) for code in value if code.strip()]
+    known = set(Country.objects.filter(code__in=codes).values_list("code", flat=True))
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise ValidationError(
+            {param: f"Unknown country code(s): {', '.join(unknown)}. Use ISO 3166-1 alpha-2."}
+        )
+    return codes
+
+
+class CountryFilter(CharInFilter):
+    """`country=RS,ba`: entries whose `field_name` (a country, or a many-to-many list of
+    them) is any of these codes, given in any case."""
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if not value:
+            return qs
+        codes = country_codes(value)
+        relation = self.field_name.split("__", 1)[0]
+        if qs.model._meta.get_field(relation).many_to_many:
+            return qs.filter(related_exists(qs.model, relation, pk__in=codes))
+        return super().filter(qs, codes)
 
 
 class InstitutionFilter(RecordFilterSet):
-    country = CharInFilter(
-        method="filter_country", help_text="ISO 3166-1 alpha-2 codes, comma-separated (OR)."
-    )
+    country = CountryFilter(help_text="ISO 3166-1 alpha-2 codes, comma-separated (OR).")
     # No DISTINCT (django-filter's default for multiple choices): no join to repeat rows.
     kind = django_filters.MultipleChoiceFilter(
         choices=Institution.Kind.choices,
@@ -36,15 +63,10 @@ class InstitutionFilter(RecordFilterSet):
         model = Institution
         fields = ["country", "kind", "parent"]
 
-    def filter_country(self, queryset, name, value):
-        return queryset.filter(country__in=country_codes(value))
-
 
 class PersonFilter(RecordFilterSet):
-    # Exists() rather than a join + DISTINCT, which fails over JSON columns on PostgreSQL.
-    institution = NumberInFilter(
-        field_name="positions__institution_id",
-        method="filter_institution",
+    institution = AnyRelatedIdFilter(
+        field_name="positions__institution",
         help_text="People who held a position in any of these institutions.",
     )
     ordering = StableOrderingFilter(
@@ -59,16 +81,13 @@ class PersonFilter(RecordFilterSet):
         model = Person
         fields = ["institution"]
 
-    def filter_institution(self, queryset, name, value):
-        positions = Position.objects.filter(person_id=OuterRef("pk"), institution_id__in=value)
-        return queryset.filter(Exists(positions))
-
 
 class PositionFilter(RecordFilterSet):
     person = NumberInFilter(field_name="person_id", help_text="Person ids (OR).")
     institution = NumberInFilter(field_name="institution_id", help_text="Institution ids (OR).")
-    country = CharInFilter(
-        method="filter_country", help_text="Country codes of the institution, comma-separated."
+    country = CountryFilter(
+        field_name="institution__country",
+        help_text="Country codes of the institution, comma-separated.",
     )
     ordering = StableOrderingFilter(
         fields=("title", "start_date", "end_date", "created_at", "updated_at", "id"),
@@ -81,6 +100,3 @@ class PositionFilter(RecordFilterSet):
     class Meta:
         model = Position
         fields = ["person", "institution", "country"]
-
-    def filter_country(self, queryset, name, value):
-        return queryset.filter(institution__country__in=country_codes(value))

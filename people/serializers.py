@@ -4,13 +4,28 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ctht_api.serializers import (
-    BriefRelatedField,
-    CountryCodesField,
-    RecordSerializer,
-    SelfUrlField,
-)
-from people.models import Institution, Person, Position
+from ctht_api.serializers import BriefRelatedField, RecordSerializer, SelfUrlField
+from people.countries import normalise_code
+from people.models import Country, Institution, Person, Position
+
+
+class CountryCodesField(serializers.SlugRelatedField):
+    """Countries as ISO 3166-1 alpha-2 codes; lower case is accepted and upper-cased."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Country.objects.all())
+        super().__init__(slug_field="code", **kwargs)
+
+    def use_pk_only_optimization(self) -> bool:
+        return True  # the code is the primary key: no query per row to read it
+
+    def to_representation(self, obj) -> str:
+        return obj.pk
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = normalise_code(data)
+        return super().to_internal_value(data)
 
 
 def brief_institution(**kwargs) -> BriefRelatedField:

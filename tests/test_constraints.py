@@ -8,6 +8,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 
 from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
 from people.models import Country, Institution, Person, Position
+from tests.api.conftest import token_client
 from tests.factories import (
     EventFactory,
     InstitutionFactory,
@@ -196,9 +197,24 @@ def test_unknown_dates_are_allowed():
 
 
 def test_event_of_one_day_is_allowed():
+    """The model, the database and the API all take an event that ends the day it starts."""
     event = build(Event, start_date=JAN_1, end_date=JAN_1)
     event.full_clean()
     event.save()
+    writer = token_client("editor", write=True)
+
+    stored = writer.get(f"/api/v1/events/{event.pk}/")
+    created = writer.post(
+        "/api/v1/events/",
+        {"title": "One-day workshop", "start_date": "2026-01-01", "end_date": "2026-01-01"},
+        format="json",
+    )
+
+    assert stored.status_code == 200, stored.content
+    assert (stored.json()["start_date"], stored.json()["end_date"]) == ("2026-01-01",) * 2
+    assert created.status_code == 201, created.content
+    again = writer.get(created.json()["url"]).json()
+    assert (again["start_date"], again["end_date"]) == ("2026-01-01",) * 2
 
 
 def test_deleting_a_person_with_statements_is_refused():

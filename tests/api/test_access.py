@@ -231,7 +231,37 @@ def test_write_token_creates(writer, db):
 
 
 def test_write_token_cannot_write_countries(writer, db):
+    """The country list is reference data with no write method at all: 405, not a 403
+    that would suggest another token could write it."""
     response = writer.post("/api/v1/countries/", {"code": "XX", "name": "X"}, format="json")
 
-    assert response.status_code in {403, 405}
-    assert response["Content-Type"].startswith("application/problem+json")
+    assert_problem(response, 405)
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize("client", ["anon", "reader", "writer"])
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/api/v1/countries/"),
+        ("delete", "/api/v1/countries/"),
+        ("put", STATEMENTS),
+        ("patch", "/api/v1/people/"),
+        ("delete", "/api/v1/people/"),
+    ],
+)
+def test_a_method_the_resource_lacks_is_405_whoever_asks(request, demo, client, method, url):
+    """Not 401 for the anonymous and 403 for a read-only key: no credentials would help."""
+    response = getattr(request.getfixturevalue(client), method)(url, {}, format="json")
+
+    assert_problem(response, 405)
+    assert method.upper() not in response["Allow"]
+
+
+@pytest.mark.parametrize("client", ["anon", "reader", "writer"])
+def test_a_write_to_a_history_is_405_whoever_asks(request, simic, client):
+    url = f"/api/v1/people/{simic.pk}/history/"
+    response = request.getfixturevalue(client).put(url, {}, format="json")
+
+    assert_problem(response, 405)
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
