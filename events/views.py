@@ -32,6 +32,7 @@ from events.serializers import (
     StatementSerializer,
     TopicSerializer,
 )
+from people.countries import normalise_code
 from people.models import Country, Institution, Person
 from people.serializers import CountrySerializer
 
@@ -185,7 +186,7 @@ class CountryStatementViewSet(ScopedStatementViewSet):
 
     def initial(self, request, *args, **kwargs):
         # Before the permission check, which already reads the queryset.
-        self.kwargs[self.scope_kwarg] = self.kwargs[self.scope_kwarg].upper()
+        self.kwargs[self.scope_kwarg] = normalise_code(self.kwargs[self.scope_kwarg])
         super().initial(request, *args, **kwargs)
 
     def scope_is_visible(self, value) -> bool:
