@@ -229,7 +229,14 @@ class CountryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 description="Sort by `code` (the default), `name`, `statement_count`, "
                 "`event_count` or `institution_count`; prefix `-` for descending. "
                 "Ties are in code order.",
-            )
+            ),
+            OpenApiParameter(
+                "updated_since",
+                str,
+                description="Not supported here: any value is a 400. Counts change when an "
+                "entry is deleted or unpublished, which leaves no timestamp to compare; fetch "
+                "this short list whole.",
+            ),
         ]
     )
     def list(self, request, *args, **kwargs):
