@@ -23,6 +23,7 @@ from ctht_api.models import (
     Status,
     TimestampedModel,
     clean_date_range,
+    clean_parent_chain,
     date_range_constraint,
     language_constraint,
     not_blank_constraint,
@@ -100,8 +101,7 @@ class Programme(SluggedModel):
 
     def clean(self) -> None:
         clean_date_range(self)
-        if self.parent_id is not None and self.parent_id == self.pk:
-            raise ValidationError({"parent": "A programme cannot be its own parent."})
+        clean_parent_chain(self, message="A programme cannot be its own ancestor.")
 
 
 class Document(SluggedModel):
