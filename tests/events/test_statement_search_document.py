@@ -10,6 +10,7 @@ from collections import defaultdict
 
 import pytest
 from django.core.management import call_command
+from rest_framework.test import APIClient
 
 from ctht_api.search import statement_search_document
 from events.generate import generate
@@ -47,6 +48,16 @@ def stored_and_expected() -> list[tuple[int, str, str]]:
     ]
 
 
+def translate(statement: Statement, texts: dict[str, str]) -> None:
+    """Replace the statement's translations through the API, as an editor does."""
+    response = token_client("editor", write=True).patch(
+        f"{API}statements/{statement.pk}/",
+        {"translations": [{"language": tag, "text": text} for tag, text in texts.items()]},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+
+
 def assert_every_document_is_the_functions() -> None:
     rows = stored_and_expected()
     assert rows
@@ -78,18 +89,7 @@ def test_model_saved_statements_store_the_functions_document():
         speaker=PersonFactory(full_name="Stanislava Tanić"),
         event=EventFactory(title="Réunion à Skopje"),
     )
-    writer = token_client("editor", write=True)
-    response = writer.patch(
-        f"{API}statements/{statement.pk}/",
-        {
-            "translations": [
-                {"language": "sr-Latn", "text": "Prevencija"},
-                {"language": "de", "text": "Prävention"},
-            ]
-        },
-        format="json",
-    )
-    assert response.status_code == 200, response.content
+    translate(statement, {"sr-Latn": "Prevencija", "de": "Prävention"})
     statement.refresh_from_db()
     assert statement.search_document == (
         "prevention numerique stanislava tanic reunion a skopje pravention prevencija"
@@ -104,24 +104,13 @@ def test_generated_statements_store_the_functions_document():
 
 
 def test_imported_statements_store_the_functions_document(demo, tmp_path):
-    writer = token_client("editor", write=True)
     for statement in Statement.objects.order_by("pk")[:2]:
-        response = writer.patch(
-            f"{API}statements/{statement.pk}/",
-            {
-                "translations": [
-                    {"language": "sq", "text": "Teknologjia"},
-                    {"language": "de", "text": "Technologie"},
-                ]
-            },
-            format="json",
-        )
-        assert response.status_code == 200, response.content
+        translate(statement, {"sq": "Teknologjia", "de": "Technologie"})
     path = export(tmp_path)
     empty_the_record()
     call_command("import_data", str(path))
 
     assert StatementTranslation.objects.count() >= 4
     assert_every_document_is_the_functions()
-    found = writer.get(f"{API}statements/", {"q": "teknologjia"}).json()["results"]
+    found = APIClient().get(f"{API}statements/", {"q": "teknologjia"}).json()["results"]
     assert len(found) == 2
