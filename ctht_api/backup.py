@@ -78,6 +78,7 @@ from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from ctht_api.audit import history_tables
+from ctht_api.search import statement_search_document
 from events.counts import forget_country_counts
 
 FORMAT = "ctht-api-export"
@@ -721,7 +722,6 @@ def _search_documents(rows: list[dict]) -> list[list[str]]:
     first); the statements that have translations are completed after the load
     by `_add_translations_to_search_documents`.
     """
-    from ctht_api.search import search_document
     from events.models import Event
     from people.models import Person
 
@@ -737,8 +737,10 @@ def _search_documents(rows: list[dict]) -> list[list[str]]:
     )
     return [
         [
-            search_document(
-                row["text"], names[row["speaker"]], titles[row["event"]] if row.get("event") else ""
+            statement_search_document(
+                text=row["text"],
+                speaker_name=names[row["speaker"]],
+                event_title=titles[row["event"]] if row.get("event") else None,
             )
         ]
         for row in rows
@@ -747,7 +749,6 @@ def _search_documents(rows: list[dict]) -> list[list[str]]:
 
 def _add_translations_to_search_documents() -> None:
     """Add the translations to translated statements' `search_document` (as the model does)."""
-    from ctht_api.search import search_document
     from events.models import Statement, StatementTranslation
 
     ids = (
@@ -763,15 +764,21 @@ def _add_translations_to_search_documents() -> None:
     batch: list[int] = []
 
     def flush():
-        translations: dict[int, list[str]] = {pk: [] for pk in batch}
-        for statement_id, text in (
-            StatementTranslation._base_manager.filter(statement_id__in=batch)
-            .order_by("language")  # StatementTranslation's default ordering
-            .values_list("statement_id", "text")
-        ):
-            translations[statement_id].append(text)
+        translations: dict[int, list[tuple[str, str]]] = {pk: [] for pk in batch}
+        for statement_id, language, text in StatementTranslation._base_manager.filter(
+            statement_id__in=batch
+        ).values_list("statement_id", "language", "text"):
+            translations[statement_id].append((language, text))
         changed = [
-            (search_document(text, speaker, event or "", *translations[pk]), pk)
+            (
+                statement_search_document(
+                    text=text,
+                    speaker_name=speaker,
+                    event_title=event,
+                    translations=translations[pk],
+                ),
+                pk,
+            )
             for pk, text, speaker, event in Statement._base_manager.filter(
                 pk__in=batch
             ).values_list("pk", "text", "speaker__full_name", "event__title")

@@ -217,3 +217,26 @@ class PublishableModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+def clean_parent_chain(instance: models.Model, *, message: str, field: str = "parent") -> None:
+    """Refuse a parent that would close a loop: the entry itself, or one of its descendants.
+
+    For every model whose parent is of its own kind (institutions, programmes),
+    each giving its own `message`. A check constraint can refuse only "its own
+    parent"; a longer loop (A→B→A) is found by walking up from the chosen
+    parent, one query per level (chains are a few levels deep). A loop stored
+    before this check, elsewhere in the chain, ends the walk instead of running
+    it forever.
+    """
+    parent = getattr(instance, field)
+    if parent is None or instance.pk is None:  # a new entry has no descendants yet
+        return
+    if parent.pk == instance.pk:
+        raise ValidationError({field: message})
+    ancestor, seen = getattr(parent, field), {parent.pk}
+    while ancestor is not None and ancestor.pk not in seen:
+        if ancestor.pk == instance.pk:
+            raise ValidationError({field: f"{message} '{parent}' is part of it already."})
+        seen.add(ancestor.pk)
+        ancestor = getattr(ancestor, field)

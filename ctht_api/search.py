@@ -14,6 +14,7 @@ on the demo data; it is not meant for large data sets.
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
@@ -32,8 +33,25 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def search_document(*parts: str) -> str:
-    """The stored, folded text a row is searched by (see Statement.search_document)."""
+def statement_search_document(
+    *,
+    text: str,
+    speaker_name: str,
+    event_title: str | None,
+    translations: Iterable[tuple[str, str]] = (),
+) -> str:
+    """A statement's stored `search_document`: what `q` finds it by.
+
+    Its text, its speaker's full name, its event's title (if any), then the
+    texts of its translations in the order of their language tags, joined and
+    folded. This is the one definition: the model (on save), `import_data`
+    and `generate_data` all call it, so a statement searches the same however
+    it was written. `translations` are (language, text) pairs; they are
+    ordered here, in Python, so that the result does not depend on the
+    database's collation.
+    """
+    parts = [text, speaker_name, event_title or ""]
+    parts += [translated for _, translated in sorted(translations)]
     return fold(" ".join(part for part in parts if part))
 
 

@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ctht_api.audit import history_tables, insert_baseline_history
-from ctht_api.search import search_document
+from ctht_api.search import statement_search_document
 from events.models import Event, Statement, StatementTranslation, Topic
 from people.models import Institution, Person, Position
 
@@ -309,10 +309,10 @@ def generate(*, statements: int, seed: int = 1) -> Generated:
                 codes.add(country())
             countries_of.append((pk, codes))
             topics_of.append((pk, rng.sample(topics, rng.randint(1, 3))))
-            translation = ""
+            translations = []  # (language, text), as statement_search_document takes them
             if rng.random() < 0.05 and lang != "en":
-                translation = _text(rng, "en", 100, 300)
-                translated.append((pk, translation))
+                translations = [("en", _text(rng, "en", 100, 300))]
+            translated.extend((pk, tag, translation) for tag, translation in translations)
             yield (
                 pk,
                 now,
@@ -327,7 +327,12 @@ def generate(*, statements: int, seed: int = 1) -> Generated:
                 day,
                 None,
                 "",
-                search_document(text, name, event[1] if event else "", translation),
+                statement_search_document(
+                    text=text,
+                    speaker_name=name,
+                    event_title=event[1] if event else None,
+                    translations=translations,
+                ),
             )
 
     with _search_index_dropped():
@@ -361,8 +366,8 @@ def generate(*, statements: int, seed: int = 1) -> Generated:
             "events_statementtranslation",
             ["id", "created_at", "updated_at", "statement_id", "language", "text", "kind"],
         ).write(
-            (first_translation + i, now, now, pk, "en", text, "machine")
-            for i, (pk, text) in enumerate(translated)
+            (first_translation + i, now, now, pk, tag, text, "machine")
+            for i, (pk, tag, text) in enumerate(translated)
         )
     _reset_sequences()
     _record_history()

@@ -23,12 +23,13 @@ from ctht_api.models import (
     Status,
     TimestampedModel,
     clean_date_range,
+    clean_parent_chain,
     date_range_constraint,
     language_constraint,
     not_blank_constraint,
     validate_not_blank,
 )
-from ctht_api.search import search_document
+from ctht_api.search import statement_search_document
 from people.models import Country, Institution, Person, Position
 
 # A statement's place in date order: unknown dates count as the oldest.
@@ -100,8 +101,7 @@ class Programme(SluggedModel):
 
     def clean(self) -> None:
         clean_date_range(self)
-        if self.parent_id is not None and self.parent_id == self.pk:
-            raise ValidationError({"parent": "A programme cannot be its own parent."})
+        clean_parent_chain(self, message="A programme cannot be its own ancestor.")
 
 
 class Document(SluggedModel):
@@ -491,12 +491,13 @@ class Statement(TimestampedModel, PublishableModel):
         self.apply_default_countries()
 
     def build_search_document(self) -> str:
-        translations = self.translations.values_list("text", flat=True) if self.pk else []
-        return search_document(
-            self.text,
-            self.speaker.full_name,
-            self.event.title if self.event_id else "",
-            *translations,
+        """This statement's search document, from its stored translations."""
+        translations = self.translations.values_list("language", "text") if self.pk else []
+        return statement_search_document(
+            text=self.text,
+            speaker_name=self.speaker.full_name,
+            event_title=self.event.title if self.event_id else None,
+            translations=translations,
         )
 
     def refresh_search_document(self) -> None:

@@ -4,7 +4,6 @@ Country lives here because institutions are the first to need it; the events
 app, which already depends on people, reuses it.
 """
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
@@ -14,6 +13,7 @@ from ctht_api.models import (
     SluggedModel,
     TimestampedModel,
     clean_date_range,
+    clean_parent_chain,
     date_range_constraint,
     not_blank_constraint,
     validate_not_blank,
@@ -110,12 +110,7 @@ class Institution(SluggedModel):
         return f"{self.name} ({self.short_name})" if self.short_name else self.name
 
     def clean(self) -> None:
-        ancestor, seen = self.parent, set()
-        while ancestor is not None and ancestor.pk not in seen:
-            if self.pk is not None and ancestor.pk == self.pk:
-                raise ValidationError({"parent": "An institution cannot be its own ancestor."})
-            seen.add(ancestor.pk)
-            ancestor = ancestor.parent
+        clean_parent_chain(self, message="An institution cannot be its own ancestor.")
 
 
 class Person(SluggedModel):

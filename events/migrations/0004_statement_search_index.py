@@ -15,17 +15,16 @@ DROP = "DROP INDEX IF EXISTS statement_search_gin"
 
 
 def backfill(apps, schema_editor):
-    from ctht_api.search import search_document
+    from ctht_api.search import statement_search_document
 
     Statement = apps.get_model("events", "Statement")
     batch = []
     for statement in Statement.objects.select_related("speaker", "event").iterator(chunk_size=2000):
-        translations = statement.translations.values_list("text", flat=True)
-        statement.search_document = search_document(
-            statement.text,
-            statement.speaker.full_name,
-            statement.event.title if statement.event_id else "",
-            *translations,
+        statement.search_document = statement_search_document(
+            text=statement.text,
+            speaker_name=statement.speaker.full_name,
+            event_title=statement.event.title if statement.event_id else None,
+            translations=statement.translations.values_list("language", "text"),
         )
         batch.append(statement)
         if len(batch) >= 2000:
