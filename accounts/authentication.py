@@ -9,9 +9,9 @@ given only a user (`ctht_api.permissions.can_see_drafts`, and the querysets'
 `visible_to(user)` built on it) apply the token's scopes wherever they are asked.
 
 Bad credentials are throttled: each refused key spends the anonymous budget
-of the client's address, and once that is spent any key from the address is
-answered 429 before it is looked up (see ctht_api/throttling.py for why a
-valid key waits too).
+of the client's address, and once the address's bad keys alone have spent it,
+any key from the address is answered 429 before it is looked up (see
+ctht_api/throttling.py for why a valid key waits too).
 
 `last_used_at` is recorded at most once a minute per token: a token seen less
 than a minute ago costs no write at all (its loaded row says so), and otherwise
@@ -28,7 +28,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from accounts.models import ApiToken, hash_key
-from ctht_api.throttling import anonymous_budget_spent, spend_anonymous_budget
+from ctht_api.throttling import bad_credentials_budget_spent, spend_anonymous_budget
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -42,7 +42,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None  # not ours: another class (or none) may authenticate the request
-        wait = anonymous_budget_spent(request)
+        wait = bad_credentials_budget_spent(request)
         if wait is not None:
             raise exceptions.Throttled(wait)
         try:

@@ -7,13 +7,14 @@ and `RATE_LIMIT_WRITE`):
   whose token is unknown, revoked, expired or malformed (or whose user is
   inactive) spends this budget too: otherwise the 401 answered before any
   throttle runs would let a client guess keys at full speed. Once the budget
-  is spent, a token from that address is refused with 429 before it is looked
-  up, valid or not (as GitHub does after repeated bad credentials): were a
-  valid key still checked, 200 against 429 would tell a right guess from a
-  wrong one at full speed. A valid key from an address that spent its
-  anonymous budget therefore waits for the window's end; while
-  `RATE_LIMIT_ANON` is set, each token request costs one read of its
-  address's counter for this.
+  is spent, further bad keys get 429. Bad keys also fill a counter of their
+  own, at the anonymous rate; once that is spent, a token from that address
+  is refused with 429 before it is looked up, valid or not (as GitHub does
+  after repeated bad credentials): were a valid key still checked, 200
+  against 429 would tell a right guess from a wrong one at full speed. Plain
+  anonymous traffic never fills that counter, so it never locks out the
+  valid keys of a shared address. While `RATE_LIMIT_ANON` is set, each
+  token request costs one read of that counter.
 - `write`: a token with `write_enabled`; a token without that flag (DRF's
   authtoken) or a browser session counts as `write` when its user holds an
   add/change/delete permission or is a superuser.
@@ -188,21 +189,29 @@ class ClientRateThrottle(BaseThrottle):
         return self.retry_after
 
 
-def anonymous_budget_spent(request) -> int | None:
-    """Seconds until the client address's anonymous budget returns, if it is spent; else None.
+def _bad_credentials_ident(throttle: ClientRateThrottle, request) -> str:
+    return f"bad-credentials:ip:{throttle.get_ident(request)}"
 
-    Counts nothing. The token authentication asks before it looks a key up.
+
+def bad_credentials_budget_spent(request) -> int | None:
+    """Seconds until the address may present keys again, if its bad keys spent the anonymous
+    budget; else None.
+
+    Counts nothing. The token authentication asks before it looks a key up. Bad keys have
+    a counter of their own (with the anonymous rate), so plain anonymous traffic from a
+    shared address never locks its valid keys out.
     """
     throttle = ClientRateThrottle()
-    if throttle.within_budget("anon", f"ip:{throttle.get_ident(request)}", spend=False):
+    if throttle.within_budget("anon", _bad_credentials_ident(throttle, request), spend=False):
         return None
     return throttle.wait()
 
 
 def spend_anonymous_budget(request) -> int | None:
-    """Count a request with bad credentials against its address's anonymous budget; the
-    seconds to wait if that overspent it, else None."""
+    """Count a request with bad credentials against its address's anonymous budget and its
+    bad-key counter; the seconds to wait if that overspent the anonymous budget, else None."""
     throttle = ClientRateThrottle()
+    throttle.within_budget("anon", _bad_credentials_ident(throttle, request))
     if throttle.within_budget("anon", f"ip:{throttle.get_ident(request)}"):
         return None
     return throttle.wait()

@@ -162,6 +162,18 @@ def test_once_spent_even_a_valid_key_from_that_address_waits(db, limits):
     assert statuses(other_address, 3) == [200, 200, 200]
 
 
+def test_anonymous_traffic_never_locks_out_the_valid_keys_of_its_address(db, limits):
+    """Only bad keys decide whether keys from an address wait: a busy shared address
+    (an office, a proxy) keeps its partners' keys working."""
+    limits(anon="2/min")
+    key = issue_token(username="partner", write=False)
+    anonymous = APIClient(REMOTE_ADDR="192.0.2.24")
+    partner = APIClient(REMOTE_ADDR="192.0.2.24", HTTP_AUTHORIZATION=f"Token {key}")
+
+    assert statuses(anonymous, 3) == [200, 200, 429]
+    assert statuses(partner, 3) == [200, 200, 200]
+
+
 def test_bad_tokens_and_anonymous_requests_share_one_budget(db, limits):
     limits(anon="2/min")
     guesser = APIClient(REMOTE_ADDR="192.0.2.23", HTTP_AUTHORIZATION=bad_key("unknown"))
