@@ -148,13 +148,16 @@ class ConditionalWritesMixin:
     and `retrieve` stay the framework's own:
 
     - `initial` (after authentication, permissions and throttling) opens the
-      write: one transaction and one audit changeset, with the user and the
-      `X-Change-Reason`. Nothing is opened for a request that is refused.
-    - `get_object` locks the entry and checks `If-Match` (`lock_and_check`).
-    - `perform_create`/`perform_update`/`perform_destroy` write, then close the
-      write: the history is recorded and the transaction committed there,
-      inside DRF's exception handling, so an error at commit is answered like
-      any other. The response body is then read from what was stored.
+      write of an unsafe method: one transaction and one audit changeset, with
+      the user and the `X-Change-Reason`. Nothing is opened for a request that
+      is refused there; a method the view lacks (405) opens one and rolls it back.
+    - `get_object` locks the entry and checks `If-Match` (`lock_and_check`) on
+      `PUT`, `PATCH` and `DELETE` (not for `OPTIONS`, which writes nothing).
+    - `perform_create`/`perform_update`/`perform_destroy` write, build the
+      response body, then close the write: the history is recorded and the
+      transaction committed there, inside DRF's exception handling, so an error
+      at commit (or while building the body) is answered like any other and
+      leaves nothing stored.
     - `handle_exception` rolls the open write back, history included.
     - `finalize_response` adds the `ETag` of the entry read or written, and
       turns a `GET` whose `If-None-Match` holds that tag into a `304` (the body
@@ -187,6 +190,10 @@ class ConditionalWritesMixin:
         if self.request.method not in UNSAFE_ON_ENTRY:
             self._tagged = instance
             return instance
+        if self._write is None:
+            # DRF's OPTIONS metadata asks as a PUT to describe its form: nothing is
+            # written, so nothing is locked (a lock outside a transaction is an error).
+            return instance
         seen = versions_seen(self.request)
         try:
             lock_and_check(instance, seen)
@@ -203,11 +210,13 @@ class ConditionalWritesMixin:
 
     def perform_create(self, serializer):
         super().perform_create(serializer)
+        serializer.data  # the body, built before the commit: if it fails, nothing is stored
         self._end_write()
         self._tagged = serializer.instance
 
     def perform_update(self, serializer):
         super().perform_update(serializer)
+        serializer.data  # the body, built before the commit: if it fails, nothing is stored
         self._end_write()
         self._tagged = serializer.instance
 

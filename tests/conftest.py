@@ -50,3 +50,14 @@ def demo(db):
     from events.demo import load_demo
 
     load_demo()
+
+
+@pytest.fixture
+def countries():
+    """The migrations' countries, for a transactional test (`transaction=True`): the one
+    before it may have ended by emptying every table, countries included."""
+    from people.countries import country_names
+    from people.models import Country
+
+    for code, name in country_names().items():
+        Country.objects.get_or_create(code=code, defaults={"name": name})

@@ -46,7 +46,7 @@ def server(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_conditional_updates_lose_nothing(server):
+def test_concurrent_conditional_updates_lose_nothing(server, countries):
     from events.demo import load_demo
 
     load_demo()
