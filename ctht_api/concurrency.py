@@ -210,13 +210,13 @@ class ConditionalWritesMixin:
 
     def perform_create(self, serializer):
         super().perform_create(serializer)
-        serializer.data  # the body, built before the commit: if it fails, nothing is stored
+        _ = serializer.data  # the body, built before the commit: if it fails, nothing is stored
         self._end_write()
         self._tagged = serializer.instance
 
     def perform_update(self, serializer):
         super().perform_update(serializer)
-        serializer.data  # the body, built before the commit: if it fails, nothing is stored
+        _ = serializer.data  # the body, built before the commit: if it fails, nothing is stored
         self._end_write()
         self._tagged = serializer.instance
 

@@ -36,6 +36,10 @@ from people.models import Country
 
 TRANSLATION_FIELDS = ("language", "text", "kind")
 ONE_TRANSLATION_PER_LANGUAGE = "At most one translation per language."
+LANGUAGE_OF_A_TRANSLATION = (
+    "The statement has a translation in this language: send `translations` without it, "
+    "or remove it first."
+)
 
 
 def validate_translations(*, statement: Statement, translations: Sequence[Mapping]) -> None:
@@ -81,6 +85,11 @@ def write_statement(
     statement.full_clean(exclude=["search_document"])
     if translations is not None:
         validate_translations(statement=statement, translations=translations)
+    elif (
+        statement.pk is not None
+        and statement.translations.filter(language=statement.language).exists()
+    ):  # the language changed to that of a translation kept as it is
+        raise ValidationError({"language": LANGUAGE_OF_A_TRANSLATION})
     with changeset():  # joins the caller's changeset (its user and reason) if there is one
         statement.save()
         if countries is not None:

@@ -162,3 +162,30 @@ def test_admin_deleting_a_translation_row_removes_it(admin_client, writer, demo)
     newest = history(writer, statement.pk)[0]
     assert (newest["version"], newest["user"]) == (3, "admin")
     assert newest["changes"] == [{"field": "translations", "old": [english], "new": []}]
+
+
+def test_api_refuses_a_language_change_to_that_of_a_kept_translation(writer):
+    speaker = Person.objects.create(full_name="Nenad Simić")
+    created = writer.post(
+        f"{API}statements/",
+        body(speaker, translations=[{"language": "fr", "text": "Aussi.", "kind": "official"}]),
+        format="json",
+    )
+    pk = created.json()["id"]
+
+    response = writer.patch(f"{API}statements/{pk}/", {"language": "fr"}, format="json")
+
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json()["errors"]] == ["language"]
+    stored = writer.get(f"{API}statements/{pk}/").json()
+    assert (stored["language"], stored["translations"][0]["language"]) == ("en", "fr")
+    # With the translations replaced in the same request, the change is allowed.
+    response = writer.patch(
+        f"{API}statements/{pk}/",
+        {
+            "language": "fr",
+            "translations": [{"language": "en", "text": "Also.", "kind": "official"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.content
