@@ -1,13 +1,14 @@
 """How editors see events, statements, topics, programmes and documents."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from ctht_api.admin import PublishableAdmin, TimestampedAdmin, VersionedInline
+from ctht_api.admin import AuditedModelForm, PublishableAdmin, TimestampedAdmin, VersionedInline
 from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
-from events.services import write_statement
+from events.services import validate_kept_translations, write_statement
 
 
 def excerpt(text: str, length: int = 80) -> str:
@@ -192,8 +193,27 @@ class StatementTranslationInline(VersionedInline):
     fields = ("language", "kind", "text")
 
 
+class StatementForm(AuditedModelForm):
+    """The statement's form; when the editor may not change its translations (the inline
+    rows are shown, not validated), it checks the language against the stored ones."""
+
+    translations_editable = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.translations_editable and "language" in cleaned:
+            try:
+                validate_kept_translations(
+                    statement_id=self.instance.pk, language=cleaned["language"]
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
 @admin.register(Statement)
 class StatementAdmin(PublishableAdmin):
+    form = StatementForm
     list_display = (
         "text_excerpt",
         "speaker",
@@ -259,6 +279,11 @@ class StatementAdmin(PublishableAdmin):
     @admin.display(description="countries")
     def country_list(self, obj: Statement) -> str:
         return country_names(obj.countries.all())
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.translations_editable = request.user.has_perm("events.change_statementtranslation")
+        return form
 
     def save_model(self, request, obj, form, change):
         """Nothing is written yet: the statement goes with its relations in save_related."""

@@ -64,6 +64,14 @@ def validate_translations(*, statement: Statement, translations: Sequence[Mappin
         raise ValidationError({"translations": messages})
 
 
+def validate_kept_translations(*, statement_id: int | None, language: str) -> None:
+    """Refuse a statement language that one of its stored translations, kept as it is by
+    this write, already has (the language changed, the translations were not sent)."""
+    kept = StatementTranslation.objects.filter(statement_id=statement_id, language=language)
+    if statement_id is not None and kept.exists():
+        raise ValidationError({"language": LANGUAGE_OF_A_TRANSLATION})
+
+
 @transaction.atomic
 def write_statement(
     *,
@@ -85,11 +93,8 @@ def write_statement(
     statement.full_clean(exclude=["search_document"])
     if translations is not None:
         validate_translations(statement=statement, translations=translations)
-    elif (
-        statement.pk is not None
-        and statement.translations.filter(language=statement.language).exists()
-    ):  # the language changed to that of a translation kept as it is
-        raise ValidationError({"language": LANGUAGE_OF_A_TRANSLATION})
+    else:
+        validate_kept_translations(statement_id=statement.pk, language=statement.language)
     with changeset():  # joins the caller's changeset (its user and reason) if there is one
         statement.save()
         if countries is not None:

@@ -189,3 +189,33 @@ def test_api_refuses_a_language_change_to_that_of_a_kept_translation(writer):
         format="json",
     )
     assert response.status_code == 200, response.content
+
+
+def test_admin_refuses_that_language_change_to_an_editor_who_cannot_change_translations(
+    client,
+):
+    from django.contrib.auth.models import Permission, User
+
+    editor = User.objects.create_user("limited", is_staff=True)
+    editor.user_permissions.set(
+        Permission.objects.filter(
+            codename__in=[
+                "view_statement",
+                "change_statement",
+                "view_statementtranslation",
+                "view_person",
+            ]
+        )
+    )
+    client.force_login(editor)
+    speaker = Person.objects.create(full_name="Nenad Simić")
+    statement = Statement.objects.create(text="Words.", language="en", speaker=speaker)
+    statement.translations.create(language="fr", text="Mots.", kind="official")
+    data = {**form_data(client, statement), "language": "fr"}
+
+    response = client.post(change_url(statement), data)
+
+    assert response.status_code == 200  # the form again, with the error: not a 500
+    assert "language" in response.context["adminform"].form.errors
+    statement.refresh_from_db()
+    assert statement.language == "en"
