@@ -80,6 +80,8 @@ from django.utils import timezone
 from ctht_api.audit import history_tables
 from ctht_api.search import statement_search_document
 from events.counts import forget_country_counts
+from events.models import Event, Statement, StatementTranslation
+from people.models import Person
 
 FORMAT = "ctht-api-export"
 FORMAT_VERSION = 1
@@ -722,8 +724,6 @@ def _search_documents(rows: list[dict]) -> list[list[str]]:
     first); the statements that have translations are completed after the load
     by `_add_translations_to_search_documents`.
     """
-    from events.models import Event
-    from people.models import Person
 
     names = dict(
         Person._base_manager.filter(pk__in={row["speaker"] for row in rows}).values_list(
@@ -749,7 +749,6 @@ def _search_documents(rows: list[dict]) -> list[list[str]]:
 
 def _add_translations_to_search_documents() -> None:
     """Add the translations to translated statements' `search_document` (as the model does)."""
-    from events.models import Statement, StatementTranslation
 
     ids = (
         StatementTranslation._base_manager.order_by("statement_id")

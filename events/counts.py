@@ -14,6 +14,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Count
 
+from events.models import Event, Statement
+from people.models import Country, Institution
+
 CACHE_KEY = "ctht:country-counts:v1"
 
 
@@ -24,8 +27,6 @@ def _per_country(queryset, column: str = "country_id") -> dict[str, int]:
 def compute_country_counts() -> list[dict]:
     """Three GROUP BY passes (one per kind of entry) and the names: one scan of each
     join table, where a count per country would scan them once per country."""
-    from events.models import Event, Statement
-    from people.models import Country, Institution
 
     anyone = AnonymousUser()  # the counts are the same for every client: what anyone sees
     statements = _per_country(

@@ -8,8 +8,9 @@ is done here, row by row (save-time logic and any audit trail see it).
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from events.models import Event
-from people.models import Person
+from events.counts import forget_country_counts
+from events.models import Event, Statement
+from people.models import Institution, Person
 
 WATCHED = {Person: "full_name", Event: "title"}
 
@@ -34,9 +35,6 @@ def refresh_statement_search(sender, instance, **kwargs) -> None:
 
 
 def _connect_country_counts() -> None:
-    from events.counts import forget_country_counts
-    from events.models import Statement
-    from people.models import Institution
 
     for model in (Statement, Event, Institution):
         post_save.connect(forget_country_counts, sender=model, dispatch_uid=f"counts-{model}")
