@@ -288,6 +288,13 @@ def test_ordering_by_count_breaks_ties_by_the_keys(anon, db):
     ]
 
 
+def test_group_by_may_be_repeated_instead_of_comma_separated(anon, demo):
+    repeated = anon.get(f"{STATS}?group_by=country&group_by=topic")
+
+    assert repeated.status_code == 200, repeated.content
+    assert repeated.json() == stats(anon, group_by="country,topic")
+
+
 # Bad requests
 
 
