@@ -14,6 +14,12 @@ def listed_model(viewset) -> type[models.Model]:
     return queryset.model if queryset is not None else viewset.serializer_class.Meta.model
 
 
+def link_description(viewset) -> str:
+    """What a root link leads to: the viewset's `root_link` text, else its model's list."""
+    described = getattr(viewset, "root_link", None)
+    return described or f"The list of {listed_model(viewset)._meta.verbose_name_plural}."
+
+
 class ApiRootView(routers.APIRootView):
     """The API's entry point: a link to the list of every top-level resource.
 
@@ -41,9 +47,7 @@ class ApiRouter(routers.DefaultRouter):
         links = inline_serializer(
             "ApiRoot",
             fields={
-                prefix: serializers.URLField(
-                    help_text=f"The list of {listed_model(viewset)._meta.verbose_name_plural}."
-                )
+                prefix: serializers.URLField(help_text=link_description(viewset))
                 for prefix, viewset, _ in top_level
             },
         )
@@ -70,6 +74,7 @@ router.register("topics", events.TopicViewSet, basename="topic")
 router.register("programmes", events.ProgrammeViewSet, basename="programme")
 router.register("documents", events.DocumentViewSet, basename="document")
 router.register("countries", events.CountryViewSet, basename="country")
+router.register("stats/statements", events.StatementStatsViewSet, basename="stats-statements")
 router.register(
     r"countries/(?P<country_code>[A-Za-z]{2})/statements",
     events.CountryStatementViewSet,

@@ -42,7 +42,7 @@ Decisions, each for a reason:
   not exported; it is computed as `Statement.build_search_document` does, from
   the text, speaker and event as each statement is inserted, then completed
   with the translations of the few translated ones, without a save (no new
-  version, no history). The cached per-country counts are forgotten.
+  version, no history). The cached counts are retired (a new record version).
 * **Countries are reference data.** They are exported so the file stands alone,
   but not written: each must already exist in the target (migrations load
   them); a code the target lacks is refused.
@@ -79,8 +79,8 @@ from django.utils import timezone
 
 from ctht_api.audit import history_tables
 from ctht_api.search import statement_search_document
-from events.counts import forget_country_counts
 from events.models import Event, Statement, StatementTranslation
+from events.record_version import record_changed
 from people.models import Person
 
 FORMAT = "ctht-api-export"
@@ -953,8 +953,8 @@ def import_from(path: str) -> Result:
     except DatabaseError as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
         raise BackupError(f"the database refused the data: {message}") from None
-    # Forgotten now, not on commit: recounting a rolled-back outer transaction costs nothing.
-    forget_country_counts()
+    # The cached counts are retired now and on commit (see events/record_version.py).
+    record_changed()
     return Result(written, created, plan.header)
 
 

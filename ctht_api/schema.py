@@ -260,7 +260,10 @@ class ProblemAwareAutoSchema(AutoSchema):
         if self.method == "GET" and self._is_list_view():
             errors[400] = "A filter or paging parameter is invalid; `errors` names it."
             parent = self.scope_parent()
-            errors[404] = f"{not_found(parent)}, or no such page." if parent else "No such page."
+            if parent is not None:
+                errors[404] = f"{not_found(parent)}, or no such page."
+            elif self.view.pagination_class is not None:  # unpaged answers have no page 404
+                errors[404] = "No such page."
         elif self.path_variables():
             errors[404] = f"{not_found(view_model(self.view))}."
         if self.method in BODY_METHODS:

@@ -2,22 +2,18 @@
 
 `/countries/` is polled by every dashboard; counting the whole record on each
 request would cost a scan of every statement. The counts are computed by
-three grouped counts and kept in the cache until a statement, event or institution
-changes (post_save, post_delete and m2m_changed clear them), or for
-`COUNTRY_COUNTS_TTL` seconds at most. With a shared cache (`REDIS_URL`) a
-change clears them for every worker at once; with the per-process default
-another worker may show counts up to the TTL old.
+three grouped counts and kept in the cache until the record changes, or for
+`COUNTRY_COUNTS_TTL` seconds at most (see events/record_version.py). With a
+shared cache (`REDIS_URL`) a change retires them for every worker at once; with
+the per-process default another worker may show counts up to the TTL old.
 """
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.db.models import Count
 
 from events.models import Event, Statement
+from events.record_version import cached_by_record_version
 from people.models import Country, Institution
-
-CACHE_KEY = "ctht:country-counts:v1"
 
 
 def _per_country(queryset, column: str = "country_id") -> dict[str, int]:
@@ -53,14 +49,5 @@ def compute_country_counts() -> list[dict]:
 
 
 def country_counts() -> list[dict]:
-    """The counts, from the cache when they are there."""
-    counts = cache.get(CACHE_KEY)
-    if counts is None:
-        counts = compute_country_counts()
-        cache.set(CACHE_KEY, counts, settings.COUNTRY_COUNTS_TTL)
-    return counts
-
-
-def forget_country_counts(**kwargs) -> None:
-    """Signal receiver: the record changed, count again on the next request."""
-    cache.delete(CACHE_KEY)
+    """The counts, from the cache while the record has not changed."""
+    return cached_by_record_version("country-counts:v1", compute_country_counts)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from ctht_api.audit import history_tables, insert_baseline_history
 from ctht_api.search import statement_search_document
 from events.models import Event, Statement, StatementTranslation, Topic
+from events.record_version import record_changed
 from people.models import Institution, Person, Position
 
 COUNTRIES = (
@@ -371,6 +372,7 @@ def generate(*, statements: int, seed: int = 1) -> Generated:
         )
     _reset_sequences()
     _record_history()
+    record_changed()  # rows went in without signals: retire the cached counts
     return result
 
 

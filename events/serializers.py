@@ -1,5 +1,6 @@
 """How events, statements, topics, programmes and documents are written and read over HTTP."""
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from ctht_api.serializers import (
@@ -335,3 +336,59 @@ class StatementSerializer(RecordSerializer):
             "translations": values.pop("translations", None),
             "values": values,
         }
+
+
+class StatementStatsRowSerializer(serializers.Serializer):
+    """One group: the value of each key named in `group_by` (only those), and its count."""
+
+    country = serializers.RegexField(
+        r"^[A-Z]{2}$",
+        required=False,
+        allow_null=True,
+        help_text="ISO 3166-1 alpha-2 code; null for statements concerning no country.",
+    )
+    topic = serializers.CharField(
+        required=False, allow_null=True, help_text="Topic slug; null for statements without one."
+    )
+    language = serializers.CharField(required=False, help_text="BCP 47 tag, as stored.")
+    speaker = brief_person(required=False, help_text="The speaker, in brief.")
+    institution = brief_institution(
+        required=False, allow_null=True, help_text="The institution, in brief, or null."
+    )
+    event = brief_event(required=False, allow_null=True, help_text="The event, in brief, or null.")
+    year = serializers.RegexField(
+        r"^[0-9]{4}$",
+        required=False,
+        allow_null=True,
+        help_text='Year of the statement\'s date ("2024"); null when the date is unknown.',
+    )
+    month = serializers.RegexField(
+        r"^[0-9]{4}-[0-9]{2}$",
+        required=False,
+        allow_null=True,
+        help_text='Month of the statement\'s date ("2024-05"); null when the date is unknown.',
+    )
+    count = serializers.IntegerField(help_text="Statements in this group.")
+
+    def to_representation(self, row: dict) -> dict:
+        """Only the keys of the row (those of `group_by`, then `count`), in its order."""
+        fields = self.fields
+        return {
+            name: None if value is None else fields[name].to_representation(value)
+            for name, value in row.items()
+        }
+
+
+@extend_schema_serializer(many=False)  # answered by the list action, but one object
+class StatementStatsSerializer(serializers.Serializer):
+    """Statement counts per group, with the number of distinct statements counted."""
+
+    group_by = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The keys asked for, in the order asked: those of each result.",
+    )
+    total = serializers.IntegerField(
+        help_text="Distinct statements counted: a statement in several groups (concerning "
+        "BA and RS) counts once here, so `total` may be less than the sum of the counts."
+    )
+    results = StatementStatsRowSerializer(many=True, help_text="Every group, not a page.")

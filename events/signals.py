@@ -1,16 +1,21 @@
-"""Keep statements' stored search documents true when a name they contain changes.
+"""Keep what is derived from the record true when the record changes.
 
 A statement's `search_document` holds its speaker's name and its event's
 title. Renaming either is rare and touches only that row's statements, so it
 is done here, row by row (save-time logic and any audit trail see it).
+
+The cached counts (`/countries/`, `/stats/statements/`) are retired by a new
+record version (events/record_version.py) on any write to what they read:
+statements, events, people, institutions, topics, countries and the
+statements' and events' country and topic lists.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from events.counts import forget_country_counts
-from events.models import Event, Statement
-from people.models import Institution, Person
+from events.models import Event, Statement, Topic
+from events.record_version import record_changed
+from people.models import Country, Institution, Person
 
 WATCHED = {Person: "full_name", Event: "title"}
 
@@ -34,13 +39,21 @@ def refresh_statement_search(sender, instance, **kwargs) -> None:
             statement.refresh_search_document()
 
 
-def _connect_country_counts() -> None:
+COUNTED_MODELS = (Statement, Event, Person, Institution, Topic, Country)
+COUNTED_RELATIONS = (
+    Statement.countries.through,
+    Statement.topics.through,
+    Event.countries.through,
+    Event.topics.through,
+)
 
-    for model in (Statement, Event, Institution):
-        post_save.connect(forget_country_counts, sender=model, dispatch_uid=f"counts-{model}")
-        post_delete.connect(forget_country_counts, sender=model, dispatch_uid=f"counts-d-{model}")
-    for through in (Statement.countries.through, Event.countries.through):
-        m2m_changed.connect(forget_country_counts, sender=through, dispatch_uid=f"counts-{through}")
+
+def _connect_record_version() -> None:
+    for model in COUNTED_MODELS:
+        post_save.connect(record_changed, sender=model, dispatch_uid=f"record-{model}")
+        post_delete.connect(record_changed, sender=model, dispatch_uid=f"record-d-{model}")
+    for through in COUNTED_RELATIONS:
+        m2m_changed.connect(record_changed, sender=through, dispatch_uid=f"record-{through}")
 
 
-_connect_country_counts()
+_connect_record_version()

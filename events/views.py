@@ -2,9 +2,13 @@
 
 Drafts are visible only to users allowed to change (or view) them; a published
 statement made at a draft event stays hidden too, so a draft never leaks
-through a brief embedded object.
+through a brief embedded object. The same holds for what is counted
+(`/countries/`, `/stats/statements/`).
 """
 
+import hashlib
+import json
+from collections.abc import Sequence
 from functools import cached_property
 
 from django.db.models import F
@@ -12,8 +16,10 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from ctht_api.pagination import KeysetPagination, Order
+from ctht_api.permissions import can_see_drafts
 from ctht_api.search import fold
 from ctht_api.viewsets import RecordViewSet
 from events.counts import country_counts
@@ -25,13 +31,16 @@ from events.filters import (
     TopicFilter,
 )
 from events.models import SORT_DATE, Document, Event, Programme, Statement, Topic
+from events.record_version import cached_by_record_version
 from events.serializers import (
     DocumentSerializer,
     EventSerializer,
     ProgrammeSerializer,
     StatementSerializer,
+    StatementStatsSerializer,
     TopicSerializer,
 )
+from events.stats import DIMENSIONS, MAX_DIMENSIONS, ORDERINGS, statement_stats
 from people.countries import normalise_code
 from people.models import Country, Institution, Person
 from people.serializers import CountrySerializer
@@ -264,3 +273,122 @@ class CountryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         key = COUNTRY_SORT_KEYS[ordering.removeprefix("-")]
         by_code = sorted(rows, key=COUNTRY_SORT_KEYS["code"])
         return sorted(by_code, key=key, reverse=ordering.startswith("-"))  # stable: ties by code
+
+
+STATS_PAGING_PARAMS = ("page", "page_size", "cursor")
+
+
+def requested_group_by(params) -> list[str]:
+    """`group_by=country,month` (or the parameter repeated): one or two known keys, each
+    once; anything else is a 400 naming `group_by`."""
+    names = [name.strip() for value in params.getlist("group_by") for name in value.split(",")]
+    names = [name for name in names if name]
+    known = ", ".join(DIMENSIONS)
+    problem = None
+    if not names:
+        problem = f"Required: one or two of {known}, comma-separated."
+    elif unknown := [name for name in names if name not in DIMENSIONS]:
+        problem = f"Unknown key(s) {', '.join(map(repr, unknown))}; use one or two of {known}."
+    elif len(set(names)) < len(names):
+        problem = "Each key may be given once."
+    elif len(names) > MAX_DIMENSIONS:
+        problem = f"At most {MAX_DIMENSIONS} keys; got {len(names)}."
+    if problem:
+        raise ValidationError({"group_by": [problem]})
+    return names
+
+
+class StatementStatsViewSet(viewsets.GenericViewSet):
+    """How many statements there are per country, topic, language, speaker, institution,
+    event, year or month, or per pair of these (`group_by=country,month`).
+
+    Every filter of `/statements/` applies (`country`, `topic`, `date_after`, `q`, …),
+    with the same visibility: anonymous clients and keys without the drafts scope
+    count published statements only, and none made at a draft event. A group's
+    count equals the `count` of `/statements/` with the same filters narrowed to
+    that group (`?country=RS&count=true`).
+
+    Keys: a country code, a topic slug, a language tag, the brief speaker,
+    institution or event (as a statement embeds them), `"2024"` for a year,
+    `"2024-05"` for a month. `null` stands for no country, no topic, no
+    institution, no event, or an unknown date. A statement concerning BA and RS
+    counts once in each group; `total` counts distinct statements.
+
+    `results` holds every group, not a page: there is no `page_size` or `cursor`.
+    Groups are sorted by their keys in the order of `group_by` (months
+    chronologically, brief objects by name, `null` last); `ordering=-count`
+    puts the largest groups first (`count`, the smallest), ties by the keys.
+    Answers are cached until the record changes.
+    """
+
+    serializer_class = StatementStatsSerializer
+    filterset_class = StatementFilter
+    pagination_class = None
+    root_link = (
+        "Statement counts per country, topic, language, speaker, institution, event, year "
+        "or month (`?group_by=country,month`)."
+    )
+    # What the query-parameter check accepts beside the filters (API.md, "Query
+    # parameters are checked").
+    extra_query_params = ("group_by", "ordering")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Statement.objects.none()
+        return Statement.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        summary="Count statements by group",
+        parameters=[
+            OpenApiParameter(
+                "group_by",
+                str,
+                many=True,
+                explode=False,
+                required=True,
+                enum=list(DIMENSIONS),
+                description="One or two keys, comma-separated (`country,month`): the "
+                "statements are counted per value of each, or per pair of values.",
+            ),
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=list(ORDERINGS),
+                description="`-count`: largest groups first; `count`: smallest first; "
+                "ties by the keys. Default: by the keys, in the order of `group_by`.",
+            ),
+        ],
+    )
+    def list(self, request, *args, **kwargs):
+        params = request.query_params
+        group_by = requested_group_by(params)
+        ordering = params.get("ordering") or None
+        if ordering is not None and ordering not in ORDERINGS:
+            raise ValidationError(
+                {"ordering": [f"Must be one of {', '.join(ORDERINGS)}; got {ordering!r}."]}
+            )
+        paging = [name for name in STATS_PAGING_PARAMS if name in params]
+        if paging:
+            raise ValidationError(
+                {name: ["Not paginated: `results` holds every group."] for name in paging}
+            )
+        answer = cached_by_record_version(
+            self.cache_name(group_by, ordering),
+            lambda: statement_stats(self.filter_queryset(self.get_queryset()), group_by, ordering),
+        )
+        return Response(self.get_serializer(answer).data)
+
+    def cache_name(self, group_by: Sequence[str], ordering: str | None) -> str:
+        """What the answer depends on: the keys, the ordering, each filter as given, and
+        whether this client sees drafts (`visible_to` decides by that alone), so that
+        no drafts-visible answer reaches an anonymous client. Filters are not checked
+        here: an answer is cached only after they passed, and a change to what they
+        check against (a topic deleted) is a write, which retires it."""
+        params = self.request.query_params
+        filters = sorted(
+            (name, params.get(name)) for name in self.filterset_class.base_filters if name in params
+        )
+        scope = "drafts" if can_see_drafts(self.request.user, Statement) else "published"
+        canonical = json.dumps([group_by, ordering, filters], ensure_ascii=False)
+        digest = hashlib.sha256(canonical.encode()).hexdigest()
+        return f"stats-statements:v1:{scope}:{digest}"

@@ -1,0 +1,27 @@
+"""The record version retires every cached count at once, now and when the write commits."""
+
+from events.record_version import cached_by_record_version, record_version
+from tests.factories import StatementFactory, TopicFactory
+
+
+def test_a_write_moves_the_record_version_now_and_again_at_commit(
+    db, django_capture_on_commit_callbacks
+):
+    before = record_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        StatementFactory()
+        during = record_version()
+    assert len({before, during, record_version()}) == 3
+
+
+def test_a_cached_value_is_computed_again_after_a_write(db):
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    assert cached_by_record_version("test", compute) == 1
+    assert cached_by_record_version("test", compute) == 1
+    TopicFactory()
+    assert cached_by_record_version("test", compute) == 2
