@@ -18,6 +18,7 @@ WORKDIR /app
 # settings does not reinstall everything.
 COPY pyproject.toml README.md ./
 COPY ctht_api/ ctht_api/
+COPY dashboard/ dashboard/
 COPY events/ events/
 COPY people/ people/
 RUN pip install --no-cache-dir . \
