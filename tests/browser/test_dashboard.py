@@ -124,7 +124,8 @@ def choose(browser, country: str, text: str = "") -> None:
 def screenshot(browser) -> None:
     """The whole page, not only the window, as a PNG under var/ for people to look at."""
     width, height = browser.execute_script(
-        "const page = document.documentElement; return [page.scrollWidth, page.scrollHeight];"
+        "const page = document.documentElement;"
+        "return [Math.max(page.scrollWidth, innerWidth), page.scrollHeight];"
     )
     clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
     shot = browser.execute_cdp_cmd(
