@@ -117,7 +117,8 @@ function drawBars(list, rows) {
       bar.setAttribute("width", (100 * count) / largest);
       bar.setAttribute("height", 10);
       picture.append(bar);
-      item.append(element("span", "bar-label", label), picture, element("span", "bar-count", count));
+      item.append(element("span", "bar-label", label), picture);
+      item.append(element("span", "bar-count", count));
       return item;
     }),
   );
@@ -137,7 +138,9 @@ function monthRows(results) {
       key = `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}`;
     }
   }
-  if (counts.has(null)) rows.push({ key: "unknown", label: "date unknown", count: counts.get(null) });
+  if (counts.has(null)) {
+    rows.push({ key: "unknown", label: "date unknown", count: counts.get(null) });
+  }
   return rows;
 }
 
@@ -168,10 +171,12 @@ function loadCountries() {
   return inSection(section, "Statements per country", async () => {
     const countries = await getAll(apiUrl("countries/", { page_size: 500 }));
     const label = (country) => `${country.name} (${country.code})`;
-    drawBars(
-      section.querySelector("ol"),
-      countries.map((country) => ({ key: country.code, label: label(country), count: country.statement_count })),
-    );
+    const bars = countries.map((country) => ({
+      key: country.code,
+      label: label(country),
+      count: country.statement_count,
+    }));
+    drawBars(section.querySelector("ol"), bars);
     const chosen = countryPicker.value;
     countryPicker.replaceChildren(
       new Option("All countries", ""),
@@ -216,7 +221,8 @@ function refresh() {
     latest,
     "Latest statements",
     async () => {
-      const page = await getJson(apiUrl("statements/", { ...filters, ordering: "-date", page_size: 10 }));
+      const latestTen = { ...filters, ordering: "-date", page_size: 10 };
+      const page = await getJson(apiUrl("statements/", latestTen));
       if (!current()) return;
       document.getElementById("latest-note").textContent = description;
       latest.querySelector("ol").replaceChildren(...page.results.map(statementItem));
@@ -230,8 +236,9 @@ function refresh() {
 // The filters live in the page's address, so a view can be bookmarked and shared.
 // Until the countries arrive, the picker holds the one in the address.
 const start = new URLSearchParams(location.search);
-if (start.get("country")) countryPicker.append(new Option(start.get("country"), start.get("country")));
-countryPicker.value = start.get("country") || "";
+const startCountry = start.get("country") || "";
+if (startCountry) countryPicker.append(new Option(startCountry, startCountry));
+countryPicker.value = startCountry;
 searchBox.value = start.get("q") || "";
 form.addEventListener("submit", (event) => {
   event.preventDefault();
