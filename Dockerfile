@@ -17,7 +17,9 @@ WORKDIR /app
 # Dependencies and packages first, so editing manage.py or the gunicorn
 # settings does not reinstall everything.
 COPY pyproject.toml README.md ./
+COPY accounts/ accounts/
 COPY ctht_api/ ctht_api/
+COPY dashboard/ dashboard/
 COPY events/ events/
 COPY people/ people/
 RUN pip install --no-cache-dir . \

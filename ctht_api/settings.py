@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "axes",
     "people",
     "events",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

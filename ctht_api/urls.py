@@ -1,5 +1,5 @@
-"""Top-level URLs: the versioned API, its OpenAPI documents and problem types, the admin, the
-health probes."""
+"""Top-level URLs: the versioned API, its OpenAPI documents and problem types, the dashboard,
+the admin, the health probes."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -11,6 +11,7 @@ from drf_spectacular.views import (
 
 from ctht_api import health, problems
 from ctht_api.api import router
+from dashboard.views import DashboardView
 
 admin.site.site_header = "CTHT API administration"
 admin.site.site_title = "CTHT API"
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/problems/", problems.problem_types, name="problem-types"),
     path("api/problems/<slug:slug>", problems.problem_type, name="problem-type"),
+    path("dashboard/", DashboardView.as_view(), name="dashboard"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

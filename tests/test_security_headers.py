@@ -39,7 +39,7 @@ handler500 = "ctht_api.errors.server_error"
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "url", ["/api/v1/statements/", "/api/docs/", "/api/redoc/", "/admin/login/"]
+    "url", ["/api/v1/statements/", "/api/docs/", "/api/redoc/", "/admin/login/", "/dashboard/"]
 )
 def test_every_page_carries_the_security_headers(client: Client, url: str):
     response = client.get(url)
