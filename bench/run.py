@@ -482,7 +482,9 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
                     probe_entry["expected_rows"],
                     probe_entry.get("expected_total"),
                 )
-        if args.csv:
+        if args.csv and size == args.sizes[0]:
+            # Once, at the first size: a missing export stops the run before the load
+            # runs rather than after them. (The download itself checks every size.)
             check_csv(servers["api"].base + "/api/v1/statements/?format=csv")
         log(f"{info['name']}: servers A :{servers['api'].port}, B :{servers['baseline'].port}")
 
@@ -637,6 +639,8 @@ def check_csv(url: str) -> None:
             f"{url} answered {error.code}: this checkout has no CSV export. Merge the "
             "branch that adds it, or leave the CSV out (bench/run.py --no-csv)"
         )
+    except OSError as error:
+        fail(f"{url}: no answer ({error})")
     if not content_type.startswith("text/csv"):
         fail(f"{url} answered {content_type!r}, not text/csv (is the CSV export merged?)")
 
