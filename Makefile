@@ -54,8 +54,10 @@ check-compose: install
 	$(PY) tests/compose_schema.py docker-compose.yml
 
 ## bench: the API against a bare-Django baseline under gunicorn + wrk, at 100,000 and
-## 1,000,000 statements on PostgreSQL (127.0.0.1:5432, or BENCH_DATABASE_URL); writes
-## docs/benchmarks.{md,json,png}. About 16 min (11 once the databases exist). bench/README.md.
+## 1,000,000 statements on PostgreSQL (127.0.0.1:5432, or BENCH_DATABASE_URL), with the
+## stats endpoint and a full CSV export per size (time, rows, peak worker RSS < 200 MB);
+## writes docs/benchmarks.{md,json,png}. About 24 min (19 once the databases exist).
+## Exit status 1 when a CSV check fails. bench/README.md.
 BENCH_ARGS ?= --sizes 100000 1000000 --duration 10 --connections 8 --out docs/
 
 $(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
@@ -68,7 +70,8 @@ bench-install: $(VENV)/.bench-installed
 bench: bench-install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
-## bench-quick: the same at 2,000 and 20,000 statements, 3 s per run: checks the harness (~3 min)
+## bench-quick: the same at 2,000 and 20,000 statements, 3 s per run, CSV and stats included:
+## checks the harness (~4 min)
 bench-quick: bench-install
 	$(PY) bench/run.py --sizes 2000 20000 --duration 3 --warmup 1 --out var/bench/
 

@@ -12,18 +12,29 @@ The list view reads the API's own query string (`page_size`, `country`,
 `-date`), so every benchmarked API URL has a baseline twin: the same query
 string under `/baseline/statements/`. It exists for the benchmark only
 (bench/settings.py); it is no part of the app.
+
+Two more twins, for issue 10:
+- `?format=csv` on the list streams every matching statement as CSV (the
+  `StreamingHttpResponse` a bare Django view would write: a server-side cursor
+  through `.values_list().iterator()`, `csv.writer`, one chunk per 2,000 rows);
+- `/baseline/stats/statements/?group_by=country,month` runs the grouped count
+  with `.values().annotate(Count)` on every request (no cache: what a bare view
+  does), against the API's cached `/api/v1/stats/statements/`.
 """
 
 import base64
+import csv
 import datetime
+import io
 import json
 
+from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import models
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
 from django.db.models.lookups import LessThan
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 
 from events.models import Event, Statement
 from people.models import Country, Institution
@@ -79,8 +90,8 @@ def _split(params, name: str) -> list[str]:
     return [v.strip() for v in params.get(name, "").split(",") if v.strip()]
 
 
-def page_queryset(params):
-    """The API's statement list query for these query parameters, in keyset order, unsliced."""
+def filtered_queryset(params):
+    """The visible statements matching the API's statement filters in these query parameters."""
     queryset = visible()
     if codes := [c.upper() for c in _split(params, "country")]:
         through = Statement.countries.through.objects.filter(
@@ -99,7 +110,12 @@ def page_queryset(params):
         queryset = queryset.alias(
             _document=SearchVector("search_document", config=SEARCH_CONFIG)
         ).filter(_document=query)
-    queryset = queryset.annotate(_key=SORT_KEY).order_by(F("_key").desc(), "-id")
+    return queryset
+
+
+def page_queryset(params):
+    """The API's statement list query for these query parameters, in keyset order, unsliced."""
+    queryset = filtered_queryset(params).annotate(_key=SORT_KEY).order_by(F("_key").desc(), "-id")
     if raw := params.get("cursor"):
         token = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
         key = datetime.date.fromisoformat(token["k"])
@@ -108,6 +124,8 @@ def page_queryset(params):
 
 
 def statement_list(request):
+    if request.GET.get("format") == "csv":
+        return statements_csv(request)
     size = int(request.GET.get("page_size", 50))
     rows = list(page_queryset(request.GET).values(*COLUMNS)[:size])
     return JsonResponse({"results": with_countries(rows)})
@@ -151,3 +169,143 @@ def country_list(request):
         "code", "name", "statement_count", "event_count", "institution_count"
     )[:50]
     return JsonResponse({"results": list(rows)})
+
+
+# --- CSV: every matching statement, streamed -------------------------------------------------
+
+CSV_COLUMNS = (
+    "id",
+    "date",
+    "language",
+    "text",
+    "context",
+    "speaker_id",
+    "speaker_name",
+    "institution_id",
+    "institution_name",
+    "event_id",
+    "event_title",
+    "countries",
+    "topics",
+    "status",
+    "updated_at",
+)
+CSV_CHUNK = 2000
+# Spreadsheet formula injection: such a text cell gets a leading apostrophe, as the API does.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _codes(through, column: str):
+    """The statement's codes or slugs, `;`-joined, from one correlated subquery."""
+    joined = (
+        through.objects.filter(statement_id=OuterRef("pk"))
+        .order_by()
+        .values("statement_id")
+        .annotate(codes=StringAgg(column, ";", order_by=column))
+        .values("codes")
+    )
+    text = models.TextField()
+    return Coalesce(Subquery(joined, output_field=text), Value(""), output_field=text)
+
+
+def csv_rows(params):
+    """Every matching statement as a tuple of CSV_COLUMNS, in the API's default order."""
+    return (
+        page_queryset(params)
+        .annotate(
+            _countries=_codes(Statement.countries.through, "country_id"),
+            _topics=_codes(Statement.topics.through, "topic__slug"),
+        )
+        .values_list(
+            "id",
+            "date",
+            "language",
+            "text",
+            "context",
+            "speaker_id",
+            "speaker__full_name",
+            "institution_id",
+            "institution__name",
+            "event_id",
+            "event__title",
+            "_countries",
+            "_topics",
+            "status",
+            "updated_at",
+        )
+    )
+
+
+def _safe(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_chunks(params):
+    """UTF-8 with a BOM, a header row, then one chunk of bytes per CSV_CHUNK rows.
+
+    `.iterator(chunk_size=…)` reads through a server-side cursor on PostgreSQL, so
+    memory stays flat whatever the number of rows. Rows are written in batches:
+    a chunk per row would be a socket write per row in the worker.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(CSV_COLUMNS)
+    for count, row in enumerate(csv_rows(params).iterator(chunk_size=CSV_CHUNK), 1):
+        writer.writerow([_safe(value) for value in row])
+        if count % CSV_CHUNK == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def statements_csv(request):
+    response = StreamingHttpResponse(_csv_chunks(request.GET), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="statements.csv"'
+    return response
+
+
+# --- /stats/statements/: grouped counts, uncached --------------------------------------------
+
+# group_by key → (the expression grouped on, how its value is written in JSON)
+STATS_KEYS = {
+    "country": (F("countries"), lambda v: v),
+    "topic": (F("topics__slug"), lambda v: v),
+    "language": (F("language"), lambda v: v),
+    "year": (ExtractYear("date"), lambda v: None if v is None else str(v)),
+    "month": (TruncMonth("date"), lambda v: None if v is None else v.strftime("%Y-%m")),
+}
+
+
+def stats_rows(params) -> tuple[list[str], list[dict]]:
+    """The groups of `/api/v1/stats/statements/` for these parameters: one GROUP BY query.
+
+    A statement concerning two countries counts once in each (the join on the
+    country table gives one row per pair); groups are ordered by their keys.
+    """
+    keys = [k.strip() for k in params.get("group_by", "").split(",") if k.strip()]
+    if not keys or any(k not in STATS_KEYS for k in keys):
+        raise ValueError(f"group_by: one or two of {', '.join(STATS_KEYS)}")
+    groups = (
+        filtered_queryset(params)
+        .order_by()
+        .values(**{f"_{k}": STATS_KEYS[k][0] for k in keys})
+        .annotate(count=Count("id"))
+        .order_by(*(f"_{k}" for k in keys))
+    )
+    return keys, [
+        {**{k: STATS_KEYS[k][1](row[f"_{k}"]) for k in keys}, "count": row["count"]}
+        for row in groups
+    ]
+
+
+def stats_statements(request):
+    try:
+        keys, rows = stats_rows(request.GET)
+    except ValueError as error:
+        return JsonResponse({"detail": str(error)}, status=400)
+    total = filtered_queryset(request.GET).count()
+    return JsonResponse({"group_by": keys, "total": total, "results": rows})

@@ -7,7 +7,10 @@ With Django set up on the bench database (DATABASE_URL, bench.settings), it
 2. computes each endpoint's expected number of rows;
 3. requests every API and baseline URL once through Django's test Client inside
    `CaptureQueriesContext`, and `EXPLAIN`s (without ANALYZE) every SELECT it ran,
-   noting each `Seq Scan` and whether one is on the large tables.
+   noting each `Seq Scan` and whether one is on the large tables. The stats
+   endpoint of the API is requested twice: the first answer fills the cache (its
+   queries are the ones explained), the second shows what a cached answer costs
+   (its queries are counted: 0 when the cache works).
 
 Reads a JSON document on stdin (`{"endpoints": …, "deep_fraction": …}`), writes one on stdout.
 """
@@ -17,6 +20,7 @@ import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -65,12 +69,23 @@ def explain(sql: str) -> dict:
     }
 
 
-def run_captured(client: Client, path: str) -> tuple[int, object, list[dict]]:
+def run_captured(client: Client, path: str) -> tuple[int, object, list[str], float]:
+    """Status, JSON body, the SQL run and the milliseconds the request took (in-process)."""
+    started = time.perf_counter()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
+    milliseconds = (time.perf_counter() - started) * 1000
     body = json.loads(response.content) if response.status_code == 200 else None
     queries = [q["sql"] for q in captured.captured_queries]
-    return response.status_code, body, queries
+    return response.status_code, body, queries, milliseconds
+
+
+def missing(path: str, status: int) -> str:
+    """What to do when the API lacks an endpoint the harness measures (404)."""
+    return (
+        f"probe: {path} answered {status}: this checkout has no such endpoint. Merge the "
+        "branch that adds it, or leave it out (bench/run.py --endpoints …)"
+    )
 
 
 def rows_of(body) -> int:
@@ -131,6 +146,11 @@ def main() -> None:
         elif spec["kind"] == "countries":
             api_path, base_path = "/api/v1/countries/" + query, "/baseline/countries/" + query
             expected = min(50, baseline.countries_queryset().count())
+        elif spec["kind"] == "stats":
+            api_path = "/api/v1/stats/statements/" + query
+            base_path = "/baseline/stats/statements/" + query
+            expected = len(baseline.stats_rows(params)[1])
+            expected_total = baseline.filtered_queryset(params).count()
         else:
             api_path = "/api/v1/statements/" + query
             base_path = "/baseline/statements/" + query
@@ -140,19 +160,33 @@ def main() -> None:
                 raise SystemExit(f"probe: endpoint {name} ({api_path}) matches no statement")
 
         entry = {"api_path": api_path, "baseline_path": base_path, "expected_rows": expected}
+        if spec["kind"] == "stats":
+            entry["expected_total"] = expected_total
         for side, path in (("api", api_path), ("baseline", base_path)):
-            status, body, queries = run_captured(client, path)
+            status, body, queries, milliseconds = run_captured(client, path)
+            if status == 404 and side == "api":
+                raise SystemExit(missing(path, status))
             if status != 200 or rows_of(body) != expected:
                 raise SystemExit(
                     f"probe: {path} answered {status} with {rows_of(body)} rows; "
                     f"expected 200 with {expected}"
+                )
+            if spec["kind"] == "stats" and body.get("total") != expected_total:
+                raise SystemExit(
+                    f"probe: {path} answered total {body.get('total')}; expected "
+                    f"{expected_total} (the distinct visible statements)"
                 )
             plans = [explain(sql) for sql in queries if sql.lstrip().upper().startswith("SELECT")]
             entry[side] = {
                 "queries": len(queries),
                 "plans": plans,
                 "index_ok": not any(p["large_seq_scans"] for p in plans),
+                "first_ms": round(milliseconds, 1),
             }
+            if spec["kind"] == "stats" and side == "api":
+                # Again: the API answers from its cache (the baseline would count again).
+                _, _, queries, milliseconds = run_captured(client, path)
+                entry[side].update(again_queries=len(queries), again_ms=round(milliseconds, 1))
         result["endpoints"][name] = entry
     json.dump(result, sys.stdout)
 

@@ -9,12 +9,17 @@ already holds exactly SIZE statements), `ANALYZE`, an in-process probe
 gunicorn servers of the same code (bench.settings) — A answers the API URLs,
 B the baseline URLs — each with 2 sync workers. Every endpoint is checked once
 (200, expected rows), warmed up, then measured with wrk on A and B in turn.
+Last, the CSV export: one full download of `?format=csv` from A and from B,
+timed, its rows counted, the serving worker's memory sampled (bench/README.md).
 Results: docs/benchmarks.json, docs/benchmarks.md, docs/benchmarks.png
 (bench/report.py). See bench/README.md.
 """
 
 import argparse
+import csv
 import datetime
+import http.client
+import io
 import json
 import os
 import platform
@@ -55,7 +60,11 @@ ENDPOINTS = {
     "q_rare": {"kind": "list", "label": "q= rare word"},
     "deep": {"kind": "deep", "label": "deep page (90%)", "params": {}},
     "countries": {"kind": "countries", "label": "/countries/", "params": {}},
+    "stats": {"kind": "stats", "label": "stats (cached)"},
 }
+# The production gunicorn.conf.py: a sync worker busy longer than its `timeout` is killed,
+# streaming or not (it only reports alive between requests); the CSV section compares.
+PRODUCTION_GUNICORN = ROOT / "gunicorn.conf.py"
 
 
 def log(message: str) -> None:
@@ -112,8 +121,8 @@ def statement_count(url: str) -> int | None:
         return None
 
 
-def prepare_database(base: str, size: int, seed: int, fresh: bool) -> dict:
-    name = f"ctht_bench_{size}"
+def prepare_database(base: str, size: int, seed: int, fresh: bool, prefix: str) -> dict:
+    name = f"{prefix}{size}"
     url = db_url(base, name)
     env = server_env(url)
     info = {"name": name, "regenerated": False}
@@ -318,17 +327,22 @@ def reset_peak_memory(pids: list[int]) -> bool:
         return False
 
 
-def peak_memory_kib(pid: int) -> int:
+def status_kib(pid: int, field: str) -> int:
+    """A memory line of /proc/<pid>/status (VmRSS: now, VmHWM: peak), in KiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
+
+
+def peak_memory_kib(pid: int) -> int:
+    return status_kib(pid, "VmHWM")
 
 
 # --- the load ------------------------------------------------------------------------------
 
 
-def check(url: str, expected_rows: int) -> None:
+def check(url: str, expected_rows: int, expected_total: int | None = None) -> None:
     try:
         with urllib.request.urlopen(url, timeout=120) as response:
             status, body = response.status, json.loads(response.read())
@@ -337,16 +351,21 @@ def check(url: str, expected_rows: int) -> None:
     rows = len(body["results"]) if "results" in body else (1 if "id" in body else 0)
     if status != 200 or rows != expected_rows:
         fail(f"{url} answered {status} with {rows} rows; expected 200 with {expected_rows}")
+    if expected_total is not None and body.get("total") != expected_total:
+        fail(f"{url} answered total {body.get('total')}; expected {expected_total}")
 
 
 def wrk(url: str, seconds: int, connections: int, threads: int, logname: str) -> dict:
+    # A request counts as an error after 120 s: the baseline's uncached aggregates at
+    # 1,000,000 statements take several seconds each, and 8 connections queue 4 deep on
+    # 2 workers, so their latency nears a minute; no answer within 120 s is a real fault.
     command = [
         "wrk",
         f"-t{threads}",
         f"-c{connections}",
         f"-d{seconds}s",
         "--timeout",
-        "60s",
+        "120s",
         "--latency",
         "-s",
         str(ROOT / "bench" / "report.lua"),
@@ -420,7 +439,7 @@ def measure(server: Server, url: str, args, logname: str) -> dict:
 
 
 def bench_size(size: int, args, chosen_params: dict) -> dict:
-    info = prepare_database(args.db_url, size, args.seed, args.fresh)
+    info = prepare_database(args.db_url, size, args.seed, args.fresh, args.db_prefix)
     url = info.pop("url")
     endpoints = {name: json.loads(json.dumps(ENDPOINTS[name])) for name in args.endpoints}
     params = {
@@ -428,10 +447,13 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
         "filtered": {"country": args.country, "topic": args.topic, "date_after": args.date_after},
         "q_common": {"q": args.common_word},
         "q_rare": {"q": args.rare_word},
+        "stats": {"group_by": args.stats_group_by},
     }
     for name, value in params.items():
         if name in endpoints:
             endpoints[name]["params"] = value
+    if "stats" in endpoints:
+        endpoints["stats"]["label"] = f"stats by {args.stats_group_by}"
     chosen_params.update({name: spec.get("params") for name, spec in endpoints.items()})
 
     log(f"{info['name']}: probe (expected rows, deep cursor, EXPLAIN)")
@@ -455,7 +477,15 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
         for probe_entry in probed["endpoints"].values():
             paths = {"api": probe_entry["api_path"], "baseline": probe_entry["baseline_path"]}
             for side, server in servers.items():
-                check(server.base + paths[side], probe_entry["expected_rows"])
+                check(
+                    server.base + paths[side],
+                    probe_entry["expected_rows"],
+                    probe_entry.get("expected_total"),
+                )
+        if args.csv and size == args.sizes[0]:
+            # Once, at the first size: a missing export stops the run before the load
+            # runs rather than after them. (The download itself checks every size.)
+            check_csv(servers["api"].base + "/api/v1/statements/?format=csv")
         log(f"{info['name']}: servers A :{servers['api'].port}, B :{servers['baseline'].port}")
 
         for index, (name, probe_entry) in enumerate(probed["endpoints"].items()):
@@ -472,7 +502,7 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
                         f"{size}-{name}-{side}-warmup",
                     )
             entry = {
-                "label": ENDPOINTS[name]["label"],
+                "label": endpoints[name]["label"],
                 "params": endpoints[name].get("params"),
                 "expected_rows": probe_entry["expected_rows"],
                 "api_path": paths["api"],
@@ -483,10 +513,10 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
                 stats = measure(
                     servers[side], servers[side].base + paths[side], args, f"{size}-{name}-{side}"
                 )
+                # What the probe saw in-process: queries, plans, first request's time and,
+                # for stats, a second request's (the API's from its cache).
                 stats.update(
-                    queries=probe_entry[side]["queries"],
-                    index_ok=probe_entry[side]["index_ok"],
-                    plans=probe_entry[side]["plans"],
+                    {k: v for k, v in probe_entry[side].items() if k not in stats},
                 )
                 entry[side] = stats
             entry["ratio_rps"] = entry["api"]["rps"] / entry["baseline"]["rps"]
@@ -497,10 +527,271 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
                 f"req/s p50 {entry['baseline']['p50_us'] / 1000:7.1f} ms | "
                 f"A/B {entry['ratio_rps']:.2f}"
             )
+
+        if args.csv:
+            # Last: a download grows a worker's memory, which would show in the peaks of
+            # the endpoints measured after it.
+            expected = probed["corpus"]["visible_statements"]
+            result["csv"] = bench_csv(servers, size, expected, args)
     finally:
         for server in servers.values():
             server.stop()
     return result
+
+
+# --- the CSV export ------------------------------------------------------------------------
+
+
+class CsvFailure(Exception):
+    """A CSV download that did not give what it must: recorded, reported, exit status 1."""
+
+
+def mb(kib: float) -> float:
+    """KiB (what /proc reports) to MB of 10^6 bytes, the unit of the issue's 200 MB limit."""
+    return kib * 1024 / 1e6
+
+
+def production_timeout() -> int | None:
+    """`timeout` of the production gunicorn.conf.py (seconds), read without importing it."""
+    match = re.search(r"^timeout\s*=\s*(\d+)", PRODUCTION_GUNICORN.read_text(), re.M)
+    return int(match.group(1)) if match else None
+
+
+class RssSampler:
+    """VmRSS of each worker, every `interval` seconds while a download lasts (a thread).
+
+    VmHWM (reset through clear_refs before the download) gives the exact peak; the
+    samples give it too where clear_refs is not allowed, and show the shape: memory
+    that grows with the rows downloaded is not constant.
+    """
+
+    def __init__(self, pids: list[int], interval: float):
+        self.pids, self.interval = pids, interval
+        self.peak = dict.fromkeys(pids, 0)
+        self.series: dict[int, list[tuple[float, int]]] = {pid: [] for pid in pids}
+        self.samples = 0
+        self.started = time.monotonic()
+        self.stopping = threading.Event()
+        self.sample()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def sample(self) -> None:
+        at = time.monotonic() - self.started
+        for pid in self.pids:
+            try:
+                kib = status_kib(pid, "VmRSS")
+            except OSError:
+                continue
+            self.peak[pid] = max(self.peak[pid], kib)
+            self.series[pid].append((at, kib))
+        self.samples += 1
+
+    def loop(self) -> None:
+        while not self.stopping.wait(self.interval):
+            self.sample()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join()
+        self.sample()
+
+    def curve(self, pid: int, points: int = 60) -> list[list[float]]:
+        """The worker's RSS over the download, at most `points` [seconds, MB] (max per bucket)."""
+        series = self.series[pid]
+        if not series:
+            return []
+        width = max(series[-1][0] / points, self.interval)
+        buckets: dict[int, tuple[float, int]] = {}
+        for at, kib in series:
+            slot = int(at / width)
+            if slot not in buckets or kib > buckets[slot][1]:
+                buckets[slot] = (at, kib)
+        return [[round(at, 2), round(mb(kib), 1)] for at, kib in buckets.values()]
+
+
+class CountingReader(io.RawIOBase):
+    """An HTTP response body as a raw stream: counts bytes, notes when the first came."""
+
+    def __init__(self, response: http.client.HTTPResponse):
+        self.response, self.bytes, self.first_byte_at = response, 0, None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.response.readinto(buffer)
+        if n and self.first_byte_at is None:
+            self.first_byte_at = time.perf_counter()
+        self.bytes += n or 0
+        return n
+
+
+def check_csv(url: str) -> None:
+    """The CSV export exists: 200 and text/csv. Reads the first 64 KiB only and hangs up
+    (the worker stops at its next write; drain() waits for it before the next run)."""
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            content_type = response.headers.get("Content-Type", "")
+            response.read(65536)
+    except urllib.error.HTTPError as error:
+        fail(
+            f"{url} answered {error.code}: this checkout has no CSV export. Merge the "
+            "branch that adds it, or leave the CSV out (bench/run.py --no-csv)"
+        )
+    except OSError as error:
+        fail(f"{url}: no answer ({error})")
+    if not content_type.startswith("text/csv"):
+        fail(f"{url} answered {content_type!r}, not text/csv (is the CSV export merged?)")
+
+
+def download_csv(server: Server, path: str, timeout: float) -> dict:
+    """One full download, parsed as it arrives (a text cell may hold line breaks, so rows
+    are counted by csv.reader, not by lines); nothing is kept but the counts."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=timeout)
+    try:
+        started = time.perf_counter()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        if response.status != 200:
+            raise CsvFailure(f"{path} answered {response.status}: {response.read(500)!r}")
+        content_type = response.getheader("Content-Type", "")
+        if not content_type.startswith("text/csv"):
+            raise CsvFailure(f"{path} answered {content_type!r}, not text/csv")
+        raw = CountingReader(response)
+        text = io.TextIOWrapper(io.BufferedReader(raw, 1 << 16), encoding="utf-8", newline="")
+        reader = csv.reader(text)
+        header = next(reader, [])
+        rows = sum(1 for _ in reader)
+        seconds = time.perf_counter() - started
+    finally:
+        connection.close()
+    if not header:
+        raise CsvFailure(f"{path} answered an empty body: no header row")
+    bom = bool(header) and header[0].startswith("\ufeff")
+    if bom:
+        header[0] = header[0][1:]
+    return {
+        "rows": rows,
+        "bytes": raw.bytes,
+        "seconds": seconds,
+        "first_byte_s": (raw.first_byte_at or started) - started,
+        "rows_per_s": rows / seconds if seconds else 0,
+        "content_type": content_type,
+        "content_disposition": response.getheader("Content-Disposition"),
+        "transfer_encoding": response.getheader("Transfer-Encoding"),
+        "bom": bom,
+        "columns": header,
+    }
+
+
+def measure_csv(server: Server, path: str, expected_rows: int, args) -> dict:
+    """One download of every visible statement as CSV, with the serving worker's memory.
+
+    The worker that served it is the one whose CPU time grew (the other sat idle).
+    Its peak is VmHWM after a reset to the current RSS (`clear_refs`), checked against
+    VmRSS sampled every `--csv-sample-ms`; both are in the results.
+    """
+    drain(server)
+    workers = server.worker_pids()
+    rss_before = {pid: status_kib(pid, "VmRSS") for pid in workers}
+    peak_reset = reset_peak_memory(workers)
+    ticks = {pid: cpu_ticks([pid]) for pid in workers}
+    backends = BackendCpu(server.database)
+    sampler = RssSampler(workers, args.csv_sample_ms / 1000)
+    errors = []
+    result: dict = {"path": path, "expected_rows": expected_rows}
+    try:
+        result.update(download_csv(server, path, args.csv_timeout))
+    except (CsvFailure, OSError, http.client.HTTPException, csv.Error) as error:
+        errors.append(f"download failed: {type(error).__name__}: {error}")
+    finally:
+        sampler.stop()
+        db_seconds = backends.stop()
+    hwm = {}
+    for pid in workers:
+        try:
+            hwm[pid] = status_kib(pid, "VmHWM") if peak_reset else 0
+        except OSError:  # the worker died
+            hwm[pid] = 0
+    spent = {pid: cpu_ticks([pid]) - ticks[pid] for pid in workers}
+    dead = [pid for pid in workers if pid not in server.worker_pids()]
+    if dead:
+        errors.append(
+            f"worker {dead} died during the download (gunicorn's timeout, or out of memory?): "
+            f"see {server.logfile.name}"
+        )
+    served_by = dead[0] if dead else max(spent, key=spent.get)
+    peak_kib = max(hwm[served_by], sampler.peak[served_by])
+    result.update(
+        worker_pid=served_by,
+        rss_before_mb=mb(rss_before[served_by]),
+        peak_rss_mb=mb(peak_kib),
+        vmhwm_mb=mb(hwm[served_by]) if peak_reset else None,
+        sampled_peak_mb=mb(sampler.peak[served_by]),
+        other_workers_peak_mb=max(
+            (mb(max(hwm[pid], sampler.peak[pid])) for pid in workers if pid != served_by),
+            default=None,
+        ),
+        samples=sampler.samples,
+        sample_interval_ms=args.csv_sample_ms,
+        rss_curve=sampler.curve(served_by),
+        worker_cpu_s=None if dead else spent[served_by] / CLOCK_TICKS,
+        db_cpu_s=db_seconds,
+        loadavg_after=Path("/proc/loadavg").read_text().split()[0],
+    )
+    if "rows" in result and result["rows"] != expected_rows:
+        errors.append(
+            f"{result['rows']:,} rows downloaded, {expected_rows:,} statements visible: "
+            "the export must hold every visible statement"
+        )
+    if errors:
+        result["error"] = "; ".join(errors)
+    return result
+
+
+def bench_csv(servers: dict, size: int, expected_rows: int, args) -> dict:
+    """The CSV section of one size: a download from each side, and the memory limit."""
+    section = {"expected_rows": expected_rows, "limit_mb": args.csv_rss_limit}
+    for side in args.csv_sides:
+        server = servers[side]
+        path = ("/api/v1/statements/" if side == "api" else "/baseline/statements/") + (
+            "?format=csv"
+        )
+        entry = measure_csv(server, path, expected_rows, args)
+        section[side] = entry
+        if side == "api":
+            # The limit is the API's; the baseline's peak is reported beside it.
+            entry["limit_ok"] = entry["peak_rss_mb"] < args.csv_rss_limit
+            if not entry["limit_ok"]:
+                over = (
+                    f"peak worker RSS {entry['peak_rss_mb']:.0f} MB, over the "
+                    f"{args.csv_rss_limit:g} MB limit"
+                )
+                entry["error"] = "; ".join(filter(None, [entry.get("error"), over]))
+        name = f"{size:,} CSV {server.name}"
+        if "error" in entry:
+            log(f"{name}: FAIL: {entry['error']}")
+        else:
+            log(
+                f"{name}: {entry['rows']:,} rows, {entry['bytes'] / 1e6:.1f} MB in "
+                f"{entry['seconds']:.1f} s ({entry['rows_per_s']:,.0f} rows/s), peak worker "
+                f"RSS {entry['peak_rss_mb']:.0f} MB (before: {entry['rss_before_mb']:.0f} MB)"
+            )
+    api, base = section.get("api", {}), section.get("baseline", {})
+    if "rows_per_s" in api and "rows_per_s" in base and "error" not in api | base:
+        section["ratio_rows_per_s"] = api["rows_per_s"] / base["rows_per_s"]
+    return section
+
+
+def csv_failures(results: dict) -> list[str]:
+    return [
+        f"{int(size):,} statements, CSV {side}: {section[side]['error']}"
+        for size, data in results["sizes"].items()
+        if (section := data.get("csv"))
+        for side in ("api", "baseline")
+        if "error" in section.get(side, {})
+    ]
 
 
 # --- the machine ---------------------------------------------------------------------------
@@ -557,6 +848,11 @@ def main() -> None:
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432"),
         help="server URL without database name (default: $BENCH_DATABASE_URL or local postgres)",
     )
+    parser.add_argument(
+        "--db-prefix",
+        default="ctht_bench_",
+        help="database name prefix: a size's database is <prefix><size> (default ctht_bench_)",
+    )
     parser.add_argument("--fresh", action="store_true", help="drop and regenerate the databases")
     parser.add_argument("--country", default="RS")
     parser.add_argument("--topic", default="online-recruitment")
@@ -564,6 +860,39 @@ def main() -> None:
     parser.add_argument("--common-word", default="trafficking")
     parser.add_argument("--rare-word", default="blockchain")
     parser.add_argument("--deep-fraction", type=float, default=0.9)
+    parser.add_argument(
+        "--stats-group-by",
+        default="country,month",
+        help="group_by of the stats endpoint (default country,month)",
+    )
+    parser.add_argument(
+        "--no-csv",
+        dest="csv",
+        action="store_false",
+        help="skip the CSV export (one full download per size from each server)",
+    )
+    parser.add_argument(
+        "--csv-sides",
+        nargs="+",
+        choices=["api", "baseline"],
+        default=["api", "baseline"],
+        help="which servers' CSV to download (default both)",
+    )
+    parser.add_argument(
+        "--csv-rss-limit",
+        type=float,
+        default=200,
+        help="peak RSS (MB) the API worker must stay under while streaming the CSV (200)",
+    )
+    parser.add_argument(
+        "--csv-sample-ms", type=int, default=50, help="VmRSS sampling period of the CSV (50)"
+    )
+    parser.add_argument(
+        "--csv-timeout",
+        type=float,
+        default=600,
+        help="seconds the CSV client waits on a read before giving up (600)",
+    )
     parser.add_argument(
         "--min-requests",
         type=int,
@@ -602,6 +931,12 @@ def main() -> None:
             "page_size": PAGE_SIZE,
             "min_requests": args.min_requests,
             "long_duration_s": args.long_duration,
+            "stats_group_by": args.stats_group_by,
+            "csv": args.csv,
+            "csv_sides": args.csv_sides,
+            "csv_rss_limit_mb": args.csv_rss_limit,
+            "csv_sample_ms": args.csv_sample_ms,
+            "production_timeout_s": production_timeout(),
         },
         "params": {},
         "sizes": {},
@@ -614,6 +949,10 @@ def main() -> None:
         # Written after each size, so a failure later keeps what was measured.
         report.write_all(results, args.out)
     log(f"done in {time.monotonic() - started:.0f} s: {args.out}/benchmarks.md")
+    if failures := csv_failures(results):
+        for failure in failures:
+            log(f"FAIL: {failure}")
+        fail(f"{len(failures)} CSV check(s) failed (above; details in {args.out}/benchmarks.md)")
 
 
 if __name__ == "__main__":

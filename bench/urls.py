@@ -15,4 +15,5 @@ urlpatterns = [
         name="baseline-statement-detail",
     ),
     path("baseline/countries/", baseline.country_list, name="baseline-country-list"),
+    path("baseline/stats/statements/", baseline.stats_statements, name="baseline-stats"),
 ]
