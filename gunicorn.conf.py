@@ -5,6 +5,13 @@ import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# Threaded workers: a sync worker tells the master it is alive only between requests,
+# so one streaming a large CSV export (a million statements take minutes) for longer
+# than `timeout` would be killed mid-download. A gthread worker's main loop keeps
+# reporting while its threads serve; `timeout` then catches a stuck worker, not a
+# long response. Each thread holds its own database connection.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
 # A tmpfs for the workers' heartbeat files: a disk-backed /tmp can block them.
 worker_tmp_dir = "/dev/shm"
 accesslog = "-"
