@@ -108,31 +108,33 @@ def flattened(entries: list[dict], serializer) -> list[dict]:
     return [dict(zip(headers, flatten(entry, columns), strict=True)) for entry in entries]
 
 
-def lists(conference, simic, bosnian) -> list[tuple[str, object]]:
-    """Every list of the API with the serializer of its rows."""
-    return [
-        (f"{API}institutions/", InstitutionSerializer()),
-        (f"{API}people/", PersonSerializer()),
-        (f"{API}positions/", PositionSerializer()),
-        (f"{API}events/", EventSerializer()),
-        (STATEMENTS, StatementSerializer()),
-        (f"{API}topics/", TopicSerializer()),
-        (f"{API}programmes/", ProgrammeSerializer()),
-        (f"{API}documents/", DocumentSerializer()),
-        (f"{API}countries/", CountrySerializer()),
-        (f"{API}events/{conference.pk}/statements/", StatementSerializer()),
-        (f"{API}people/{simic.pk}/statements/", StatementSerializer()),
-        (f"{API}institutions/{bosnian.pk}/statements/", StatementSerializer()),
-        (f"{API}countries/BA/statements/", StatementSerializer()),
-    ]
+# Every list of the API, with the serializer of its rows; `{…}` are filled from fixtures.
+LISTS = [
+    ("institutions/", InstitutionSerializer),
+    ("people/", PersonSerializer),
+    ("positions/", PositionSerializer),
+    ("events/", EventSerializer),
+    ("statements/", StatementSerializer),
+    ("topics/", TopicSerializer),
+    ("programmes/", ProgrammeSerializer),
+    ("documents/", DocumentSerializer),
+    ("countries/", CountrySerializer),
+    ("events/{conference}/statements/", StatementSerializer),
+    ("people/{simic}/statements/", StatementSerializer),
+    ("institutions/{bosnian}/statements/", StatementSerializer),
+    ("countries/BA/statements/", StatementSerializer),
+]
 
 
-def test_every_list_answers_every_json_entry_as_csv(anon, record, conference, simic, bosnian):
-    for url, serializer in lists(conference, simic, bosnian):
-        entries = json_entries(anon, url)
-        assert len(entries) > 2, url  # more than one page and one chunk
-        _, rows = download(anon, url, {"format": "csv"})
-        assert rows == flattened(entries, serializer), url
+@pytest.mark.parametrize(("path", "serializer_class"), LISTS)
+def test_every_list_answers_every_json_entry_as_csv(
+    anon, record, conference, simic, bosnian, path, serializer_class
+):
+    url = API + path.format(conference=conference.pk, simic=simic.pk, bosnian=bosnian.pk)
+    entries = json_entries(anon, url)
+    assert len(entries) > 2  # more than one page and one chunk
+    _, rows = download(anon, url, {"format": "csv"})
+    assert rows == flattened(entries, serializer_class())
 
 
 @pytest.mark.parametrize(
