@@ -165,7 +165,8 @@ def test_csv_has_the_json_filters_and_order(anon, record, url, params):
 
 
 def test_accept_header_chooses_csv(anon, record):
-    _, rows = download(anon, STATEMENTS, HTTP_ACCEPT="text/csv")
+    response, rows = download(anon, STATEMENTS, HTTP_ACCEPT="text/csv")
+    assert "Accept" in response["Vary"]  # a cache keeps the JSON and the CSV apart
     assert [int(row["id"]) for row in rows] == [e["id"] for e in json_entries(anon, STATEMENTS)]
 
 
