@@ -109,24 +109,14 @@ class KeysetPagination(BasePagination):
         self.request = request
         self.base_url = request.build_absolute_uri()
         self.page_size = requested_page_size(request)
-        orderings, default = view.orderings, view.default_ordering
-        name = request.query_params.get(self.ordering_param) or default
-        if name not in orderings:
-            raise ValidationError(
-                {self.ordering_param: [f"Must be one of {', '.join(orderings)}; got {name!r}."]}
-            )
-        order = orderings[name]
+        order = self.requested_order(request, view)
         cursor = self.decode_cursor(request, order)
         reverse = bool(cursor and cursor["r"])
 
         self.count = queryset.count() if self.wants_count(request) else None
 
         descending = order.descending != reverse
-        keyed = queryset.annotate(_key=order.key)
-        keyed = keyed.order_by(
-            F("_key").desc() if descending else F("_key").asc(),
-            "-id" if descending else "id",
-        )
+        keyed = self.keyed(queryset, order, descending=descending)
         if cursor:
             compare = LessThan if descending else GreaterThan
             keyed = keyed.filter(compare(Row(order.key, F("id")), Row(cursor["k"], cursor["i"])))
@@ -140,6 +130,31 @@ class KeysetPagination(BasePagination):
         self.has_previous = bool(cursor) and (more if reverse else True)
         self.rows = rows
         return rows
+
+    def requested_order(self, request, view) -> Order:
+        """The `ordering` asked for (the view's default without one); a 400 names it
+        when it is not one of the view's `orderings`."""
+        orderings, default = view.orderings, view.default_ordering
+        name = request.query_params.get(self.ordering_param) or default
+        if name not in orderings:
+            raise ValidationError(
+                {self.ordering_param: [f"Must be one of {', '.join(orderings)}; got {name!r}."]}
+            )
+        return orderings[name]
+
+    @staticmethod
+    def keyed(queryset, order: Order, *, descending: bool):
+        """`ORDER BY key, id`, both in one direction, with the key kept as `_key`."""
+        return queryset.annotate(_key=order.key).order_by(
+            F("_key").desc() if descending else F("_key").asc(),
+            "-id" if descending else "id",
+        )
+
+    def order_queryset(self, queryset, request, view):
+        """Every row, in the order of the pages: for a whole-list download
+        (ctht_api.csv_export), which reads past any page."""
+        order = self.requested_order(request, view)
+        return self.keyed(queryset, order, descending=order.descending)
 
     def wants_count(self, request) -> bool:
         raw = request.query_params.get(self.count_param)

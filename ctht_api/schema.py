@@ -13,7 +13,9 @@ Most of this uses drf-spectacular's documented extension points: the public
 Two overrides of private methods remain, because no documented point can do
 their work:
 
-- `_get_response_bodies` adds the 304 and the problem responses. The public
+- `_get_response_bodies` adds the 304 and the problem responses, and gives a
+  list's `text/csv` answer (ctht_api.csv_export) a string schema naming its
+  columns in place of the JSON page drf-spectacular puts there. The public
   `get_response_serializers()` is also what drf-spectacular reads to decide
   whether a view is a list (pagination, operation ids), so returning the
   errors from there turns every operation into a status dictionary and breaks
@@ -35,6 +37,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
 from ctht_api.concurrency import REASON_MAX_LENGTH, ConditionalWritesMixin
+from ctht_api.csv_export import CSVRenderer, csv_schema
 from ctht_api.errors import PROBLEM_CONTENT_TYPE
 from ctht_api.models import PublishableModel
 from ctht_api.schema_extensions import view_model  # also registers the extensions
@@ -170,7 +173,19 @@ class ProblemAwareAutoSchema(AutoSchema):
         doc = super().get_description()  # the action's docstring, else the viewset's
         if self.method in WRITE_METHODS:
             doc = doc.split("\n\n")[0]
-        return "\n\n".join(part for part in (doc, self._access_note()) if part)
+        return "\n\n".join(part for part in (doc, self._csv_note(), self._access_note()) if part)
+
+    def offers_csv(self) -> bool:
+        return CSVRenderer.media_type in self.map_renderers("media_type")
+
+    def _csv_note(self) -> str:
+        if not self.offers_csv():
+            return ""
+        return (
+            "**CSV:** `?format=csv` or `Accept: text/csv` answers every matching entry at "
+            "once, streamed, with the same filters and order (paging parameters do not "
+            "apply); the `text/csv` response below lists its columns."
+        )
 
     def _access_note(self) -> str:
         model = view_model(self.view)
@@ -194,8 +209,20 @@ class ProblemAwareAutoSchema(AutoSchema):
         )
 
     def get_override_parameters(self):
-        """The conditional-request headers of ctht_api.concurrency, where they apply."""
+        """A list's `format` (JSON or CSV), and the conditional-request headers of
+        ctht_api.concurrency, where they apply."""
         parameters = list(super().get_override_parameters())
+        if self.offers_csv():
+            parameters.append(
+                OpenApiParameter(
+                    "format",
+                    str,
+                    enum=self.map_renderers("format"),
+                    description="`json` (the default, also chosen by `Accept`): this page of "
+                    "entries; `csv`: every matching entry as CSV (see the `text/csv` response). "
+                    "Any other value is a 406.",
+                )
+            )
         action = getattr(self.view, "action", None)
         if not isinstance(self.view, ConditionalWritesMixin) or action == "history":
             return parameters
@@ -236,6 +263,9 @@ class ProblemAwareAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        content = responses.get("200", {}).get("content", {})
+        if CSVRenderer.media_type in content:  # a list: CSV is its rows, not the JSON page
+            content[CSVRenderer.media_type] = {"schema": csv_schema(self._get_serializer())}
         if getattr(self.view, "action", None) == "retrieve" and isinstance(
             self.view, ConditionalWritesMixin
         ):
@@ -284,6 +314,9 @@ class ProblemAwareAutoSchema(AutoSchema):
             errors[401] = "No credentials, or an unknown, expired or revoked token."
             errors[403] = "Only editors may read the history."
             errors[404] = "No entry with this id has ever existed."
+        if self.offers_csv():
+            formats = ", ".join(f"`{name}`" for name in self.map_renderers("format"))
+            errors[406] = f"`format` is not one this list offers ({formats})."
         if self.method in BODY_METHODS:
             errors[413] = "The request body is over the size limit."
             errors[415] = "The request body is not `application/json`."

@@ -187,6 +187,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": ["ctht_api.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "ctht_api.schema.ProblemAwareAutoSchema",
+    # An unknown `format` is a 406 naming the formats offered (DRF answers 404).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "ctht_api.csv_export.FormatNegotiation",
     "EXCEPTION_HANDLER": "ctht_api.errors.problem_exception_handler",
     "ORDERING_PARAM": "ordering",
     # ISO 8601 via date.isoformat(): strftime("%Y") does not pad years before 1000.
@@ -245,6 +247,10 @@ CACHES = {
 }
 # Longest time /countries/ counts may lag a change (see events/counts.py).
 COUNTRY_COUNTS_TTL = env.int("COUNTRY_COUNTS_TTL", default=300)
+
+# Rows read, serialised and sent at a time by a CSV list (ctht_api/csv_export.py): the
+# worker's memory holds about one chunk, whatever the length of the list.
+CSV_CHUNK_SIZE = env.int("CSV_CHUNK_SIZE", default=1000)
 
 # Refuse PUT/PATCH/DELETE without If-Match (428): recommended for production, so
 # that no client can overwrite a change it has not seen (ctht_api/concurrency.py).

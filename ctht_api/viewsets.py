@@ -3,12 +3,13 @@
 from rest_framework import viewsets
 
 from ctht_api.concurrency import ConditionalWritesMixin
+from ctht_api.csv_export import CSVListMixin
 from ctht_api.history import HistoryMixin
 
 
-class RecordViewSet(HistoryMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
+class RecordViewSet(CSVListMixin, HistoryMixin, ConditionalWritesMixin, viewsets.ModelViewSet):
     """List, read, create, replace, update and delete entries of one model of the record.
 
-    See ctht_api.concurrency (ETag, If-Match, one transaction per write) and
-    ctht_api.history (`{id}/history/`).
+    See ctht_api.concurrency (ETag, If-Match, one transaction per write),
+    ctht_api.history (`{id}/history/`) and ctht_api.csv_export (the list as CSV).
     """

@@ -18,6 +18,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from ctht_api.csv_export import CSVListMixin, wants_csv
 from ctht_api.pagination import KeysetPagination, Order
 from ctht_api.permissions import can_see_drafts
 from ctht_api.search import fold
@@ -125,7 +126,9 @@ class StatementViewSet(StatementListMixin, RecordViewSet):
         return visible_statements(self.request.user)
 
 
-class ScopedStatementViewSet(StatementListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ScopedStatementViewSet(
+    StatementListMixin, CSVListMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     """Base for statement lists under another resource; 404 when that resource is not visible."""
 
     serializer_class = StatementSerializer
@@ -212,7 +215,7 @@ COUNTRY_SORT_KEYS = {
 COUNTRY_ORDERINGS = [f"{sign}{key}" for key in COUNTRY_SORT_KEYS for sign in ("", "-")]
 
 
-class CountryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class CountryViewSet(CSVListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Every country that has published data, with its name and counts.
 
     Counts are of published entries (what any client can see);
@@ -249,7 +252,10 @@ class CountryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         ]
     )
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(country_counts()))
+        rows = self.filter_queryset(country_counts())
+        if wants_csv(request):
+            return self.csv_list_response(rows)
+        page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def filter_queryset(self, rows):

@@ -1,5 +1,6 @@
 """How countries, institutions, people and positions are written and read over HTTP."""
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -112,8 +113,8 @@ class CountrySerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj) -> str:
-        from rest_framework.reverse import reverse
-
-        return reverse(
-            "country-statements-list", args=[obj["code"]], request=self.context.get("request")
-        )
+        """Without the request's `format` (DRF's `reverse` would keep it), as every other
+        link of the API: the same entry reads the same in JSON and in CSV."""
+        path = reverse("country-statements-list", args=[obj["code"]])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path

@@ -1,0 +1,349 @@
+"""CSV of every list: `?format=csv` or `Accept: text/csv`, every matching row, streamed.
+
+A list answers CSV with the rows its JSON pages hold, all of them, in the
+same order and under the same filters and visibility: the view's own
+`get_queryset()` and `filter_queryset()` choose them, a keyset list's
+paginator orders them (`KeysetPagination.order_queryset`, the order of its
+pages), and the view's own serializer writes each row, so a CSV row is the
+JSON entry flattened. The paging parameters (`page`, `page_size`, `cursor`,
+`count`) do not apply to it.
+
+**Streamed, in constant memory.** The rows are read with
+`QuerySet.iterator(chunk_size=CSV_CHUNK_SIZE)`: on PostgreSQL a server-side
+cursor (in autocommit Django declares it `WITH HOLD`, so it outlives the
+one-statement transaction that opened it; the server keeps the result, the
+worker holds one chunk), on SQLite the driver's own stepwise fetch. Each
+chunk (its `prefetch_related` lookups included, one query per chunk) is
+serialised at once, written through `csv.writer` into a small buffer, and
+handed to the server before the next chunk is read. The first chunk is read
+inside the view, so a failing query is still answered with a problem
+document; after that the status line is sent and a failure can only cut the
+download short. The generator runs after the view has returned, on the
+request's database connection, which Django closes only when the response
+is closed (`request_finished`). No middleware of the project reads a
+streamed body (CommonMiddleware skips `Content-Length`; there is no GZip or
+ETag middleware, and `finalize_response` in ctht_api.concurrency tags
+entries, never lists). gunicorn's WSGI workers stream it as it is made;
+under ASGI Django would gather a synchronous iterator whole before sending.
+
+Why not djangorestframework-csv: its `CSVStreamingRenderer` is a renderer,
+so it receives `serializer.data`, the whole list serialised in memory; it
+wraps anything that is not a list into a one-element list (a generator
+included), flattens every row before writing the first, and takes its
+header from the union of the keys of all rows (`tablize`), with nested lists
+as numbered columns (`countries.0`, `countries.1`) that change with the
+data. Here the columns come from the serializer, before any row is read.
+
+**Columns** (`columns_for`), in the serializer's field order:
+
+- a plain value: one column, the field's name;
+- a related entry in brief form (`speaker`): `<field>_id`, then its display
+  field under its own name (`speaker_full_name`, `institution_name`,
+  `event_title`), then any other brief key (`institution_country`). Its `url`
+  is left out: the id names it, and the entry's own `url` column stays;
+- another nested object (`display`): `<field>_<key>` for each of its keys;
+- a list of codes or slugs (`countries`, `topics`): one cell, `;`-joined;
+  a list of related entries (`organisers`): their ids, `;`-joined (names
+  may hold `;`, ids cannot);
+- a list of objects that are not entries (a statement's `translations`,
+  `{language, text, kind}`): one cell holding the list as JSON text, so
+  nothing is lost and `json.loads` reads it back.
+
+**Cells**: null and an empty list are empty cells; booleans are `true` and
+`false`, as in the JSON; dates and timestamps as in the JSON; an object or
+list in a field no rule above flattens (a method field) is its JSON text. A text cell
+beginning with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
+`'` (a spreadsheet would otherwise run it as a formula).
+
+**Encoding**: UTF-8 with a byte-order mark (without it Excel reads UTF-8 as
+the local code page and turns Tanić into TaniÄ‡; Python's `utf-8-sig` and
+pandas skip it), RFC 4180 quoting and `\\r\\n` line ends, `Content-Type:
+text/csv; charset=utf-8` and `Content-Disposition: attachment;
+filename="statements-2026-11-30.csv"`: the list's path after `/api/v1/`,
+`/` as `-` (`events-12-statements-…` for a nested list), and today's date (UTC).
+
+**Errors stay problem documents.** CSV is offered on list actions only: a
+detail, a write or `{id}/history/` asked for `format=csv` (or any format it
+does not offer) answers 406 naming the format and those it offers
+(`FormatNegotiation`), and `Accept: text/csv` there gets DRF's 406. A list
+that fails before streaming (a bad filter, 401, 404, 429) renders its
+problem document as JSON (`CSVRenderer.render`).
+"""
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import chain, islice
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from rest_framework import exceptions, serializers
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.relations import ManyRelatedField
+from rest_framework.renderers import BaseRenderer
+from rest_framework.settings import api_settings
+
+from ctht_api.serializers import BriefRelatedField
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its header, and how to read its value from a JSON row."""
+
+    header: str
+    value: Callable[[dict], object]
+
+
+def plain(name: str) -> Column:
+    return Column(name, lambda row: row.get(name))
+
+
+def part(name: str, key: str) -> Column:
+    """`<name>_<key>`: one key of a nested object (null when the object is)."""
+    return Column(f"{name}_{key}", lambda row: (row.get(name) or {}).get(key))
+
+
+def joined(name: str, key: str | None = None) -> Column:
+    """A list as one `;`-joined cell: its items, or each item's `key`."""
+
+    def value(row: dict) -> str:
+        items = row.get(name) or []
+        return LIST_SEPARATOR.join(str(item[key] if key else item) for item in items)
+
+    return Column(name, value)
+
+
+def as_json(name: str) -> Column:
+    """A list of objects as its JSON text (empty for an empty list)."""
+
+    def value(row: dict) -> str | None:
+        items = row.get(name)
+        return json.dumps(items, ensure_ascii=False, separators=(",", ":")) if items else None
+
+    return Column(name, value)
+
+
+def brief(name: str, display: str, extra: Iterable[str] = ()) -> list[Column]:
+    """A related entry in brief form: `<name>_id`, `<name>_<display>`, then its extra keys."""
+    return [part(name, key) for key in ("id", display, *extra)]
+
+
+def field_columns(name: str, field: serializers.Field) -> list[Column]:
+    """The columns one serializer field becomes (see the module docstring)."""
+    if isinstance(field, ManyRelatedField):
+        related = isinstance(field.child_relation, BriefRelatedField)
+        return [joined(name, "id" if related else None)]
+    if isinstance(field, BriefRelatedField):
+        return brief(name, field.display, field.extra)
+    if isinstance(field, serializers.ListSerializer | serializers.DictField):
+        return [as_json(name)]
+    if isinstance(field, serializers.ListField):
+        child = field.child
+        if isinstance(child, serializers.Serializer | serializers.DictField):
+            return [as_json(name)]
+        return [joined(name)]
+    if isinstance(field, serializers.Serializer):
+        return [part(name, key) for key, sub in field.fields.items() if not sub.write_only]
+    if isinstance(field, serializers.JSONField):
+        return [as_json(name)]
+    return [plain(name)]
+
+
+def columns_for(serializer: serializers.Serializer) -> list[Column]:
+    """The columns of a serializer's rows, in its field order."""
+    return [
+        column
+        for name, field in serializer.fields.items()
+        if not field.write_only
+        for column in field_columns(name, field)
+    ]
+
+
+def cell(value) -> str:
+    """A JSON value as CSV text, guarded against formula injection."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):  # a structure no column flattened: its JSON, not a repr
+        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = str(value)
+    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def flatten(row: dict, columns: Sequence[Column]) -> list[str]:
+    """One JSON row as the cells of a CSV line."""
+    return [cell(column.value(row)) for column in columns]
+
+
+def csv_lines(
+    rows: Iterable[dict], columns: Sequence[Column], *, rows_per_piece: int | None = None
+) -> Iterator[bytes]:
+    """The BOM and header, then the rows, as UTF-8 pieces of `rows_per_piece` rows each.
+
+    One small buffer, emptied after each piece: memory holds one piece, never the file.
+    """
+    rows_per_piece = rows_per_piece or settings.CSV_CHUNK_SIZE
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def piece() -> bytes:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text.encode("utf-8")
+
+    buffer.write(BOM)
+    writer.writerow([column.header for column in columns])
+    yield piece()
+    rows = iter(rows)
+    while batch := list(islice(rows, rows_per_piece)):
+        writer.writerows(flatten(row, columns) for row in batch)
+        yield piece()
+
+
+def csv_filename(request) -> str:
+    """`statements-2026-11-30.csv`: the list's path after the version, and today's date."""
+    path = re.sub(r"^/api/v[0-9]+/", "", request.path_info).strip("/")
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", path) or "list"
+    return f"{name}-{timezone.localdate().isoformat()}.csv"
+
+
+def csv_response(
+    rows: Iterable[dict],
+    columns: Sequence[Column],
+    filename: str,
+    *,
+    rows_per_piece: int | None = None,
+) -> StreamingHttpResponse:
+    """A streamed CSV download of `rows` (JSON rows, read lazily) under `columns`.
+
+    Reusable by any list of dicts (the statistics, say): build its columns with
+    `plain`, `brief`, `joined` or `columns_for`.
+    """
+    response = StreamingHttpResponse(
+        csv_lines(rows, columns, rows_per_piece=rows_per_piece), content_type=CSV_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def chunks(entries, size: int) -> Iterator[list]:
+    """Entries `size` at a time; a queryset through `iterator(chunk_size)` (a server-side
+    cursor on PostgreSQL, `prefetch_related` done per chunk)."""
+    if isinstance(entries, QuerySet):
+        entries = entries.iterator(chunk_size=size)
+    entries = iter(entries)
+    while batch := list(islice(entries, size)):
+        yield batch
+
+
+class CSVRenderer(BaseRenderer):
+    """`text/csv`, offered on list actions (`CSVListMixin`).
+
+    A CSV list is streamed by the view and never passes through a renderer;
+    what does reach `render` is an error raised before streaming, whose
+    problem document stays JSON (the exception handler has already set its
+    `application/problem+json` content type).
+    """
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        json_renderer = api_settings.DEFAULT_RENDERER_CLASSES[0]()
+        return json_renderer.render(data, json_renderer.media_type, renderer_context)
+
+
+def wants_csv(request) -> bool:
+    return isinstance(getattr(request, "accepted_renderer", None), CSVRenderer)
+
+
+class CSVListMixin:
+    """For a view with a `list` action: CSV of every matching row, streamed.
+
+    Everything comes from the view's hooks: `get_queryset` (visibility),
+    `filter_queryset` (filters and `ordering`), the paginator's
+    `order_queryset` where the order belongs to it (keyset lists), and
+    `get_serializer` (the row itself).
+    """
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) == "list":
+            renderers.append(CSVRenderer())
+        return renderers
+
+    def list(self, request, *args, **kwargs):
+        if not wants_csv(request):
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        order_queryset = getattr(self.paginator, "order_queryset", None)
+        if order_queryset is not None:
+            queryset = order_queryset(queryset, request, self)
+        return self.csv_list_response(queryset)
+
+    def csv_list_response(self, entries) -> StreamingHttpResponse:
+        """`entries` (a queryset, or a list already in order) serialised chunk by chunk."""
+        size = settings.CSV_CHUNK_SIZE
+        context = self.get_serializer_context()  # one for all chunks: it caches URL templates
+        rows = (
+            row
+            for chunk in chunks(entries, size)
+            for row in self.get_serializer(chunk, many=True, context=context).data
+        )
+        # The first chunk is read here, inside the view: a failing query is still a
+        # problem document rather than a download cut short.
+        first = list(islice(rows, 1))
+        return csv_response(
+            chain(first, rows),
+            columns_for(self.get_serializer()),
+            csv_filename(request=self.request),
+            rows_per_piece=size,
+        )
+
+
+class FormatNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, with a `format` the endpoint does not offer answered 406 (DRF
+    answers 404, as if the entry did not exist): `?format=csv` on a detail or a
+    history says that CSV is for lists, naming the formats that endpoint offers."""
+
+    def filter_renderers(self, renderers, format):
+        offered = [renderer for renderer in renderers if renderer.format == format]
+        if not offered:
+            formats = ", ".join(f"`{renderer.format}`" for renderer in renderers)
+            raise exceptions.NotAcceptable(
+                f"This endpoint does not answer `format={format}`; it offers {formats}. "
+                "CSV (`format=csv`) is offered by lists."
+            )
+        return offered
+
+
+def csv_schema(serializer: serializers.Serializer) -> dict:
+    """The OpenAPI schema of a list's `text/csv` answer, naming its columns."""
+    headers = ", ".join(f"`{column.header}`" for column in columns_for(serializer))
+    return {
+        "type": "string",
+        "description": (
+            "Every matching entry, not a page, in the list's order: UTF-8 with a byte-order "
+            "mark, a header row, `\\r\\n` line ends, one row per entry. Columns: "
+            f"{headers}. A related entry is `<field>_id` and its display field "
+            "(`_name`, `_title` or `_full_name`); a list is `;`-joined codes, slugs or ids; "
+            "a list of objects (`translations`) is its JSON text; booleans are `true`/`false`; "
+            "null and an empty list are empty cells. A text cell beginning with `=`, `+`, "
+            "`-`, `@`, a tab or a carriage return is prefixed with `'`."
+        ),
+    }

@@ -1,0 +1,416 @@
+"""Every list as CSV (`?format=csv`, `Accept: text/csv`): every row, streamed, as the JSON says.
+
+The row-for-row comparisons read the JSON list page by page (two entries a
+page, following `next`) and the CSV in chunks of two rows, so both cross
+several pages and several chunks.
+"""
+
+import csv
+import datetime
+import io
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ctht_api.csv_export import brief, cell, columns_for, csv_response, flatten, plain
+from ctht_api.models import Status
+from events.models import Programme
+from events.serializers import (
+    DocumentSerializer,
+    EventSerializer,
+    ProgrammeSerializer,
+    StatementSerializer,
+    TopicSerializer,
+)
+from people.models import Institution
+from people.serializers import (
+    CountrySerializer,
+    InstitutionSerializer,
+    PersonSerializer,
+    PositionSerializer,
+)
+from tests.api.helpers import assert_problem
+from tests.factories import (
+    EventFactory,
+    InstitutionFactory,
+    ProgrammeFactory,
+    StatementFactory,
+    StatementTranslationFactory,
+    TopicFactory,
+)
+
+API = "/api/v1/"
+STATEMENTS = f"{API}statements/"
+BOM = "\ufeff"
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(settings):
+    """Two rows a chunk, so every list below spans several."""
+    settings.CSV_CHUNK_SIZE = 2
+
+
+@pytest.fixture
+def bosnian(demo) -> Institution:
+    return Institution.objects.filter(country_id="BA").order_by("id").first()
+
+
+@pytest.fixture
+def record(demo, conference, simic, bosnian):
+    """The demo, and more: dated statements, drafts, a draft event, programmes with funders."""
+    bosnia = bosnian
+    events = [
+        EventFactory(start_date=datetime.date(2024, 5, day), country_id="BA") for day in (3, 4, 5)
+    ]
+    EventFactory(title="Draft workshop", status=Status.DRAFT)
+    topic = TopicFactory()
+    for day, event in zip((1, 2, 3), events, strict=True):
+        statement = StatementFactory(
+            date=datetime.date(2024, 6, day), event=event, institution=bosnia, speaker=simic
+        )
+        statement.countries.set(["BA", "RS"])
+        statement.topics.set([topic])
+        StatementTranslationFactory(statement=statement, language="sr-Latn", text="Tanić, Симић")
+    StatementFactory(text="A draft statement", status=Status.DRAFT)
+    StatementFactory(text="Said at a draft event", event=EventFactory(status=Status.DRAFT))
+    for _ in range(3):
+        ProgrammeFactory().funders.set([bosnia, InstitutionFactory()])
+
+
+def download(client, url: str, params: dict | None = None, **headers):
+    """The CSV a client downloads: the response and its rows as dicts."""
+    response = client.get(url, params or {}, **headers)
+    assert response.status_code == 200, response.content
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith(BOM)
+    return response, list(csv.DictReader(io.StringIO(text.removeprefix(BOM), newline="")))
+
+
+def json_entries(client, url: str, params: dict | None = None) -> list[dict]:
+    """Every entry of a JSON list, two a page, following `next`."""
+    response = client.get(url, {**(params or {}), "page_size": 2})
+    assert response.status_code == 200, response.content
+    entries = response.json()["results"]
+    while response.json()["next"]:
+        response = client.get(response.json()["next"])
+        entries += response.json()["results"]
+    return entries
+
+
+def flattened(entries: list[dict], serializer) -> list[dict]:
+    columns = columns_for(serializer)
+    headers = [column.header for column in columns]
+    return [dict(zip(headers, flatten(entry, columns), strict=True)) for entry in entries]
+
+
+# Every list of the API, with the serializer of its rows; `{…}` are filled from fixtures.
+LISTS = [
+    ("institutions/", InstitutionSerializer),
+    ("people/", PersonSerializer),
+    ("positions/", PositionSerializer),
+    ("events/", EventSerializer),
+    ("statements/", StatementSerializer),
+    ("topics/", TopicSerializer),
+    ("programmes/", ProgrammeSerializer),
+    ("documents/", DocumentSerializer),
+    ("countries/", CountrySerializer),
+    ("events/{conference}/statements/", StatementSerializer),
+    ("people/{simic}/statements/", StatementSerializer),
+    ("institutions/{bosnian}/statements/", StatementSerializer),
+    ("countries/BA/statements/", StatementSerializer),
+]
+
+
+@pytest.mark.parametrize(("path", "serializer_class"), LISTS)
+def test_every_list_answers_every_json_entry_as_csv(
+    anon, record, conference, simic, bosnian, path, serializer_class
+):
+    url = API + path.format(conference=conference.pk, simic=simic.pk, bosnian=bosnian.pk)
+    entries = json_entries(anon, url)
+    assert len(entries) > 2  # more than one page and one chunk
+    _, rows = download(anon, url, {"format": "csv"})
+    assert rows == flattened(entries, serializer_class())
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        (STATEMENTS, {"country": "BA", "ordering": "date"}),
+        (STATEMENTS, {"ordering": "-updated_at", "topic": "online-recruitment,digital-evidence"}),
+        (STATEMENTS, {"date_after": "2024-06-02", "ordering": "id"}),
+        (f"{API}events/", {"ordering": "title"}),
+        (f"{API}events/", {"country": "BA"}),
+        (f"{API}institutions/", {"country": "BA,RS", "ordering": "-name"}),
+        (f"{API}programmes/", {"ordering": "-name"}),
+        (f"{API}countries/", {"ordering": "-statement_count"}),
+    ],
+)
+def test_csv_has_the_json_filters_and_order(anon, record, url, params):
+    serializer = {
+        STATEMENTS: StatementSerializer(),
+        f"{API}events/": EventSerializer(),
+        f"{API}institutions/": InstitutionSerializer(),
+        f"{API}programmes/": ProgrammeSerializer(),
+        f"{API}countries/": CountrySerializer(),
+    }[url]
+    entries = json_entries(anon, url, params)
+    assert entries
+    _, rows = download(anon, url, {**params, "format": "csv"})
+    assert rows == flattened(entries, serializer)
+
+
+def test_accept_header_chooses_csv(anon, record):
+    response, rows = download(anon, STATEMENTS, HTTP_ACCEPT="text/csv")
+    assert "Accept" in response["Vary"]  # a cache keeps the JSON and the CSV apart
+    assert [int(row["id"]) for row in rows] == [e["id"] for e in json_entries(anon, STATEMENTS)]
+
+
+def test_paging_parameters_do_not_cut_the_csv(anon, record):
+    _, rows = download(anon, STATEMENTS, {"format": "csv", "page_size": 1})
+    assert len(rows) == len(json_entries(anon, STATEMENTS))
+
+
+def test_statement_columns_are_flat(anon, record, simic):
+    statement = simic.statements.filter(date=datetime.date(2024, 6, 1)).get()
+    _, rows = download(anon, STATEMENTS, {"format": "csv", "date_before": "2024-06-01"})
+    assert list(rows[0]) == [
+        "id",
+        "url",
+        "text",
+        "language",
+        "speaker_id",
+        "speaker_full_name",
+        "speaker_position",
+        "position_id",
+        "position_title",
+        "institution_id",
+        "institution_name",
+        "institution_country",
+        "event_id",
+        "event_title",
+        "date",
+        "countries",
+        "topics",
+        "source_id",
+        "source_title",
+        "translations",
+        "context",
+        "status",
+        "created_at",
+        "updated_at",
+    ]
+    row = next(row for row in rows if row["id"] == str(statement.pk))
+    assert row["url"] == f"http://testserver{STATEMENTS}{statement.pk}/"
+    assert row["speaker_id"] == str(simic.pk)
+    assert row["speaker_full_name"] == "Nenad Simić"
+    assert row["institution_country"] == "BA"
+    assert row["event_title"] == statement.event.title
+    assert row["date"] == "2024-06-01"
+    assert row["countries"] == "BA;RS"
+    assert row["topics"] == statement.topics.get().slug
+    assert row["source_id"] == row["source_title"] == ""  # null
+    assert json.loads(row["translations"]) == [
+        {"language": "sr-Latn", "text": "Tanić, Симић", "kind": "editorial"}
+    ]
+
+
+def test_event_lists_of_entries_are_their_ids_and_booleans_are_words(writer, record):
+    event = EventFactory(participant_count=30, participant_count_is_approximate=True)
+    first, second = InstitutionFactory(), InstitutionFactory()
+    event.organisers.set([first, second])
+    _, rows = download(writer, f"{API}events/", {"format": "csv", "q": event.title})
+    (row,) = rows
+    assert row["organisers"] == f"{first.pk};{second.pk}"
+    assert row["participant_count_is_approximate"] == "true"
+    assert row["programmes"] == ""  # an empty list
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("1 + 1 = 2", "1 + 1 = 2"),
+    ],
+)
+def test_formula_injection_is_defused(anon, db, text, cell):
+    StatementFactory(text=text)
+    _, (row,) = download(anon, STATEMENTS, {"format": "csv"})
+    assert row["text"] == cell
+
+
+def test_drafts_are_absent_for_anonymous_and_listed_for_editors(anon, writer, record):
+    _, public = download(anon, STATEMENTS, {"format": "csv"})
+    texts = {row["text"] for row in public}
+    assert "A draft statement" not in texts
+    assert "Said at a draft event" not in texts
+    _, events = download(anon, f"{API}events/", {"format": "csv"})
+    assert "Draft workshop" not in {row["title"] for row in events}
+
+    _, everything = download(writer, STATEMENTS, {"format": "csv"})
+    assert {"A draft statement", "Said at a draft event"} <= {row["text"] for row in everything}
+
+
+def test_a_bad_filter_is_a_problem_document_not_a_csv(anon, record):
+    response = anon.get(STATEMENTS, {"format": "csv", "country": "ZZ"})
+    assert not response.streaming
+    assert_problem(response, 400, "country")
+    response = anon.get(f"{API}events/", {"ordering": "nonsense"}, HTTP_ACCEPT="text/csv")
+    assert_problem(response, 400, "ordering")
+    assert_problem(anon.get(STATEMENTS, {"format": "csv", "ordering": "text"}), 400, "ordering")
+
+
+def test_a_hidden_parent_is_a_problem_document(anon, record):
+    draft = EventFactory(status=Status.DRAFT)
+    response = anon.get(f"{API}events/{draft.pk}/statements/", {"format": "csv"})
+    assert_problem(response, 404)
+
+
+def test_a_detail_or_a_history_answers_406_naming_format(writer, record, simic):
+    body = assert_problem(writer.get(f"{API}people/{simic.pk}/", {"format": "csv"}), 406)
+    assert "format=csv" in body["detail"]
+    assert_problem(writer.get(f"{API}people/{simic.pk}/history/", {"format": "csv"}), 406)
+    assert_problem(writer.get(f"{API}people/{simic.pk}/", HTTP_ACCEPT="text/csv"), 406)
+    assert_problem(writer.get(STATEMENTS, {"format": "xml"}), 406)
+
+
+def test_the_download_is_named_after_the_list_and_the_day(anon, record, conference):
+    today = timezone.localdate().isoformat()
+    response, _ = download(anon, STATEMENTS, {"format": "csv"})
+    assert response["Content-Disposition"] == f'attachment; filename="statements-{today}.csv"'
+    response, _ = download(anon, f"{API}events/{conference.pk}/statements/", {"format": "csv"})
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="events-{conference.pk}-statements-{today}.csv"'
+    )
+
+
+def test_the_bytes_are_utf8_with_a_bom_and_crlf_line_ends(anon, record):
+    response = anon.get(f"{API}people/", {"format": "csv"})
+    raw = b"".join(response.streaming_content)
+    assert raw.startswith(b"\xef\xbb\xbfid,url,full_name,")
+    assert "Nenad Simić".encode() in raw
+    assert raw.endswith(b"\r\n")
+    assert raw.count(b"\r\n") == raw.count(b"\n")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert "Stanislava Tanić" in {row["full_name"] for row in rows}
+
+
+def test_an_empty_list_is_its_header(anon, db):
+    _, rows = download(anon, STATEMENTS, {"format": "csv"})
+    response = anon.get(STATEMENTS, {"format": "csv"})
+    assert rows == []
+    assert (
+        b"".join(response.streaming_content).decode()
+        == BOM + ",".join(c.header for c in columns_for(StatementSerializer())) + "\r\n"
+    )
+
+
+def test_rows_are_read_chunk_by_chunk_as_the_client_reads(anon, record):
+    """Programmes prefetch their funders once per chunk: the count of those queries shows
+    how many chunks have been read. Before the client reads past the first, only one."""
+    count = Programme.objects.count()
+    assert count > 4
+    with CaptureQueriesContext(connection) as queries:
+        response = anon.get(f"{API}programmes/", {"format": "csv"})
+        pieces = iter(response.streaming_content)
+
+        def funder_queries() -> int:
+            return sum('"events_programme_funders"' in q["sql"] for q in queries.captured_queries)
+
+        assert funder_queries() == 1  # the first chunk, read by the view
+        next(pieces)  # the header
+        next(pieces)  # the first two rows
+        assert funder_queries() == 1
+        rest = list(pieces)
+        assert funder_queries() == -(-count // 2)
+    assert len(rest) == -(-count // 2) - 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="only PostgreSQL has server-side cursors"
+)
+def test_postgresql_streams_from_a_server_side_cursor(anon, record):
+    response = anon.get(STATEMENTS, {"format": "csv"})
+    pieces = iter(response.streaming_content)
+    next(pieces)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
+        assert cursor.fetchall()  # open while the client reads
+    list(pieces)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
+        assert cursor.fetchall() == []  # closed at the end
+
+
+def test_the_browsable_api_still_answers(anon, record):
+    response = anon.get(STATEMENTS, {"format": "api"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_the_json_list_is_unchanged(anon, record):
+    response = anon.get(STATEMENTS)
+    assert response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"next", "previous", "results"}
+
+
+def test_the_schema_documents_the_csv_columns(anon, db):
+    document = anon.get("/api/schema/", {"format": "json"}).json()
+    listed = document["paths"]["/api/v1/statements/"]["get"]
+    csv_answer = listed["responses"]["200"]["content"]["text/csv"]["schema"]
+    assert csv_answer["type"] == "string"
+    assert "`speaker_full_name`" in csv_answer["description"]
+    assert "`institution_country`" in csv_answer["description"]
+    assert "406" in listed["responses"]
+    detail = document["paths"]["/api/v1/statements/{id}/"]["get"]
+    assert "text/csv" not in detail["responses"]["200"]["content"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="only PostgreSQL has server-side cursors"
+)
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_streams_in_autocommit_from_a_cursor_held_past_its_transaction(
+    anon, countries, demo
+):
+    """As in production, outside any transaction: Django declares the cursor WITH HOLD."""
+    for day in range(1, 6):
+        StatementFactory(date=datetime.date(2024, 6, day))
+    assert connection.get_autocommit()
+    response = anon.get(STATEMENTS, {"format": "csv", "ordering": "date"})
+    pieces = iter(response.streaming_content)
+    next(pieces)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT is_holdable FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
+        assert cursor.fetchall() == [(True,)]
+    text = b"".join(pieces).decode()
+    assert text.count("\r\n") == 9  # every statement: the demo's four and these five
+
+
+def test_csv_response_streams_any_rows_of_dicts():
+    """The writer outside the lists (the statistics use it): brief objects, codes, counts."""
+    rows = [
+        {"country": "RS", "speaker": {"id": 7, "url": "…", "full_name": "Nenad Simić"}, "n": 2},
+        {"country": None, "speaker": None, "n": 0},
+    ]
+    columns = [plain("country"), *brief("speaker", "full_name"), plain("n")]
+    response = csv_response(iter(rows), columns, "stats-statements-2026-11-30.csv")
+    assert response.streaming
+    assert b"".join(response.streaming_content).decode() == (
+        f"{BOM}country,speaker_id,speaker_full_name,n\r\nRS,7,Nenad Simić,2\r\n,,,0\r\n"
+    )
+
+
+def test_an_unflattened_structure_is_its_json_text():
+    assert cell({"language": "en", "kind": "original"}) == '{"language":"en","kind":"original"}'
+    assert cell(["=1"]) == '["=1"]'
+    assert cell(False) == "false"
