@@ -10,9 +10,13 @@ JSON entry flattened. The paging parameters (`page`, `page_size`, `cursor`,
 
 **Streamed, in constant memory.** The rows are read with
 `QuerySet.iterator(chunk_size=CSV_CHUNK_SIZE)`: on PostgreSQL a server-side
-cursor (in autocommit Django declares it `WITH HOLD`, so it outlives the
-one-statement transaction that opened it; the server keeps the result, the
-worker holds one chunk), on SQLite the driver's own stepwise fetch. Each
+cursor, on SQLite the driver's own stepwise fetch. The whole read runs in one
+transaction (`rows_in_one_transaction`), opened in the view and closed when the
+last row is sent or the download is abandoned: in autocommit Django would
+declare the cursor `WITH HOLD`, which PostgreSQL fills with the entire result
+before handing over the first row (tens of seconds and a temporary file for a
+million statements); inside a transaction the cursor streams from the plan
+(planned for a fast start) and the export is one consistent snapshot. Each
 chunk (its `prefetch_related` lookups included, one query per chunk) is
 serialised at once, written through `csv.writer` into a small buffer, and
 handed to the server before the next chunk is read. The first chunk is read
@@ -76,9 +80,10 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import islice
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -194,7 +199,19 @@ def csv_lines(
     """The BOM and header, then the rows, as UTF-8 pieces of `rows_per_piece` rows each.
 
     One small buffer, emptied after each piece: memory holds one piece, never the file.
+    `rows` is closed when the download ends or is abandoned (its transaction with it).
     """
+    try:
+        yield from _csv_lines(rows, columns, rows_per_piece)
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+
+
+def _csv_lines(
+    rows: Iterable[dict], columns: Sequence[Column], rows_per_piece: int | None
+) -> Iterator[bytes]:
     rows_per_piece = rows_per_piece or settings.CSV_CHUNK_SIZE
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -250,6 +267,24 @@ def chunks(entries, size: int) -> Iterator[list]:
         yield batch
 
 
+def rows_in_one_transaction(
+    batches: Iterator[list], serialise: Callable[[list], Iterable[dict]]
+) -> Iterator[dict | None]:
+    """The serialised rows of every batch, read in one transaction (module docstring).
+
+    Primed: the first `next()` opens the transaction, reads the first batch and yields
+    None; the rows follow. Closing the generator (the download ends or is abandoned;
+    `csv_lines` closes it) ends the transaction, before Django's `request_finished`
+    returns the connection.
+    """
+    with transaction.atomic():
+        first = list(serialise(next(batches, [])))
+        yield None
+        yield from first
+        for batch in batches:
+            yield from serialise(batch)
+
+
 class CSVRenderer(BaseRenderer):
     """`text/csv`, offered on list actions (`CSVListMixin`).
 
@@ -300,16 +335,15 @@ class CSVListMixin:
         """`entries` (a queryset, or a list already in order) serialised chunk by chunk."""
         size = settings.CSV_CHUNK_SIZE
         context = self.get_serializer_context()  # one for all chunks: it caches URL templates
-        rows = (
-            row
-            for chunk in chunks(entries, size)
-            for row in self.get_serializer(chunk, many=True, context=context).data
+        rows = rows_in_one_transaction(
+            chunks(entries, size),
+            lambda chunk: self.get_serializer(chunk, many=True, context=context).data,
         )
         # The first chunk is read here, inside the view: a failing query is still a
         # problem document rather than a download cut short.
-        first = list(islice(rows, 1))
+        next(rows)
         return csv_response(
-            chain(first, rows),
+            rows,
             columns_for(self.get_serializer()),
             csv_filename(request=self.request),
             rows_per_piece=size,

@@ -265,7 +265,9 @@ class ProblemAwareAutoSchema(AutoSchema):
             return responses
         content = responses.get("200", {}).get("content", {})
         if CSVRenderer.media_type in content:  # a list: CSV is its rows, not the JSON page
-            content[CSVRenderer.media_type] = {"schema": csv_schema(self._get_serializer())}
+            own = getattr(self.view, "csv_response_schema", None)  # rows that are not entries
+            schema = own() if own is not None else csv_schema(self._get_serializer())
+            content[CSVRenderer.media_type] = {"schema": schema}
         if getattr(self.view, "action", None) == "retrieve" and isinstance(
             self.view, ConditionalWritesMixin
         ):

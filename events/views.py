@@ -18,7 +18,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from ctht_api.csv_export import CSVListMixin, wants_csv
+from ctht_api.csv_export import CSVListMixin, csv_filename, csv_response, field_columns, wants_csv
 from ctht_api.pagination import KeysetPagination, Order
 from ctht_api.permissions import can_see_drafts
 from ctht_api.search import fold
@@ -38,6 +38,7 @@ from events.serializers import (
     EventSerializer,
     ProgrammeSerializer,
     StatementSerializer,
+    StatementStatsRowSerializer,
     StatementStatsSerializer,
     TopicSerializer,
 )
@@ -304,7 +305,7 @@ def requested_group_by(params) -> list[str]:
     return names
 
 
-class StatementStatsViewSet(viewsets.GenericViewSet):
+class StatementStatsViewSet(CSVListMixin, viewsets.GenericViewSet):
     """How many statements there are per country, topic, language, speaker, institution,
     event, year or month, or per pair of these (`group_by=country,month`).
 
@@ -321,6 +322,9 @@ class StatementStatsViewSet(viewsets.GenericViewSet):
     counts once in each group; `total` counts distinct statements.
 
     `results` holds every group, not a page: there is no `page_size` or `cursor`.
+    As CSV (`format=csv`), one row per group: the keys flattened as in every CSV
+    (a brief object is `<key>_id` and its name or title), then `count`; `total`
+    is left out (it is not a group).
     Groups are sorted by their keys in the order of `group_by` (months
     chronologically, brief objects by name, `null` last); `ordering=-count`
     puts the largest groups first (`count`, the smallest), ties by the keys.
@@ -382,7 +386,38 @@ class StatementStatsViewSet(viewsets.GenericViewSet):
             self.cache_name(group_by, ordering),
             lambda: statement_stats(self.filter_queryset(self.get_queryset()), group_by, ordering),
         )
-        return Response(self.get_serializer(answer).data)
+        data = self.get_serializer(answer).data
+        if wants_csv(request):
+            return csv_response(data["results"], self.csv_columns(group_by), csv_filename(request))
+        return Response(data)
+
+    @staticmethod
+    def csv_columns(group_by: Sequence[str]) -> list:
+        fields = StatementStatsRowSerializer().fields
+        return [
+            column for name in (*group_by, "count") for column in field_columns(name, fields[name])
+        ]
+
+    @classmethod
+    def csv_response_schema(cls) -> dict:
+        """The `text/csv` answer in the OpenAPI document (ctht_api.schema asks for it)."""
+        columns = {
+            key: [column.header for column in cls.csv_columns([key])][:-1] for key in DIMENSIONS
+        }
+        listed = "; ".join(
+            f"`{key}`: " + ", ".join(f"`{header}`" for header in headers)
+            for key, headers in columns.items()
+        )
+        return {
+            "type": "string",
+            "description": (
+                "One row per group, in the answer's order: UTF-8 with a byte-order mark, a "
+                "header row, `\\r\\n` line ends. Columns: those of each `group_by` key, in "
+                f"order ({listed}), then `count`. `total` is not a row. A text cell "
+                "beginning with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed "
+                "with `'`."
+            ),
+        }
 
     def cache_name(self, group_by: Sequence[str], ordering: str | None) -> str:
         """What the answer depends on: the keys, the ordering, each filter as given, and

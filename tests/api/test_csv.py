@@ -379,21 +379,39 @@ def test_the_schema_documents_the_csv_columns(anon, db):
     connection.vendor != "postgresql", reason="only PostgreSQL has server-side cursors"
 )
 @pytest.mark.django_db(transaction=True)
-def test_postgresql_streams_in_autocommit_from_a_cursor_held_past_its_transaction(
-    anon, countries, demo
-):
-    """As in production, outside any transaction: Django declares the cursor WITH HOLD."""
+def test_postgresql_streams_from_a_cursor_in_one_transaction(anon, countries, demo):
+    """As in production, outside any test transaction: the download is read in one
+    transaction, so its cursor is not WITH HOLD (which PostgreSQL would fill with the
+    whole result before the first row), and autocommit is back once it is sent."""
     for day in range(1, 6):
         StatementFactory(date=datetime.date(2024, 6, day))
     assert connection.get_autocommit()
     response = anon.get(STATEMENTS, {"format": "csv", "ordering": "date"})
     pieces = iter(response.streaming_content)
     next(pieces)
+    assert connection.in_atomic_block
     with connection.cursor() as cursor:
         cursor.execute("SELECT is_holdable FROM pg_cursors WHERE name LIKE '_django_curs_%%'")
-        assert cursor.fetchall() == [(True,)]
+        assert cursor.fetchall() == [(False,)]
     text = b"".join(pieces).decode()
     assert text.count("\r\n") == 9  # every statement: the demo's four and these five
+    assert not connection.in_atomic_block
+    assert connection.get_autocommit()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_abandoned_download_ends_its_transaction(anon, countries, demo):
+    """A client that hangs up mid-download: closing the response (as the server does)
+    ends the read and its transaction; the connection serves the next request."""
+    for day in range(1, 6):
+        StatementFactory(date=datetime.date(2024, 6, day))
+    response = anon.get(STATEMENTS, {"format": "csv"})
+    pieces = iter(response.streaming_content)
+    next(pieces)
+    assert connection.in_atomic_block
+    response.close()
+    assert not connection.in_atomic_block
+    assert anon.get(STATEMENTS).status_code == 200
 
 
 def test_csv_response_streams_any_rows_of_dicts():
@@ -414,3 +432,49 @@ def test_an_unflattened_structure_is_its_json_text():
     assert cell({"language": "en", "kind": "original"}) == '{"language":"en","kind":"original"}'
     assert cell(["=1"]) == '["=1"]'
     assert cell(False) == "false"
+
+
+@pytest.mark.parametrize(
+    ("group_by", "headers"),
+    [
+        ("country,month", ["country", "month", "count"]),
+        ("speaker", ["speaker_id", "speaker_full_name", "count"]),
+        ("event,topic", ["event_id", "event_title", "topic", "count"]),
+        ("institution", ["institution_id", "institution_name", "institution_country", "count"]),
+    ],
+)
+def test_the_stats_answer_one_row_per_group_as_csv(anon, record, group_by, headers):
+    answer = anon.get(f"{API}stats/statements/", {"group_by": group_by}).json()
+    response, rows = download(
+        anon, f"{API}stats/statements/", {"group_by": group_by, "format": "csv"}
+    )
+    assert list(rows[0]) == headers
+    keys = group_by.split(",")
+    expected = []
+    for group in answer["results"]:
+        row = {}
+        for key in keys:
+            value = group[key]
+            if isinstance(value, dict):
+                for name, part in value.items():
+                    if name != "url":
+                        row[f"{key}_{name}"] = "" if part is None else str(part)
+            else:
+                row[key] = "" if value is None else str(value)
+        row["count"] = str(group["count"])
+        expected.append(row)
+    assert [dict(row) for row in rows] == expected
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="stats-statements-{timezone.localdate().isoformat()}.csv"'
+    )
+
+
+def test_the_stats_csv_is_chosen_by_accept_too_and_errors_stay_problems(anon, record):
+    _, rows = download(
+        anon, f"{API}stats/statements/", {"group_by": "country"}, HTTP_ACCEPT="text/csv"
+    )
+    assert {row["country"] for row in rows} >= {"BA", "MK", "RS"}
+    refused = anon.get(f"{API}stats/statements/", {"group_by": "colour", "format": "csv"})
+    assert refused.status_code == 400
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert refused.json()["errors"][0]["field"] == "group_by"
