@@ -14,6 +14,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 
 from ctht_api.pagination import KeysetPagination, Order
+from ctht_api.params import StrictQueryParamsMixin
 from ctht_api.search import fold
 from ctht_api.viewsets import RecordViewSet
 from events.counts import country_counts
@@ -116,7 +117,9 @@ class StatementViewSet(StatementListMixin, RecordViewSet):
         return visible_statements(self.request.user)
 
 
-class ScopedStatementViewSet(StatementListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ScopedStatementViewSet(
+    StatementListMixin, StrictQueryParamsMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     """Base for statement lists under another resource; 404 when that resource is not visible."""
 
     serializer_class = StatementSerializer
@@ -203,7 +206,7 @@ COUNTRY_SORT_KEYS = {
 COUNTRY_ORDERINGS = [f"{sign}{key}" for key in COUNTRY_SORT_KEYS for sign in ("", "-")]
 
 
-class CountryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class CountryViewSet(StrictQueryParamsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Every country that has published data, with its name and counts.
 
     Counts are of published entries (what any client can see);
@@ -219,6 +222,7 @@ class CountryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = CountrySerializer
     queryset = Country.objects.all()  # for permissions and the schema; rows come from the cache
     filter_backends: list = []
+    extra_query_params = ("ordering", "updated_since")  # read by filter_queryset below
 
     @extend_schema(
         parameters=[
