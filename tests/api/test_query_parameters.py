@@ -237,6 +237,21 @@ def test_countries_take_their_own_ordering(anon, demo):
     unknown_parameter_error(anon.get("/api/v1/countries/", {"q": "Serbia"}), "q")
 
 
+def test_the_schema_endpoint_takes_format_and_lang(db, client):
+    assert client.get("/api/schema/", {"format": "json", "lang": "fr"}).status_code == 200
+    assert client.get("/api/schema/", {"format": "yaml"}).status_code == 200
+
+
+def test_the_schema_endpoint_refuses_version_in_json(db, client):
+    """`?version=` would relabel the document; the problem is JSON although the document
+    is YAML by default."""
+    response = client.get("/api/schema/", {"version": "2"})
+    error = unknown_parameter_error(response, "version")
+    assert error["message"].endswith("This endpoint accepts: format, lang.")
+    body = assert_problem(client.get("/api/schema/", {"format": "api"}), 400, "format")
+    assert body["errors"][0]["message"] == "Must be one of json, yaml; got 'api'."
+
+
 class GroupedTopicViewSet(TopicViewSet):
     """A view that reads a parameter of its own, as `/stats/statements/` reads `group_by`."""
 
