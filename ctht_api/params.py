@@ -18,7 +18,9 @@ equal, operation by operation):
 - On an action that answers a page of entries (`list`, or an extra action
   with a paginator of its own, such as `{id}/history/`): the filters of its
   filter backends (a django-filter filterset's filters, under the names
-  django-filter reads, `_min`/`_max` and the like for range widgets) and the
+  django-filter reads, `_min`/`_max` and the like for range widgets; a plain
+  ViewSet without filter backends that declares a `filterset_class` and runs
+  it by itself gets that filterset's) and the
   paginator's parameters (`page`, `page_size`; `cursor`, `page_size`,
   `ordering`, `count` for the keyset statement lists), as the paginator
   itself lists them for the schema.
@@ -107,7 +109,12 @@ class StrictQueryParamsMixin:
         if format_parameter():
             accepted.add(format_parameter())
         if self.answers_a_page():
-            for backend in getattr(self, "filter_backends", None) or ():
+            backends = getattr(self, "filter_backends", None)
+            filterset_class = getattr(self, "filterset_class", None)
+            if backends is None and filterset_class is not None:
+                # A plain ViewSet that runs its filterset by itself (no filter backends).
+                accepted |= filterset_parameters(filterset_class)
+            for backend in backends or ():
                 accepted |= backend_parameters(backend(), self)
             paginator = getattr(self, "paginator", None)
             if paginator is not None:

@@ -11,11 +11,15 @@ import re
 import pytest
 from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework import viewsets
+from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 
 from ctht_api.api import router
+from ctht_api.params import StrictQueryParamsMixin
 from ctht_api.schema import scope_model
 from ctht_api.schema_extensions import view_model
+from events.filters import TopicFilter
 from events.models import Statement, Topic
 from events.views import TopicViewSet
 from tests.api.helpers import assert_problem, results
@@ -269,3 +273,29 @@ def test_a_view_declares_the_parameters_it_reads_itself(db):
     assert refused.status_code == 400
     assert [e["field"] for e in refused.data["errors"]] == ["group_bye"]
     assert "group_by" in refused.data["errors"][0]["message"]
+
+
+class TopicCountViewSet(StrictQueryParamsMixin, viewsets.ViewSet):
+    """A plain ViewSet running a filterset by itself, as an aggregate endpoint may."""
+
+    queryset = Topic.objects.all()  # for the model permissions
+    filterset_class = TopicFilter
+    extra_query_params = ("group_by",)
+
+    def list(self, request):
+        topics = TopicFilter(request.query_params, self.queryset).qs
+        return Response({"count": topics.count()})
+
+
+def test_a_plain_viewset_takes_the_filters_of_its_filterset(db):
+    view = TopicCountViewSet.as_view({"get": "list"})
+    factory = APIRequestFactory()
+
+    answered = view(factory.get("/topic-counts/", {"q": "cyber", "group_by": "x"}))
+    refused = view(factory.get("/topic-counts/", {"page": "2"}))
+
+    assert answered.status_code == 200
+    assert [e["field"] for e in refused.data["errors"]] == ["page"]
+    assert refused.data["errors"][0]["message"].endswith(
+        "This endpoint accepts: format, group_by, ordering, q, updated_since."
+    )
