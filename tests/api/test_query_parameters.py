@@ -140,8 +140,8 @@ def test_every_list_refuses_a_misspelt_country(anon, demo, prefix):
 
 
 @pytest.mark.parametrize("prefix", LIST_PREFIXES)
-def test_every_list_takes_page_size_and_format(anon, demo, prefix):
-    response = anon.get(list_url(prefix), {"page_size": 5, "format": "json"})
+def test_every_list_takes_page_size_and_format(writer, demo, prefix):
+    response = writer.get(list_url(prefix), {"page_size": 5, "format": "json"})
     assert len(results(response)) <= 5
 
 
