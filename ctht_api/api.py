@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view, inline_seri
 from rest_framework import routers, serializers
 from rest_framework.schemas import DefaultSchema
 
+from ctht_api.params import StrictQueryParamsMixin
 from events import views as events
 from people import views as people
 
@@ -20,7 +21,7 @@ def link_description(viewset) -> str:
     return described or f"The list of {listed_model(viewset)._meta.verbose_name_plural}."
 
 
-class ApiRootView(routers.APIRootView):
+class ApiRootView(StrictQueryParamsMixin, routers.APIRootView):
     """The API's entry point: a link to the list of every top-level resource.
 
     Start here and follow links: every list links its entries and next page,

@@ -68,8 +68,9 @@ filename="statements-2026-11-30.csv"`: the list's path after `/api/v1/`,
 
 **Errors stay problem documents.** CSV is offered on list actions only: a
 detail, a write or `{id}/history/` asked for `format=csv` (or any format it
-does not offer) answers 406 naming the format and those it offers
-(`FormatNegotiation`), and `Accept: text/csv` there gets DRF's 406. A list
+does not offer) answers 400 naming `format` and the formats it offers (the
+query-parameter check, ctht_api.params), and `Accept: text/csv` there gets
+DRF's 406. A list
 that fails before streaming (a bad filter, 401, 404, 429) renders its
 problem document as JSON (`CSVRenderer.render`).
 """
@@ -83,12 +84,11 @@ from dataclasses import dataclass
 from itertools import islice
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from rest_framework import exceptions, serializers
-from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField
 from rest_framework.renderers import BaseRenderer
 from rest_framework.settings import api_settings
@@ -274,15 +274,29 @@ def rows_in_one_transaction(
 
     Primed: the first `next()` opens the transaction, reads the first batch and yields
     None; the rows follow. Closing the generator (the download ends or is abandoned;
-    `csv_lines` closes it) ends the transaction, before Django's `request_finished`
-    returns the connection.
+    `csv_lines` closes it) commits and turns autocommit back on.
+
+    Not `transaction.atomic()`: an atomic block left open across the view's return
+    would nest wrongly with any block opened and closed meanwhile. Autocommit turned
+    off is a connection state instead: should the response never be closed, Django
+    closes a connection left out of autocommit when the request finishes. Inside an
+    outer transaction (a test's) there is nothing to open: the cursor is not held.
     """
-    with transaction.atomic():
+    manage = connection.get_autocommit()
+    if manage:
+        connection.set_autocommit(False)
+    try:
         first = list(serialise(next(batches, [])))
         yield None
         yield from first
         for batch in batches:
             yield from serialise(batch)
+    finally:
+        if manage:
+            try:
+                connection.commit()  # nothing to keep, but a middleware may have written
+            finally:
+                connection.set_autocommit(True)
 
 
 class CSVRenderer(BaseRenderer):
@@ -348,22 +362,6 @@ class CSVListMixin:
             csv_filename(request=self.request),
             rows_per_piece=size,
         )
-
-
-class FormatNegotiation(DefaultContentNegotiation):
-    """DRF's negotiation, with a `format` the endpoint does not offer answered 406 (DRF
-    answers 404, as if the entry did not exist): `?format=csv` on a detail or a
-    history says that CSV is for lists, naming the formats that endpoint offers."""
-
-    def filter_renderers(self, renderers, format):
-        offered = [renderer for renderer in renderers if renderer.format == format]
-        if not offered:
-            formats = ", ".join(f"`{renderer.format}`" for renderer in renderers)
-            raise exceptions.NotAcceptable(
-                f"This endpoint does not answer `format={format}`; it offers {formats}. "
-                "CSV (`format=csv`) is offered by lists."
-            )
-        return offered
 
 
 def csv_schema(serializer: serializers.Serializer) -> dict:

@@ -43,7 +43,9 @@ PROBLEM_TYPES = {
             "The request was understood, but some of its fields or query parameters hold "
             "values the record cannot accept: a missing required field, a value of the "
             "wrong type, an unknown country code or topic, a date range that ends before "
-            "it starts. `errors` lists each one as `{field, code, message}`, with the "
+            "it starts; or it names a query parameter the endpoint does not read (code "
+            "`unknown_parameter`, often a typo: the message lists the parameters that "
+            "endpoint accepts). `errors` lists each one as `{field, code, message}`, with the "
             "field named as you sent it (`translations.0.language`); `field` is null when "
             "the error concerns the request as a whole.",
             "Correct each field named in `errors` and send the request again. Nothing was changed.",

@@ -35,11 +35,13 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import get_doc
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
+from rest_framework.renderers import BrowsableAPIRenderer
 
 from ctht_api.concurrency import REASON_MAX_LENGTH, ConditionalWritesMixin
 from ctht_api.csv_export import CSVRenderer, csv_schema
 from ctht_api.errors import PROBLEM_CONTENT_TYPE
 from ctht_api.models import PublishableModel
+from ctht_api.params import format_parameter
 from ctht_api.schema_extensions import view_model  # also registers the extensions
 
 
@@ -209,20 +211,9 @@ class ProblemAwareAutoSchema(AutoSchema):
         )
 
     def get_override_parameters(self):
-        """A list's `format` (JSON or CSV), and the conditional-request headers of
-        ctht_api.concurrency, where they apply."""
-        parameters = list(super().get_override_parameters())
-        if self.offers_csv():
-            parameters.append(
-                OpenApiParameter(
-                    "format",
-                    str,
-                    enum=self.map_renderers("format"),
-                    description="`json` (the default, also chosen by `Accept`): this page of "
-                    "entries; `csv`: every matching entry as CSV (see the `text/csv` response). "
-                    "Any other value is a 406.",
-                )
-            )
+        """`format` (first, so that a view's own `@extend_schema` declaration of it wins),
+        and the conditional-request headers of ctht_api.concurrency, where they apply."""
+        parameters = [*self.format_parameters(), *super().get_override_parameters()]
         action = getattr(self.view, "action", None)
         if not isinstance(self.view, ConditionalWritesMixin) or action == "history":
             return parameters
@@ -235,6 +226,34 @@ class ProblemAwareAutoSchema(AutoSchema):
         elif action == "create":
             parameters += [CHANGE_REASON, ETAG_HEADER]
         return parameters
+
+    def format_parameters(self) -> list[OpenApiParameter]:
+        """`format`, which every view reads (ctht_api.params): an enum of the renderers
+        whose answers the document describes. The browsable API's `api`, an HTML page
+        for people, is accepted but left out, as drf-spectacular leaves it out of the
+        responses."""
+        name = format_parameter()
+        formats = self.map_renderers("format")
+        if not name or not formats:
+            return []
+        listed = ", ".join(f"`{value}`" for value in formats)
+        browsable = any(isinstance(r, BrowsableAPIRenderer) for r in self.view.get_renderers())
+        return [
+            OpenApiParameter(
+                name,
+                str,
+                enum=formats,
+                description="The representation to answer with, in place of the `Accept` "
+                + (f"header: {listed} (default `{formats[0]}`)." if formats[1:] else "header.")
+                + (" `api` gives the browsable HTML page, for people." if browsable else "")
+                + (
+                    " `csv`: every matching entry at once, as CSV (see the `text/csv` response)."
+                    if self.offers_csv()
+                    else ""
+                )
+                + " Any other value is a 400 naming `format`.",
+            )
+        ]
 
     def get_auth(self):
         """Reads are open to anonymous clients too: say so with the empty requirement `{}`."""
@@ -290,7 +309,10 @@ class ProblemAwareAutoSchema(AutoSchema):
         """The errors this operation can answer with, each with when it happens."""
         errors = {}
         if self.method == "GET" and self._is_list_view():
-            errors[400] = "A filter or paging parameter is invalid; `errors` names it."
+            errors[400] = (
+                "A filter or paging parameter is invalid, or a query parameter is unknown; "
+                "`errors` names it."
+            )
             parent = self.scope_parent()
             if parent is not None:
                 errors[404] = f"{not_found(parent)}, or no such page."
@@ -299,9 +321,15 @@ class ProblemAwareAutoSchema(AutoSchema):
         elif self.path_variables():
             errors[404] = f"{not_found(view_model(self.view))}."
         if self.method in BODY_METHODS:
-            errors[400] = "Malformed JSON, or invalid data; `errors` names each offending field."
+            errors[400] = (
+                "Malformed JSON, invalid data, or an unknown query parameter; `errors` names "
+                "each offending field."
+            )
         if self.method in WRITE_METHODS:
-            errors[400] = errors.get(400, "`X-Change-Reason` is invalid; `errors` names it.")
+            errors.setdefault(
+                400,
+                "`X-Change-Reason` is invalid, or a query parameter is unknown; `errors` names it.",
+            )
             errors[401] = "No credentials, or an unknown, expired or revoked token."
             errors[403] = (
                 "The token is read-only, or its user lacks the model permission this needs."
@@ -317,11 +345,15 @@ class ProblemAwareAutoSchema(AutoSchema):
             errors[403] = "Only editors may read the history."
             errors[404] = "No entry with this id has ever existed."
         if self.offers_csv():
-            formats = ", ".join(f"`{name}`" for name in self.map_renderers("format"))
-            errors[406] = f"`format` is not one this list offers ({formats})."
+            types = ", ".join(f"`{name}`" for name in self.map_renderers("media_type"))
+            errors[406] = f"`Accept` names no type this list answers with ({types})."
         if self.method in BODY_METHODS:
             errors[413] = "The request body is over the size limit."
             errors[415] = "The request body is not `application/json`."
+        errors.setdefault(
+            400,
+            "A query parameter is unknown, or `format` names no representation; `errors` names it.",
+        )
         if self.view.get_throttles():
             errors[429] = "Too many requests; retry after `Retry-After` seconds."
         return dict(sorted(errors.items()))

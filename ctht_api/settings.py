@@ -187,8 +187,6 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": ["ctht_api.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "ctht_api.schema.ProblemAwareAutoSchema",
-    # An unknown `format` is a 406 naming the formats offered (DRF answers 404).
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "ctht_api.csv_export.FormatNegotiation",
     "EXCEPTION_HANDLER": "ctht_api.errors.problem_exception_handler",
     "ORDERING_PARAM": "ordering",
     # ISO 8601 via date.isoformat(): strftime("%Y") does not pad years before 1000.
@@ -296,7 +294,25 @@ SPECTACULAR_SETTINGS = {
 # Partner dashboards calling from browsers: list their origins.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["Link"]
+# What a dashboard's script may send: the headers the API reads (credentials, JSON
+# bodies, conditional requests, the history's reason, the language of answers), and
+# `Accept`, safelisted by browsers only while its value is short and plain. Not the
+# library's other defaults: `X-CSRFToken` serves cookie sessions, which cross-origin
+# requests never carry here (no CORS_ALLOW_CREDENTIALS); nothing reads
+# `X-Requested-With` or a script-set `User-Agent`.
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "accept-language",
+    "authorization",
+    "content-type",
+    "if-match",
+    "if-none-match",
+    "x-change-reason",
+]
+CORS_ALLOW_METHODS = ["DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"]
+# What it may read besides the safelisted headers: versions to send back, when to
+# retry, where a new entry lives, the next page, a download's file name.
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Location", "Link", "Content-Disposition"]
 
 # Behind a TLS-terminating proxy, production sets these (see the README).
 if env.bool("BEHIND_TLS_PROXY", default=False):

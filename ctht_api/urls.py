@@ -8,10 +8,33 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
+from rest_framework.renderers import JSONRenderer
 
 from ctht_api import health, problems
 from ctht_api.api import router
+from ctht_api.params import StrictQueryParamsMixin
 from dashboard.views import DashboardView
+
+
+class SchemaView(StrictQueryParamsMixin, SpectacularAPIView):
+    """`/api/schema/`: the document, as YAML or (`?format=json`) JSON; `?lang=` translates
+    drf-spectacular's own texts.
+
+    Strict like the API: drf-spectacular also reads `?version=`, which here
+    only relabels `info.version` (this API is versioned by its path), so it is
+    refused rather than let a guess produce a document claiming another version.
+    """
+
+    extra_query_params = ("lang",)
+
+    def handle_exception(self, exc):
+        """A problem is JSON, as everywhere under /api/, even when the document would
+        have been YAML (the default here)."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
 
 admin.site.site_header = "CTHT API administration"
 admin.site.site_title = "CTHT API"
@@ -19,7 +42,7 @@ admin.site.index_title = "The record"
 
 urlpatterns = [
     path("api/v1/", include(router.urls)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as its own JavaScript
     # response (?script), so the page runs under a CSP without inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from ctht_api.csv_export import CSVListMixin, csv_filename, csv_response, field_columns, wants_csv
 from ctht_api.pagination import KeysetPagination, Order
+from ctht_api.params import StrictQueryParamsMixin
 from ctht_api.permissions import can_see_drafts
 from ctht_api.search import fold
 from ctht_api.viewsets import RecordViewSet
@@ -128,7 +129,11 @@ class StatementViewSet(StatementListMixin, RecordViewSet):
 
 
 class ScopedStatementViewSet(
-    StatementListMixin, CSVListMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+    StatementListMixin,
+    StrictQueryParamsMixin,
+    CSVListMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Base for statement lists under another resource; 404 when that resource is not visible."""
 
@@ -216,7 +221,9 @@ COUNTRY_SORT_KEYS = {
 COUNTRY_ORDERINGS = [f"{sign}{key}" for key in COUNTRY_SORT_KEYS for sign in ("", "-")]
 
 
-class CountryViewSet(CSVListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class CountryViewSet(
+    StrictQueryParamsMixin, CSVListMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     """Every country that has published data, with its name and counts.
 
     Counts are of published entries (what any client can see);
@@ -232,6 +239,7 @@ class CountryViewSet(CSVListMixin, mixins.ListModelMixin, viewsets.GenericViewSe
     serializer_class = CountrySerializer
     queryset = Country.objects.all()  # for permissions and the schema; rows come from the cache
     filter_backends: list = []
+    extra_query_params = ("ordering", "updated_since")  # read by filter_queryset below
 
     @extend_schema(
         parameters=[
@@ -282,9 +290,6 @@ class CountryViewSet(CSVListMixin, mixins.ListModelMixin, viewsets.GenericViewSe
         return sorted(by_code, key=key, reverse=ordering.startswith("-"))  # stable: ties by code
 
 
-STATS_PAGING_PARAMS = ("page", "page_size", "cursor")
-
-
 def requested_group_by(params) -> list[str]:
     """`group_by=country,month` (or the parameter repeated): one or two known keys, each
     once; anything else is a 400 naming `group_by`."""
@@ -305,7 +310,7 @@ def requested_group_by(params) -> list[str]:
     return names
 
 
-class StatementStatsViewSet(CSVListMixin, viewsets.GenericViewSet):
+class StatementStatsViewSet(StrictQueryParamsMixin, CSVListMixin, viewsets.GenericViewSet):
     """How many statements there are per country, topic, language, speaker, institution,
     event, year or month, or per pair of these (`group_by=country,month`).
 
@@ -376,11 +381,6 @@ class StatementStatsViewSet(CSVListMixin, viewsets.GenericViewSet):
         if ordering is not None and ordering not in ORDERINGS:
             raise ValidationError(
                 {"ordering": [f"Must be one of {', '.join(ORDERINGS)}; got {ordering!r}."]}
-            )
-        paging = [name for name in STATS_PAGING_PARAMS if name in params]
-        if paging:
-            raise ValidationError(
-                {name: ["Not paginated: `results` holds every group."] for name in paging}
             )
         answer = cached_by_record_version(
             self.cache_name(group_by, ordering),
