@@ -249,6 +249,8 @@ COUNTRY_COUNTS_TTL = env.int("COUNTRY_COUNTS_TTL", default=300)
 # Rows read, serialised and sent at a time by a CSV list (ctht_api/csv_export.py): the
 # worker's memory holds about one chunk, whatever the length of the list.
 CSV_CHUNK_SIZE = env.int("CSV_CHUNK_SIZE", default=1000)
+if CSV_CHUNK_SIZE < 1:  # 0 would export a header and no row, silently
+    raise ImproperlyConfigured(f"CSV_CHUNK_SIZE must be 1 or more; got {CSV_CHUNK_SIZE}.")
 
 # Refuse PUT/PATCH/DELETE without If-Match (428): recommended for production, so
 # that no client can overwrite a change it has not seen (ctht_api/concurrency.py).

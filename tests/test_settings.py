@@ -78,6 +78,11 @@ def test_production_refuses_to_start_without_allowed_hosts():
     [
         pytest.param({"ALLOWED_HOSTS": "api.example.org"}, "SECRET_KEY is not set", id="no-key"),
         pytest.param({"SECRET_KEY": REAL_KEY}, "ALLOWED_HOSTS is not set", id="no-hosts"),
+        pytest.param(
+            {"SECRET_KEY": REAL_KEY, "ALLOWED_HOSTS": "api.example.org", "CSV_CHUNK_SIZE": "0"},
+            "CSV_CHUNK_SIZE must be 1 or more",
+            id="csv-chunk-of-nothing",
+        ),
     ],
 )
 def test_manage_py_refuses_in_one_line(env: dict, reason: str):
