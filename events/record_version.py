@@ -19,8 +19,14 @@ under the new token, where no later change would retire them.
 events/signals.py connects `record_changed` to every save, deletion and
 many-to-many change of the models the counts read; bulk writes that send no
 signals (`import_data`, `generate_data`) call it themselves.
+
+A cache that cannot be reached (Redis down) never fails a write or a read:
+the write goes through (a missed change of the token leaves answers at most
+`COUNTRY_COUNTS_TTL` old), and the counts are computed afresh. The error is
+logged.
 """
 
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +36,8 @@ from django.core.cache import cache
 from django.db import transaction
 
 VERSION_KEY = "ctht:record-version"
+
+logger = logging.getLogger(__name__)
 
 
 def record_version() -> str:
@@ -42,7 +50,10 @@ def record_version() -> str:
 
 
 def _new_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:  # any backend's connection error: the write must go through
+        logger.exception("Cache unreachable: the record version did not move")
 
 
 def record_changed(**kwargs) -> None:
@@ -53,7 +64,7 @@ def record_changed(**kwargs) -> None:
     if kwargs.get("action", "post_").startswith("pre_"):
         return
     _new_version()
-    transaction.on_commit(_new_version)
+    transaction.on_commit(_new_version, robust=True)
 
 
 def cached_by_record_version(name: str, compute: Callable[[], Any]) -> Any:
@@ -61,9 +72,16 @@ def cached_by_record_version(name: str, compute: Callable[[], Any]) -> Any:
 
     `name` says what was computed, with every parameter the answer depends on;
     keep it short (a hash for long parameters)."""
-    key = f"ctht:{record_version()}:{name}"
-    value = cache.get(key)
+    try:
+        key = f"ctht:{record_version()}:{name}"
+        value = cache.get(key)
+    except Exception:  # any backend's connection error: answer without the cache
+        logger.exception("Cache unreachable: counting afresh")
+        return compute()
     if value is None:
         value = compute()
-        cache.set(key, value, settings.COUNTRY_COUNTS_TTL)
+        try:
+            cache.set(key, value, settings.COUNTRY_COUNTS_TTL)
+        except Exception:
+            logger.exception("Cache unreachable: the counts were not stored")
     return value

@@ -488,3 +488,24 @@ def test_the_document_describes_parameters_and_answer():
     row = document["components"]["schemas"]["StatementStatsRow"]
     assert set(row["properties"]) == {*KEYS, "count"}
     assert row["required"] == ["count"]
+
+
+# Nothing listens on port 1: every cache call fails with a real connection error.
+UNREACHABLE_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+}
+
+
+def test_an_unreachable_cache_neither_fails_a_write_nor_the_counts(writer, anon, demo, settings):
+    """Redis down: writes go through (the counts are then at most the TTL old), and the
+    counts are computed afresh rather than answered with a 500."""
+    settings.CACHES = {**settings.CACHES, **UNREACHABLE_REDIS}
+    created = writer.post("/api/v1/topics/", {"name": "Grooming online"}, format="json")
+    assert created.status_code == 201, created.content
+    assert writer.get(created["Location"]).status_code == 200
+    counted = stats(anon, group_by="country")
+    assert counted["total"] == listed_count(anon)
+    assert anon.get("/api/v1/countries/").status_code == 200
