@@ -27,6 +27,13 @@ equal, operation by operation):
 - `extra_query_params`: what a view reads by itself (`/countries/` sorts with
   `ordering` without a filterset), on each of its actions.
 
+A parameter given twice (`country=RS&country=BA`) is a 400 too (code
+`repeated_parameter`): django-filter would read the last value only, and a
+partner sending values the way `URLSearchParams.append` does would get a
+plausible, wrong answer. Several values go comma-separated (`country=RS,BA`);
+only filters whose widget reads a list (`kind=conference&kind=workshop`) and
+a view's `repeatable_query_params` (`group_by`) may be repeated.
+
 A detail, a write or an `OPTIONS` accepts `format` and the extras only: DRF's
 `get_object()` runs the list's filters too, so `/statements/7/?country=BA`
 used to answer 404 for a statement about Serbia, a behaviour nobody
@@ -46,6 +53,7 @@ from rest_framework import mixins
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.settings import api_settings
 
+REPEATED_PARAMETER = "repeated_parameter"
 UNKNOWN_PARAMETER = "unknown_parameter"
 
 
@@ -86,6 +94,8 @@ class StrictQueryParamsMixin:
 
     # Parameters the view reads by itself, on every action (`("group_by", "ordering")`).
     extra_query_params: tuple[str, ...] = ()
+    # Those of them it reads as a list when repeated (`group_by=country&group_by=month`).
+    repeatable_query_params: tuple[str, ...] = ()
 
     def initial(self, request, *args, **kwargs):
         self.check_query_params(request)
@@ -125,6 +135,19 @@ class StrictQueryParamsMixin:
                 }
         return accepted
 
+    def repeatable(self) -> set[str]:
+        """Parameters read as a list when repeated: the view's own, and filters whose
+        form widget takes several values (django-filter's `MultipleChoiceFilter`:
+        `kind=conference&kind=workshop`). Any other is read once, by its last value."""
+        names = set(self.repeatable_query_params)
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None and self.answers_a_page():
+            for name, filter_ in filterset_class.base_filters.items():
+                widget = getattr(filter_.field_class, "widget", None)
+                if getattr(widget, "allow_multiple_selected", False):
+                    names.add(name)
+        return names
+
     def accepted_formats(self) -> list[str]:
         """The values `format` may take: one per renderer (`json`, and `api` for the
         browsable pages)."""
@@ -137,6 +160,16 @@ class StrictQueryParamsMixin:
             for name in sorted(request.query_params)
             if name not in accepted
         }
+        repeatable = self.repeatable()
+        for name, values in sorted(request.query_params.lists()):
+            if len(values) > 1 and name in accepted and name not in repeatable:
+                errors[name] = [
+                    ErrorDetail(
+                        f"Given {len(values)} times: give it once, with several values "
+                        f"comma-separated ({name}=a,b); otherwise only the last would count.",
+                        REPEATED_PARAMETER,
+                    )
+                ]
         format_param = format_parameter()
         wanted = request.query_params.get(format_param) if format_param else None
         if wanted and wanted not in self.accepted_formats():

@@ -346,6 +346,7 @@ class StatementStatsViewSet(StrictQueryParamsMixin, CSVListMixin, viewsets.Gener
     # What the query-parameter check accepts beside the filters (API.md, "Query
     # parameters are checked").
     extra_query_params = ("group_by", "ordering")
+    repeatable_query_params = ("group_by",)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user

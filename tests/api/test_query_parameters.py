@@ -301,3 +301,23 @@ def test_a_plain_viewset_takes_the_filters_of_its_filterset(db):
     assert refused.data["errors"][0]["message"].endswith(
         "This endpoint accepts: format, group_by, ordering, q, updated_since."
     )
+
+
+@pytest.mark.parametrize("prefix", ["statements", "stats/statements", "events", "institutions"])
+def test_a_repeated_filter_is_refused_rather_than_read_by_its_last_value(anon, demo, prefix):
+    """`country=BA&country=RS` (as URLSearchParams.append sends it) would count Serbia
+    only; several values go comma-separated."""
+    params = "group_by=country&" if prefix.startswith("stats") else ""
+    response = anon.get(f"/api/v1/{prefix}/?{params}country=BA&country=RS")
+    body = assert_problem(response, 400, "country")
+    (error,) = body["errors"]
+    assert error["code"] == "repeated_parameter"
+    assert "country=a,b" in error["message"]
+
+
+def test_a_multiple_choice_filter_and_group_by_may_be_repeated(anon, demo):
+    both = anon.get("/api/v1/events/?kind=conference&kind=workshop")
+    assert both.status_code == 200, both.content
+    grouped = anon.get("/api/v1/stats/statements/?group_by=country&group_by=month")
+    assert grouped.status_code == 200, grouped.content
+    assert grouped.json()["group_by"] == ["country", "month"]
