@@ -8,10 +8,16 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 # Threaded workers: a sync worker tells the master it is alive only between requests,
 # so one streaming a large CSV export (a million statements take minutes) for longer
 # than `timeout` would be killed mid-download. A gthread worker's main loop keeps
-# reporting while its threads serve; `timeout` then catches a stuck worker, not a
-# long response. Each thread holds its own database connection.
+# reporting while its thread serves; `timeout` then catches a stuck worker, not a long
+# response. One thread by default, accepting a connection only when that thread is
+# free, and no keep-alive: the sync worker's model (one request per worker at a time,
+# nothing queued behind a long download, memory of one request), which the benchmark
+# measures. Each thread holds its own database connection: workers times threads must
+# stay under PostgreSQL's max_connections.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+worker_connections = threads
+keepalive = 0
 # A tmpfs for the workers' heartbeat files: a disk-backed /tmp can block them.
 worker_tmp_dir = "/dev/shm"
 accesslog = "-"

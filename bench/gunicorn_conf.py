@@ -8,7 +8,9 @@ killed mid-download: it reports alive only between requests).
 """
 
 worker_class = "gthread"
-threads = 4
+threads = 1
+worker_connections = 1
+keepalive = 0
 worker_tmp_dir = "/dev/shm"
 accesslog = None
 errorlog = "-"

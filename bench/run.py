@@ -7,7 +7,7 @@ For each size: a database `ctht_bench_<size>` (created, migrated and filled by
 already holds exactly SIZE statements), `ANALYZE`, an in-process probe
 (bench/probe.py: expected rows, deep cursor, EXPLAIN of every query), then two
 gunicorn servers of the same code (bench.settings) — A answers the API URLs,
-B the baseline URLs — each with 2 threaded workers (gthread, 4 threads, as
+B the baseline URLs — each with 2 threaded workers (gthread, one thread, as
 production). Every endpoint is checked once (200, expected rows), warmed up, then
 measured with wrk on A and B in turn.
 Last, the CSV export: one full download of `?format=csv` from A and from B,
@@ -931,7 +931,7 @@ def main() -> None:
             "connections": args.connections,
             "wrk_threads": args.threads,
             "workers_per_server": args.workers,
-            "worker_class": "gthread (threads 4, as production)",
+            "worker_class": "gthread (1 thread, as production)",
             "seed": args.seed,
             "deep_fraction": args.deep_fraction,
             "page_size": PAGE_SIZE,
