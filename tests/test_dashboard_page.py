@@ -51,3 +51,9 @@ def test_dashboard_assets_are_served_by_the_app(page, client):
 
 def test_dashboard_csv_link_starts_at_the_whole_record(page):
     assert 'id="csv" href="/api/v1/statements/?format=csv"' in page.content.decode()
+
+
+def test_only_a_signed_in_browser_is_told_its_csv_holds_drafts(client, admin_user):
+    assert b"signed-in-note" not in client.get("/dashboard/").content
+    client.force_login(admin_user)
+    assert b"drafts included" in client.get("/dashboard/").content

@@ -29,6 +29,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from ctht_api.models import Status
+from events.models import Statement
+
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
 SCREENSHOT = Path(__file__).resolve().parents[2] / "var" / "dashboard.png"
@@ -216,3 +219,30 @@ def test_dashboard_waits_as_long_as_retry_after_says(server, browser, client, se
     assert waiting and retry_after <= int(waiting[1]) <= retry_after + 5
     assert browser.find_element(By.CSS_SELECTOR, "[role=alert]").text == ""
     assert all("status of 429" in message for message in severe(browser.get_log("browser")))
+
+
+def test_a_signed_in_editor_sees_the_public_record(server, browser, client, django_user_model):
+    """The script fetches without credentials: an admin session's drafts stay off the
+    charts and lists; the page says the CSV link is the signed-in view."""
+    call_command("load_demo", verbosity=0)
+    public = client.get("/api/v1/stats/statements/?group_by=month").json()
+    draft = Statement.objects.order_by("pk").first()
+    draft.pk = None
+    draft.status = Status.DRAFT
+    draft.text = "A draft only editors see"
+    draft.save()
+    editor = django_user_model.objects.create_superuser("chief", password="x" * 20)
+    client.force_login(editor)
+    assert client.get("/api/v1/stats/statements/?group_by=month").json()["total"] == (
+        public["total"] + 1
+    )
+
+    open_page(browser, f"{server.url}/healthz")  # a page of the origin, to hold the cookie
+    browser.add_cookie({"name": "sessionid", "value": client.cookies["sessionid"].value})
+    open_page(browser, f"{server.url}/dashboard/")
+    wait(browser, lambda: loaded(browser))
+    assert "drafts included" in browser.find_element(By.ID, "signed-in-note").text
+    shown = {label: count for label, count in bars(browser, "per-month").values() if count}
+    assert shown == {row["month"] or "date unknown": row["count"] for row in public["results"]}
+    texts = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#latest blockquote")]
+    assert not [text for text in texts if "A draft only editors see" in text]

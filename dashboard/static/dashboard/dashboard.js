@@ -48,7 +48,10 @@ function retryAfterSeconds(header) {
  * any other error throws the API's problem+json `title`, `detail` and `errors` (RFC 9457).
  */
 async function getJson(url, retried = false) {
-  const response = await fetch(url, { headers: { Accept: "application/json" } }).catch(() => {
+  // credentials "omit": what anyone sees, even in a browser signed in to the admin (whose
+  // session cookie would otherwise show its drafts here).
+  const request = { credentials: "omit", headers: { Accept: "application/json" } };
+  const response = await fetch(url, request).catch(() => {
     throw new Error("the API could not be reached (network error).");
   });
   if (response.status === 429 && !retried) {
@@ -124,13 +127,19 @@ function drawBars(list, rows) {
   );
 }
 
-/** Months in order, the empty ones between them included (a timeline shows its gaps),
- * then the statements whose date is unknown (`month` null). */
+/** Months in order, the empty ones between them included (a timeline shows its gaps)
+ * unless they span more than MAX_GAP_FILLED_MONTHS (one statement dated 0999 would draw
+ * twelve thousand bars), then the statements whose date is unknown (`month` null). */
+const MAX_GAP_FILLED_MONTHS = 600;
+
 function monthRows(results) {
   const counts = new Map(results.map((row) => [row.month, row.count]));
   const months = results.map((row) => row.month).filter(Boolean).sort();
   const rows = [];
-  if (months.length) {
+  const span = months.length ? monthIndex(months.at(-1)) - monthIndex(months[0]) + 1 : 0;
+  if (span > MAX_GAP_FILLED_MONTHS) {
+    rows.push(...months.map((key) => ({ key, label: key, count: counts.get(key) })));
+  } else if (months.length) {
     let [year, month] = months[0].split("-").map(Number);
     for (let key = months[0]; key <= months.at(-1); ) {
       rows.push({ key, label: key, count: counts.get(key) || 0 });
@@ -142,6 +151,11 @@ function monthRows(results) {
     rows.push({ key: "unknown", label: "date unknown", count: counts.get(null) });
   }
   return rows;
+}
+
+function monthIndex(key) {
+  const [year, month] = key.split("-").map(Number);
+  return year * 12 + month - 1;
 }
 
 /** One statement: the words, then who said them, when, where, and the source. */
