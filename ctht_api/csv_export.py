@@ -79,12 +79,13 @@ import csv
 import io
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -282,9 +283,11 @@ def rows_in_one_transaction(
     closes a connection left out of autocommit when the request finishes. Inside an
     outer transaction (a test's) there is nothing to open: the cursor is not held.
     """
-    manage = connection.get_autocommit()
+    database = connections[DEFAULT_DB_ALIAS]  # this thread's; `connection` is a proxy
+    owner = threading.get_ident()
+    manage = database.get_autocommit()
     if manage:
-        connection.set_autocommit(False)
+        database.set_autocommit(False)
     try:
         first = list(serialise(next(batches, [])))
         yield None
@@ -292,11 +295,15 @@ def rows_in_one_transaction(
         for batch in batches:
             yield from serialise(batch)
     finally:
-        if manage:
+        # Only on the thread that opened it: a generator dropped unclosed may be
+        # finalised by the garbage collector on another thread, whose own export
+        # must not be committed under it (its connection, closed at the end of the
+        # request for being out of autocommit, rolls back by itself).
+        if manage and database.connection is not None and threading.get_ident() == owner:
             try:
-                connection.commit()  # nothing to keep, but a middleware may have written
+                database.commit()  # nothing to keep, but a middleware may have written
             finally:
-                connection.set_autocommit(True)
+                database.set_autocommit(True)
 
 
 class CSVRenderer(BaseRenderer):

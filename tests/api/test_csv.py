@@ -411,8 +411,19 @@ def test_an_abandoned_download_ends_its_transaction(anon, countries, demo):
     pieces = iter(response.streaming_content)
     next(pieces)
     assert not connection.get_autocommit()
+    opened = connection.connection
     response.close()
     assert connection.get_autocommit()
+    if connection.vendor == "postgresql":  # persistent connections (CONN_MAX_AGE)
+        from psycopg.pq import TransactionStatus
+
+        # The same connection, still open: the transaction was ended, not the
+        # connection thrown away with it.
+        assert connection.connection is opened and not opened.closed
+        assert opened.info.transaction_status == TransactionStatus.IDLE
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_cursors")
+            assert cursor.fetchone() == (0,)
     assert anon.get(STATEMENTS).status_code == 200
 
 
