@@ -531,7 +531,17 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
 
         if args.csv:
             # Last: a download grows a worker's memory, which would show in the peaks of
-            # the endpoints measured after it.
+            # the endpoints measured after it. On servers started afresh: the peak is
+            # what serving the download takes, not what the load runs before it left in
+            # a worker's heap (pages of 500, uncached aggregates: tens of MB that Python
+            # keeps); the RSS before it is the fresh worker's.
+            for side, server in list(servers.items()):
+                server.stop()
+                servers[side] = Server(
+                    server.name, url, args.workers, LOGS / f"{size}-{side}-csv.log"
+                )
+            for server in servers.values():
+                server.wait_ready()
             expected = probed["corpus"]["visible_statements"]
             result["csv"] = bench_csv(servers, size, expected, args)
     finally:
