@@ -36,6 +36,7 @@ from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
 from django.db.models.lookups import LessThan
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 
+from ctht_api.csv_export import FORMULA_STARTS  # the guard's one home, as the API's
 from events.models import Event, Statement
 from people.models import Country, Institution
 
@@ -173,26 +174,25 @@ def country_list(request):
 
 # --- CSV: every matching statement, streamed -------------------------------------------------
 
-CSV_COLUMNS = (
-    "id",
-    "date",
-    "language",
-    "text",
-    "context",
-    "speaker_id",
-    "speaker_name",
-    "institution_id",
-    "institution_name",
-    "event_id",
-    "event_title",
-    "countries",
-    "topics",
-    "status",
-    "updated_at",
-)
+# CSV header → the value it holds (a field path, or an annotation of csv_rows).
+CSV_COLUMNS = {
+    "id": "id",
+    "date": "date",
+    "language": "language",
+    "text": "text",
+    "context": "context",
+    "speaker_id": "speaker_id",
+    "speaker_name": "speaker__full_name",
+    "institution_id": "institution_id",
+    "institution_name": "institution__name",
+    "event_id": "event_id",
+    "event_title": "event__title",
+    "countries": "_countries",
+    "topics": "_topics",
+    "status": "status",
+    "updated_at": "updated_at",
+}
 CSV_CHUNK = 2000
-# Spreadsheet formula injection: such a text cell gets a leading apostrophe, as the API does.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _codes(through, column: str):
@@ -216,28 +216,12 @@ def csv_rows(params):
             _countries=_codes(Statement.countries.through, "country_id"),
             _topics=_codes(Statement.topics.through, "topic__slug"),
         )
-        .values_list(
-            "id",
-            "date",
-            "language",
-            "text",
-            "context",
-            "speaker_id",
-            "speaker__full_name",
-            "institution_id",
-            "institution__name",
-            "event_id",
-            "event__title",
-            "_countries",
-            "_topics",
-            "status",
-            "updated_at",
-        )
+        .values_list(*CSV_COLUMNS.values())
     )
 
 
 def _safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
