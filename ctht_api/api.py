@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view, inline_seri
 from rest_framework import routers, serializers
 from rest_framework.schemas import DefaultSchema
 
+from changes import views as changes
 from ctht_api.params import StrictQueryParamsMixin
 from events import views as events
 from people import views as people
@@ -76,6 +77,7 @@ router.register("programmes", events.ProgrammeViewSet, basename="programme")
 router.register("documents", events.DocumentViewSet, basename="document")
 router.register("countries", events.CountryViewSet, basename="country")
 router.register("stats/statements", events.StatementStatsViewSet, basename="stats-statements")
+router.register("changes", changes.ChangeFeedViewSet, basename="change")
 router.register(
     r"countries/(?P<country_code>[A-Za-z]{2})/statements",
     events.CountryStatementViewSet,

@@ -26,6 +26,7 @@ save and every many-to-many change is recorded as it happens.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -50,6 +51,10 @@ class Changeset:
         default_factory=dict
     )
     bumped: set[tuple[type, object]] = field(default_factory=set)
+    # What other modules gather during the write (the change feed's rows), and what
+    # they write when it ends, after the history: `finishers` run in order.
+    parts: dict[str, object] = field(default_factory=dict)
+    finishers: list[Callable[[], None]] = field(default_factory=list)
 
     def note(self, trail: AuditTrail, instance: models.Model, history_type: str) -> None:
         key = (type(instance), instance.pk)
@@ -105,6 +110,8 @@ def changeset(*, user=None, reason: str = ""):
     try:
         yield current
         current.flush()
+        for finish in current.finishers:
+            finish()
     finally:
         _current.reset(token)
 

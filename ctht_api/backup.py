@@ -38,6 +38,9 @@ Decisions, each for a reason:
   bypassing `save()` and the model signals: primary keys, versions and timestamps are
   kept as exported, and the audit trail records nothing; the history rows are
   the file's. Sequences are then moved past the largest ids (PostgreSQL).
+  The change feed starts afresh (changes/feed.py `restart`): every restored
+  entry once, under a new epoch, so a mirror of the old database is told to
+  re-sync (410) instead of resuming from a cursor that counted elsewhere.
 * **Derived data is rebuilt, not trusted.** A statement's `search_document` is
   not exported; it is computed as `Statement.build_search_document` does, from
   the text, speaker and event as each statement is inserted, then completed
@@ -77,6 +80,7 @@ from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
+from changes import feed
 from ctht_api.audit import history_tables
 from ctht_api.search import statement_search_document
 from events.models import Event, Statement, StatementTranslation
@@ -950,6 +954,9 @@ def import_from(path: str) -> Result:
             _reset_sequences([model for model, _ in plan.models])
             connection.check_constraints()
             _add_translations_to_search_documents()
+            # Every restored entry into a new change feed, whose new epoch makes
+            # mirrors of the old database re-sync (410) rather than resume.
+            feed.restart()
     except DatabaseError as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
         raise BackupError(f"the database refused the data: {message}") from None

@@ -110,6 +110,17 @@ PROBLEM_TYPES = {
             "Delete the dependent entries, or point them elsewhere, then retry.",
         ),
         ProblemType(
+            "gone",
+            410,
+            "Gone",
+            "The change feed no longer covers the `since` cursor sent: it is older than the "
+            "deletions the feed keeps (`CHANGES_RETENTION_DAYS`, 90 days by default), or it "
+            "was given by another database (restored from a backup, or rebuilt). Resuming "
+            "from it could miss a deletion.",
+            "Re-sync from scratch: read `/api/v1/changes/` without `since` (or the lists), "
+            "replace your copy with what it holds, then resume from the new `last`.",
+        ),
+        ProblemType(
             "precondition-failed",
             412,
             "Precondition failed",

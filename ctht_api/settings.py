@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "axes",
     "people",
     "events",
+    "changes",
     "dashboard",
 ]
 
@@ -245,6 +246,13 @@ CACHES = {
 }
 # Longest time /countries/ counts may lag a change (see events/counts.py).
 COUNTRY_COUNTS_TTL = env.int("COUNTRY_COUNTS_TTL", default=300)
+
+# How long the change feed keeps deletions (tombstones), in days: a mirror that
+# has not synced for longer must re-sync from scratch (410). `prune_changes`
+# removes older ones (compose runs it daily).
+CHANGES_RETENTION_DAYS = env.int("CHANGES_RETENTION_DAYS", default=90)
+if CHANGES_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("CHANGES_RETENTION_DAYS must be at least 1.")
 
 # Rows read, serialised and sent at a time by a CSV list (ctht_api/csv_export.py): the
 # worker's memory holds about one chunk, whatever the length of the list.

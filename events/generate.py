@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from changes import feed
 from ctht_api.audit import history_tables, insert_baseline_history
 from ctht_api.search import statement_search_document
 from events.models import Event, Statement, StatementTranslation, Topic
@@ -372,7 +373,8 @@ def generate(*, statements: int, seed: int = 1) -> Generated:
         )
     _reset_sequences()
     _record_history()
-    record_changed()  # rows went in without signals: retire the cached counts
+    feed.record_unrecorded()  # rows went in without signals: into the change feed, in bulk
+    record_changed()  # and retire the cached counts
     return result
 
 

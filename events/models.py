@@ -301,6 +301,10 @@ class Event(SluggedModel, PublishableModel):
 
 
 class StatementQuerySet(PublishableQuerySet):
+    # What `public()` reads of related entries: a change of these changes which
+    # statements a client sees (the change feed follows it, changes/feed.py).
+    visibility_depends_on = {"event": ("status",)}
+
     def public(self):
         """Published, and not made at a draft event: a draft never leaks through the
         brief event embedded in a statement."""

@@ -1,0 +1,405 @@
+"""Writing the change feed: every write of the record leaves one row per entry it affected.
+
+What a mirror needs is "what changed since I last asked", deletions included,
+and a promise that nothing committed after it asked is ever placed before the
+point it was told to resume from. `updated_at > last poll` breaks that
+promise: a transaction that started earlier but commits later writes an older
+timestamp (or sequence number) than rows a reader has already passed.
+
+**Commit order, by a lock held to the commit.** Rows are written at the very
+end of a write (when its audit changeset ends, just before the commit), after
+taking one transaction-level advisory lock (`pg_advisory_xact_lock`), which
+PostgreSQL releases only once the transaction's commit is visible to others.
+Their `seq` comes from the table's identity sequence *under that lock*, so
+feed writers take their numbers one transaction at a time, in commit order: a
+transaction can take a number only after every transaction that took a
+smaller one has committed (or rolled back, leaving a gap in the numbers, which
+nothing reads as a change). Hence a reader that sees the row numbered `n` sees
+every committed row below `n`, and a row committed after it read the feed gets
+a number above anything it saw: resuming from the `last` cursor skips nothing,
+whatever the order in which concurrent writes started. The lock is held only
+from the feed insert to the commit (the insert is the last statement of a
+write), so writers queue for a few milliseconds at most; readers never take it.
+A write outside a changeset (a Django shell) writes its row at each save and
+holds the lock from its first save to its commit.
+
+On SQLite the database itself is the lock: the project opens every
+transaction with `BEGIN IMMEDIATE` (settings), one writer at a time from the
+start of its transaction to its commit, and readers see committed rows only;
+so numbers are taken in commit order there too. `AUTOINCREMENT` never reuses a
+number, even after the highest row is deleted.
+
+**Compacted.** Each entry has one row (`resource`, `object_id` unique), at its
+latest change: a change deletes the entry's row and inserts one at a new
+number, both under the lock. A page of the feed is then an index range scan
+from the cursor, and a mirror replays each entry once.
+
+**Which entries a write affects** (`FeedBuffer`):
+
+- the entries saved, deleted or whose many-to-many lists changed;
+- the entries that embed one of them in brief form (a statement embeds its
+  speaker's name, its institution's name and country, …) when a field shown in
+  that brief form changed, or the entry was deleted: found from the
+  serializers (`embeddings()`), so a new brief field is followed without
+  editing this module, and written with one `INSERT … SELECT` per relation,
+  not one row at a time (renaming an institution quoted 100,000 times is one
+  statement);
+- the entries whose visibility depends on it: a statement is public only if
+  its event is (`StatementQuerySet.visibility_depends_on`), so publishing or
+  unpublishing an event affects its statements. Their `updated_at` moves too,
+  so `?updated_since=` sees them (their version and ETag do not: the
+  statement itself did not change).
+
+A row says only *which* entry changed; the reader (changes/views.py) reads the
+entry as the requesting client sees it and answers `upsert` with its detail
+representation, or `delete` when it is gone or hidden from that client.
+
+Bulk paths that write without model signals call in too, in bulk:
+`generate_data`'s COPY `record_unrecorded()`, `import_data` `restart()`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection, models
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
+
+from changes.models import Change
+from ctht_api.audit import current_changeset
+
+LOCK_KEY = 0x63746874_6368616E  # "cthtchan": the feed writers' advisory lock
+CHUNK = 1000  # rows per INSERT … VALUES
+
+
+@functools.cache
+def resources() -> dict[type[models.Model], str]:
+    """Every model the feed follows, and its resource name: the API's top-level resources."""
+    from ctht_api.api import router
+    from ctht_api.viewsets import RecordViewSet
+
+    return {
+        viewset.queryset.model
+        if viewset.queryset is not None
+        else viewset.serializer_class.Meta.model: prefix
+        for prefix, viewset, _ in router.registry
+        if "(" not in prefix and issubclass(viewset, RecordViewSet)
+    }
+
+
+@functools.cache
+def viewsets() -> dict[str, type]:
+    """Each resource's viewset, by resource name: the reader asks it for the detail form."""
+    from ctht_api.api import router
+
+    names = set(resources().values())
+    return {prefix: viewset for prefix, viewset, _ in router.registry if prefix in names}
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """`resource_model` shows `related_model` through `path`, in brief form made of `fields`."""
+
+    resource_model: type[models.Model]
+    path: str
+    related_model: type[models.Model]
+    fields: tuple[str, ...]
+    many: bool
+
+
+def _brief_fields(serializer_field) -> tuple[str, ...] | None:
+    """The fields of the related entry a serializer field shows, or None if not a relation."""
+    from rest_framework import serializers
+
+    from ctht_api.serializers import BriefRelatedField
+
+    child = getattr(serializer_field, "child_relation", serializer_field)
+    if isinstance(child, BriefRelatedField):
+        return (child.display, *child.extra.values())
+    if isinstance(child, serializers.SlugRelatedField):
+        return (child.slug_field,)
+    return None
+
+
+@functools.cache
+def embeddings() -> tuple[Embedding, ...]:
+    """Which resource shows which related entry, found from each resource's serializer."""
+    found = []
+    for model, resource in resources().items():
+        serializer = viewsets()[resource].serializer_class()
+        for name, serializer_field in serializer.fields.items():
+            shown = _brief_fields(serializer_field)
+            if shown is None:
+                continue
+            try:
+                model_field = model._meta.get_field(serializer_field.source or name)
+            except FieldDoesNotExist:
+                continue
+            related = model_field.related_model
+            fields = tuple(f.removesuffix("_id") if f.endswith("_id") else f for f in shown)
+            fields = tuple(
+                related._meta.get_field(f).attname if f != "id" else f for f in fields if f != "id"
+            )
+            found.append(
+                Embedding(model, model_field.name, related, fields, model_field.many_to_many)
+            )
+        # Visibility that depends on a related entry (a statement at a draft event).
+        depends = getattr(model._default_manager.get_queryset(), "visibility_depends_on", {})
+        for path, fields in depends.items():
+            model_field = model._meta.get_field(path)
+            found.append(Embedding(model, path, model_field.related_model, tuple(fields), False))
+    return tuple(found)
+
+
+@functools.cache
+def m2m_owners() -> dict[type[models.Model], tuple[type[models.Model], str]]:
+    """Each many-to-many table of a followed model: the model and the field it belongs to."""
+    return {
+        m2m.remote_field.through: (model, m2m.name)
+        for model in resources()
+        for m2m in model._meta.many_to_many
+    }
+
+
+def embeddings_of(model: type[models.Model]) -> list[Embedding]:
+    return [e for e in embeddings() if e.related_model is model]
+
+
+def watched_fields(model: type[models.Model]) -> set[str]:
+    return {f for e in embeddings_of(model) for f in e.fields}
+
+
+@dataclass
+class FeedBuffer:
+    """The entries one write affected, written to the feed when the write ends."""
+
+    entries: dict[str, dict[int, bool]] = field(default_factory=lambda: defaultdict(dict))
+    fanouts: list[tuple[Embedding, object]] = field(default_factory=list)
+
+    def add(self, resource: str, pks: Iterable, *, deleted: bool = False) -> None:
+        rows = self.entries[resource]
+        for pk in pks:
+            rows[pk] = deleted or rows.get(pk, False)  # a deletion is final
+
+    def write(self) -> None:
+        if not self.entries and not self.fanouts:
+            return
+        _lock()
+        at = timezone.now()
+        # The embedding entries first: an entry both edited and embedding is then
+        # written once more by its own row below, which replaces the fan-out's.
+        seen = set()
+        for embedding, pk in self.fanouts:
+            if (embedding, pk) not in seen:
+                seen.add((embedding, pk))
+                _write_query(
+                    embedding_query(embedding, [pk]), resources()[embedding.resource_model], at
+                )
+        for resource, rows in sorted(self.entries.items()):
+            ordered = sorted(rows.items())
+            for start in range(0, len(ordered), CHUNK):
+                _write_rows(resource, ordered[start : start + CHUNK], at)
+        self.entries.clear()
+        self.fanouts.clear()
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def _table() -> str:
+    return connection.ops.quote_name(Change._meta.db_table)
+
+
+def _write_rows(resource: str, rows: list[tuple[object, bool]], at) -> None:
+    table = _table()
+    marks = ", ".join(["%s"] * len(rows))
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE resource = %s AND object_id IN ({marks})",
+            [resource, *(pk for pk, _ in rows)],
+        )
+        cursor.execute(
+            f"INSERT INTO {table} (resource, object_id, deleted, at) VALUES {values}",
+            [v for pk, deleted in rows for v in (resource, pk, deleted, at)],
+        )
+
+
+def _write_query(ids: models.QuerySet, resource: str, at) -> None:
+    """One row per id the queryset (of one `pk` column) selects, in one statement each way."""
+    sql, params = ids.query.sql_with_params()
+    table = _table()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE resource = %s AND object_id IN ({sql})",
+            [resource, *params],
+        )
+        cursor.execute(
+            f"INSERT INTO {table} (resource, object_id, deleted, at) "
+            f"SELECT %s, ids.pk, %s, %s FROM ({sql}) ids ORDER BY ids.pk",
+            [resource, False, at, *params],
+        )
+
+
+def embedding_query(embedding: Embedding, pks: list) -> models.QuerySet:
+    """The ids of the entries that show one of `pks` through `embedding`."""
+    return (
+        embedding.resource_model._base_manager.filter(**{f"{embedding.path}__in": pks})
+        .order_by()
+        .values("pk")
+        .distinct()
+    )
+
+
+def record_unrecorded(models_: Iterable[type[models.Model]] | None = None) -> None:
+    """Put every entry that has no row in the feed yet into it, one statement per model.
+
+    For bulk writes that send no model signals (`generate_data`'s COPY): what
+    they added is exactly what the feed has not seen."""
+    _lock()
+    at = timezone.now()
+    for model in models_ or resources():
+        resource = resources()[model]
+        recorded = Change.objects.filter(resource=resource).values("object_id")
+        ids = model._base_manager.exclude(pk__in=recorded).order_by().values("pk")
+        _write_query(ids, resource, at)
+
+
+def restart() -> None:
+    """A new feed for a restored record (`import_data`): a new epoch, so every earlier
+    cursor is answered 410 (it counted in another database), and every entry once."""
+    from changes.models import FeedState
+
+    Change.objects.all().delete()
+    FeedState.new_epoch()
+    record_unrecorded()
+
+
+def _buffer() -> FeedBuffer | None:
+    current = current_changeset()
+    if current is None:
+        return None
+    buffer = current.parts.get("feed")
+    if buffer is None:
+        buffer = current.parts["feed"] = FeedBuffer()
+        current.finishers.append(buffer.write)
+    return buffer
+
+
+def note(model: type[models.Model], pks: Iterable, *, deleted: bool = False) -> None:
+    """Entries of `model` changed (or were deleted): into this write's feed rows."""
+    resource = resources().get(model)
+    if resource is None:
+        return
+    buffer = _buffer()
+    if buffer is not None:
+        buffer.add(resource, pks, deleted=deleted)
+        return
+    once = FeedBuffer()
+    once.add(resource, pks, deleted=deleted)
+    once.write()
+
+
+def note_fanout(embedding: Embedding, pk) -> None:
+    buffer = _buffer()
+    if buffer is not None:
+        buffer.fanouts.append((embedding, pk))
+        return
+    once = FeedBuffer(fanouts=[(embedding, pk)])
+    once.write()
+
+
+# Signal receivers -----------------------------------------------------------
+
+
+def _remember_watched(sender, instance, raw=False, **kwargs) -> None:
+    """Before an update: did a field that others show of this entry change?"""
+    fields = watched_fields(sender)
+    if raw or instance._state.adding or instance.pk is None:
+        instance._feed_changed_fields = set()
+        return
+    old = sender._base_manager.filter(pk=instance.pk).values(*fields).first()
+    instance._feed_changed_fields = (
+        set() if old is None else {f for f in fields if old[f] != getattr(instance, f)}
+    )
+
+
+def _saved(sender, instance, raw=False, **kwargs) -> None:
+    if raw:
+        return
+    note(sender, [instance.pk])
+    changed = getattr(instance, "_feed_changed_fields", set())
+    if changed:
+        for embedding in embeddings_of(sender):
+            if changed & set(embedding.fields):
+                note_fanout(embedding, instance.pk)
+                if _is_visibility(embedding):
+                    _touch(embedding, instance.pk)
+
+
+def _is_visibility(embedding: Embedding) -> bool:
+    depends = getattr(
+        embedding.resource_model._default_manager.get_queryset(), "visibility_depends_on", {}
+    )
+    return embedding.path in depends
+
+
+def _touch(embedding: Embedding, pk) -> None:
+    """Move `updated_at` of the entries whose visibility follows this one, so that
+    `?updated_since=` finds them: not their version (they did not change), and not a save
+    (no history record: nothing of theirs changed). The one `update()` on the record's
+    tables outside the model layer (tests/test_changes_paths.py allows it here only)."""
+    embedding.resource_model._base_manager.filter(**{embedding.path: pk}).update(
+        updated_at=timezone.now()
+    )
+
+
+def _deleting(sender, instance, **kwargs) -> None:
+    """Before a deletion, while the relations still exist: the entries that embed it."""
+    for embedding in embeddings_of(sender):
+        pks = list(embedding_query(embedding, [instance.pk]).values_list("pk", flat=True))
+        note(embedding.resource_model, pks)
+
+
+def _deleted(sender, instance, **kwargs) -> None:
+    note(sender, [instance.pk], deleted=True)
+
+
+def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+    """A many-to-many list changed: the entry that shows it (its owner) changed."""
+    owner, field_name = m2m_owners()[sender]
+    if not reverse:
+        if action.startswith("post_"):
+            note(owner, [instance.pk])
+        return
+    # Changed from the other side (`topic.statements.add(...)`): the owners named.
+    if action == "pre_clear":
+        note(
+            owner,
+            owner._base_manager.filter(**{field_name: instance.pk}).values_list("pk", flat=True),
+        )
+    elif action in ("post_add", "post_remove") and pk_set:
+        note(owner, pk_set)
+
+
+def connect_signals() -> None:
+    """Connect the receivers for every followed model and every model others embed."""
+    followed = set(resources())
+    embedded = {e.related_model for e in embeddings()}
+    for model in followed | embedded:
+        uid = f"changes-{model._meta.label}"
+        if model in embedded:
+            pre_save.connect(_remember_watched, sender=model, dispatch_uid=f"{uid}-pre")
+            pre_delete.connect(_deleting, sender=model, dispatch_uid=f"{uid}-pre-delete")
+        post_save.connect(_saved, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(_deleted, sender=model, dispatch_uid=f"{uid}-delete")
+    for through in m2m_owners():
+        m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"changes-{through}")

@@ -1,0 +1,225 @@
+"""Reading the change feed: `/api/v1/changes/`, the record's changes as the client sees it.
+
+Each row of the feed names an entry (changes/feed.py); this view reads the
+entries of a page as the requesting client would read them from their own
+lists (the resource's viewset: same queryset, same visibility, same
+serializer) and answers `upsert` with that representation, or `delete` for
+an entry that is gone or hidden from this client (a draft, a statement at a
+draft event). So an anonymous mirror and an editor's mirror replaying the same
+feed each end up equal to what their lists return.
+
+A page is one range scan of the feed plus one query per resource present on
+it (at most one per resource, whatever the page size); the entries are read
+as they stand when the page is read, which may be newer than the change that
+put them there: a later change is then read again, further on.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from changes import feed
+from changes.models import Change, FeedState
+from ctht_api.pagination import requested_page_size
+from ctht_api.params import StrictQueryParamsMixin
+
+
+class FeedExpired(APIException):
+    status_code = 410
+    default_code = "feed_expired"
+    default_detail = (
+        "This cursor is older than the retained change feed (or from another database): "
+        "re-sync from scratch (read the feed without `since`, or the lists), then resume "
+        "from the new `last`."
+    )
+
+
+def cursor(epoch: str, seq: int) -> str:
+    return f"{epoch}-{seq}"
+
+
+def parse_since(raw: str | None, state: FeedState) -> int:
+    """The `seq` after which to read; 410 for a cursor the feed no longer covers."""
+    if raw is None:
+        return 0
+    epoch, _, number = raw.rpartition("-")
+    if not epoch or not number.isascii() or not number.isdigit() or len(number) > 18:
+        raise ValidationError(
+            {"since": [f"Not a cursor of this feed: {raw!r}. Use a `last` value it gave."]}
+        )
+    if epoch != state.epoch:
+        raise FeedExpired(
+            "This cursor is from another feed (the database was restored or rebuilt): "
+            "re-sync from scratch, then resume from the new `last`."
+        )
+    seq = int(number)
+    if seq < state.pruned_through:
+        raise FeedExpired(
+            f"This cursor is older than the retained change feed (deletions are kept "
+            f"{settings.CHANGES_RETENTION_DAYS} days): re-sync from scratch, then resume "
+            "from the new `last`."
+        )
+    return seq
+
+
+def requested_resources(raw: str | None) -> list[str]:
+    known = sorted(feed.viewsets())
+    if raw is None:
+        return known
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if not names or unknown:
+        raise ValidationError(
+            {
+                "resource": [
+                    f"Unknown resource(s) {', '.join(map(repr, unknown or [raw]))}; use one or "
+                    f"more of {', '.join(known)}, comma-separated."
+                ]
+            }
+        )
+    return sorted(set(names))
+
+
+def changed_object_schema() -> PolymorphicProxySerializer:
+    return PolymorphicProxySerializer(
+        component_name="ChangedEntry",
+        serializers=lambda: [viewset.serializer_class for viewset in feed.viewsets().values()],
+        resource_type_field_name=None,
+    )
+
+
+class ChangeFeedViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
+    """What changed in the record, in commit order, deletions included: for mirrors.
+
+    Store `last` and pass it as `since` next time: every change committed after this
+    answer comes after it. An entry appears once, at its latest change (a compacted log):
+    `upsert` with its detail representation, as this client's lists show it, or
+    `delete` when it was deleted or this client can no longer see it (unpublished, at an
+    unpublished event). Renaming an entry that others show in brief form (an institution,
+    a person, an event, a document) is an `upsert` of each of them.
+    """
+
+    queryset = Change.objects.none()  # for the permission check; rows are read below
+    pagination_class = None
+    filter_backends: list = []
+    extra_query_params = ("since", "resource", "page_size")
+    root_link = "The change feed for mirrors: every change in commit order, deletions included."
+
+    @extend_schema(
+        summary="Read the change feed",
+        parameters=[
+            OpenApiParameter(
+                "since",
+                str,
+                description="A `last` cursor from an earlier answer: only changes after it. "
+                "Without it, the feed from its beginning (every entry, at its latest change, "
+                "and the deletions of the last `CHANGES_RETENTION_DAYS` days). A cursor "
+                "older than the retained deletions, or from another database, is a 410: "
+                "re-sync from scratch.",
+            ),
+            OpenApiParameter(
+                "resource",
+                str,
+                description="Only these resources, comma-separated (`statements,events`).",
+            ),
+            OpenApiParameter(
+                "page_size", int, description="Entries per page, 1 to 500; default 50."
+            ),
+        ],
+        responses={
+            200: inline_serializer(
+                "ChangeFeedPage",
+                fields={
+                    "results": inline_serializer(
+                        "ChangeFeedEntry",
+                        many=True,
+                        fields={
+                            "seq": serializers.CharField(
+                                help_text="This change's cursor (resume after it with `since`)."
+                            ),
+                            "resource": serializers.CharField(
+                                help_text="The resource, as named in the API's root and its "
+                                "paths: `statements`, `events`, `people`, `institutions`, "
+                                "`positions`, `topics`, `programmes`, `documents`."
+                            ),
+                            "id": serializers.IntegerField(help_text="The entry's id."),
+                            "action": serializers.ChoiceField(
+                                choices=["upsert", "delete"],
+                                help_text="`upsert`: store `object`; `delete`: remove the "
+                                "entry (deleted, or no longer visible to this client).",
+                            ),
+                            "at": serializers.DateTimeField(
+                                help_text="When the change was written (UTC)."
+                            ),
+                            "object": changed_object_schema(),
+                        },
+                    ),
+                    "next": serializers.URLField(
+                        allow_null=True, help_text="The next page, or null when this is the end."
+                    ),
+                    "last": serializers.CharField(
+                        help_text="Always present: pass it as `since` to resume after this "
+                        "page (the `since` given, if the page is empty)."
+                    ),
+                },
+            ),
+            410: OpenApiResponse(description="The cursor is older than the retained feed."),
+        },
+    )
+    def list(self, request, *args, **kwargs):
+        params = request.query_params
+        state = FeedState.current()
+        since = parse_since(params.get("since"), state)
+        names = requested_resources(params.get("resource"))
+        size = requested_page_size(request)
+        rows = list(
+            Change.objects.filter(seq__gt=since, resource__in=names).order_by("seq")[: size + 1]
+        )
+        more = len(rows) > size
+        rows = rows[:size]
+        objects = self.read_entries(rows)
+        last = cursor(state.epoch, rows[-1].seq if rows else since)
+        results = []
+        for row in rows:
+            entry = objects.get((row.resource, row.object_id))
+            results.append(
+                {
+                    "seq": cursor(state.epoch, row.seq),
+                    "resource": row.resource,
+                    "id": row.object_id,
+                    "action": "delete" if entry is None else "upsert",
+                    "at": serializers.DateTimeField().to_representation(row.at),
+                    **({} if entry is None else {"object": entry}),
+                }
+            )
+        next_url = None
+        if more:
+            next_url = replace_query_param(request.build_absolute_uri(), "since", last)
+        return Response({"results": results, "next": next_url, "last": last})
+
+    def read_entries(self, rows: list[Change]) -> dict[tuple[str, int], dict]:
+        """The live entries of a page as this client's lists show them, by (resource, id)."""
+        wanted: dict[str, list[int]] = {}
+        for row in rows:
+            if not row.deleted:
+                wanted.setdefault(row.resource, []).append(row.object_id)
+        found = {}
+        for resource, ids in wanted.items():
+            view = feed.viewsets()[resource](
+                request=self.request, format_kwarg=None, kwargs={}, action="retrieve"
+            )
+            queryset = view.get_queryset().filter(pk__in=ids)
+            for data in view.get_serializer(queryset, many=True).data:
+                found[(resource, data["id"])] = data
+        return found
