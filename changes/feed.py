@@ -110,6 +110,7 @@ class Embedding:
     related_model: type[models.Model]
     fields: tuple[str, ...]
     many: bool
+    visibility: bool = False  # what it reads decides whether the resource entry is visible
 
 
 def _brief_fields(serializer_field) -> tuple[str, ...] | None:
@@ -152,7 +153,9 @@ def embeddings() -> tuple[Embedding, ...]:
         depends = getattr(model._default_manager.get_queryset(), "visibility_depends_on", {})
         for path, fields in depends.items():
             model_field = model._meta.get_field(path)
-            found.append(Embedding(model, path, model_field.related_model, tuple(fields), False))
+            found.append(
+                Embedding(model, path, model_field.related_model, tuple(fields), False, True)
+            )
     return tuple(found)
 
 
@@ -341,22 +344,15 @@ def _saved(sender, instance, raw=False, **kwargs) -> None:
         for embedding in embeddings_of(sender):
             if changed & set(embedding.fields):
                 note_fanout(embedding, instance.pk)
-                if _is_visibility(embedding):
+                if embedding.visibility:
                     _touch(embedding, instance.pk)
-
-
-def _is_visibility(embedding: Embedding) -> bool:
-    depends = getattr(
-        embedding.resource_model._default_manager.get_queryset(), "visibility_depends_on", {}
-    )
-    return embedding.path in depends
 
 
 def _touch(embedding: Embedding, pk) -> None:
     """Move `updated_at` of the entries whose visibility follows this one, so that
     `?updated_since=` finds them: not their version (they did not change), and not a save
     (no history record: nothing of theirs changed). The one `update()` on the record's
-    tables outside the model layer (tests/test_changes_paths.py allows it here only)."""
+    tables outside the model layer (tests/changes/test_feed_paths.py allows it here only)."""
     embedding.resource_model._base_manager.filter(**{embedding.path: pk}).update(
         updated_at=timezone.now()
     )
