@@ -205,6 +205,8 @@ def markdown(results: dict) -> str:
         "`DEBUG=0`, `CONN_MAX_AGE` default, no access log, loopback |",
         f"| total time | {results.get('total_seconds', 0) / 60:.1f} min |",
         "",
+        # Notes on how the results were put together (e.g. sizes measured in separate runs).
+        *[f"**Note.** {note}\n" for note in results.get("notes", [])],
         "Worker CPU is utime + stime of the server's workers (`/proc/<pid>/stat`) over the run, "
         "per 1,000 requests; PostgreSQL CPU the same for the backends connected to the "
         "benchmark database (sampled every 0.2 s: backends are recycled by `CONN_MAX_AGE`). "
