@@ -1,7 +1,7 @@
 """Keep a local SQLite copy of the CTHT record in sync with its change feed (/api/v1/changes/).
 
     pip install httpx
-    python mirror_example.py https://ctht.example.org [mirror.sqlite3]
+    python mirror_example.py https://ctht.example.org [mirror.sqlite3]   # or CTHT_API_URL=...
     CTHT_TOKEN=<key> python mirror_example.py ...   # with a token: what that token sees
 
 Run it as often as you like (cron): each run reads only what changed since the last one.
