@@ -18,6 +18,7 @@ WORKDIR /app
 # settings does not reinstall everything.
 COPY pyproject.toml README.md ./
 COPY accounts/ accounts/
+COPY changes/ changes/
 COPY ctht_api/ ctht_api/
 COPY dashboard/ dashboard/
 COPY events/ events/

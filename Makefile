@@ -55,8 +55,10 @@ check-compose: install
 
 ## bench: the API against a bare-Django baseline under gunicorn + wrk, at 100,000 and
 ## 1,000,000 statements on PostgreSQL (127.0.0.1:5432, or BENCH_DATABASE_URL), with the
-## stats endpoint and a full CSV export per size (time, rows, peak worker RSS < 200 MB);
-## writes docs/benchmarks.{md,json,png}. About 24 min (19 once the databases exist).
+## stats endpoint, a full CSV export per size (time, rows, peak worker RSS < 200 MB), and
+## the change feed (pages/s of two pages; the write cost of a rename's fan-out);
+## writes docs/benchmarks.{md,json,png}. About 26 min on a quiet machine (21 once the
+## databases exist).
 ## Exit status 1 when a CSV check fails. bench/README.md.
 BENCH_ARGS ?= --sizes 100000 1000000 --duration 10 --connections 8 --out docs/
 

@@ -13,6 +13,14 @@ The list view reads the API's own query string (`page_size`, `country`,
 string under `/baseline/statements/`. It exists for the benchmark only
 (bench/settings.py); it is no part of the app.
 
+And one for issue 11: `/baseline/changes/?since=…&page_size=50` reads the same
+rows of the change feed as `/api/v1/changes/` (same range of `seq`, same resource
+filter), then each resource's live entries on the page with one `.values()` query
+(statements: the list's columns and country codes, as above; the others: every
+column of the row, published only where the model has a status), and returns the
+same envelope (`results`, `next`, `last`) with `JsonResponse`. No viewset, no
+serializer: what a bare Django view of the same feed costs.
+
 Two more twins, for issue 10:
 - `?format=csv` on the list streams every matching statement as CSV (the
   `StreamingHttpResponse` a bare Django view would write: a server-side cursor
@@ -27,6 +35,7 @@ import csv
 import datetime
 import io
 import json
+from collections import defaultdict
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -36,6 +45,8 @@ from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
 from django.db.models.lookups import LessThan
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 
+from changes import feed
+from changes.models import Change, FeedState
 from ctht_api.csv_export import FORMULA_STARTS  # the guard's one home, as the API's
 from events.models import Event, Statement
 from people.models import Country, Institution
@@ -293,3 +304,60 @@ def stats_statements(request):
         return JsonResponse({"detail": str(error)}, status=400)
     total = filtered_queryset(request.GET).count()
     return JsonResponse({"group_by": keys, "total": total, "results": rows})
+
+
+# --- /changes/: a page of the change feed ---------------------------------------------------
+
+
+def _feed_entries(resource: str, ids: list[int]) -> list[dict]:
+    """The live, public entries of one resource on a feed page, with `.values()`."""
+    if resource == "statements":
+        return with_countries(list(visible().filter(pk__in=ids).values(*COLUMNS)))
+    model = next(m for m, name in feed.resources().items() if name == resource)
+    queryset = model._default_manager.filter(pk__in=ids)
+    if hasattr(queryset, "public"):
+        queryset = queryset.public()
+    return list(queryset.values())
+
+
+def change_feed(request):
+    """The API's feed page: the same rows (`seq` after the cursor, the same resources),
+    each live entry read with `.values()`, the same envelope; no DRF, no serializer."""
+    epoch = FeedState.objects.values_list("epoch", flat=True).get(pk=1)
+    raw = request.GET.get("since")
+    since = int(raw.rpartition("-")[2]) if raw else 0
+    size = int(request.GET.get("page_size", 50))
+    resources = sorted(feed.resources().values())
+    rows = list(
+        Change.objects.filter(seq__gt=since, resource__in=resources)
+        .order_by("seq")
+        .values("seq", "resource", "object_id", "deleted", "at")[: size + 1]
+    )
+    more, rows = len(rows) > size, rows[:size]
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        if not row["deleted"]:
+            wanted[row["resource"]].append(row["object_id"])
+    found = {
+        (resource, entry["id"]): entry
+        for resource, ids in wanted.items()
+        for entry in _feed_entries(resource, ids)
+    }
+    results = []
+    for row in rows:
+        entry = found.get((row["resource"], row["object_id"]))
+        results.append(
+            {
+                "seq": f"{epoch}-{row['seq']}",
+                "resource": row["resource"],
+                "id": row["object_id"],
+                "action": "delete" if entry is None else "upsert",
+                "at": row["at"],
+                **({} if entry is None else {"object": entry}),
+            }
+        )
+    last = f"{epoch}-{rows[-1]['seq'] if rows else since}"
+    next_url = None
+    if more:
+        next_url = request.build_absolute_uri(f"?page_size={size}&since={last}")
+    return JsonResponse({"results": results, "next": next_url, "last": last})

@@ -37,6 +37,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import baseline  # noqa: E402
+from changes.models import Change, FeedState  # noqa: E402
 from events.models import Event, Statement, StatementTranslation, Topic  # noqa: E402
 from people.models import Institution, Person  # noqa: E402
 
@@ -116,6 +117,16 @@ def main() -> None:
         "deep_id": pk,
         "deep_cursor": cursor_token(key, pk),
     }
+    feed_rows = Change.objects.count()
+    if any(spec["kind"] == "feed" for spec in endpoints.values()):
+        if feed_rows == 0:
+            raise SystemExit(
+                "probe: the change feed is empty (a database generated before it existed?): "
+                "rerun with --fresh"
+            )
+        # The feed's middle row by position: a mirror halfway through its first sync.
+        seq = Change.objects.order_by("seq").values_list("seq", flat=True)[feed_rows // 2]
+        chosen.update(feed_middle_seq=seq, feed_middle_cursor=f"{FeedState.current().epoch}-{seq}")
 
     client = Client()
     result = {
@@ -131,6 +142,7 @@ def main() -> None:
             "countries_with_statements": Statement.countries.through.objects.values("country_id")
             .distinct()
             .count(),
+            "change_feed_rows": feed_rows,
         },
         "endpoints": {},
     }
@@ -138,6 +150,8 @@ def main() -> None:
         params = dict(spec.get("params", {}))
         if spec["kind"] == "deep":
             params["cursor"] = chosen["deep_cursor"]
+        if spec["kind"] == "feed" and spec.get("from") == "middle":
+            params["since"] = chosen["feed_middle_cursor"]
         query = f"?{urlencode(params)}" if params else ""
         if spec["kind"] == "detail":
             api_path = f"/api/v1/statements/{middle}/"
@@ -146,6 +160,12 @@ def main() -> None:
         elif spec["kind"] == "countries":
             api_path, base_path = "/api/v1/countries/" + query, "/baseline/countries/" + query
             expected = min(50, baseline.countries_queryset().count())
+        elif spec["kind"] == "feed":
+            api_path, base_path = "/api/v1/changes/" + query, "/baseline/changes/" + query
+            after = Change.objects.all()
+            if spec.get("from") == "middle":
+                after = after.filter(seq__gt=chosen["feed_middle_seq"])
+            expected = min(int(params.get("page_size", 50)), after.count())
         elif spec["kind"] == "stats":
             api_path = "/api/v1/stats/statements/" + query
             base_path = "/baseline/stats/statements/" + query

@@ -205,6 +205,8 @@ def markdown(results: dict) -> str:
         "`DEBUG=0`, `CONN_MAX_AGE` default, no access log, loopback |",
         f"| total time | {results.get('total_seconds', 0) / 60:.1f} min |",
         "",
+        # Notes on how the results were put together (e.g. sizes measured in separate runs).
+        *[f"**Note.** {note}\n" for note in results.get("notes", [])],
         "Worker CPU is utime + stime of the server's workers (`/proc/<pid>/stat`) over the run, "
         "per 1,000 requests; PostgreSQL CPU the same for the backends connected to the "
         "benchmark database (sampled every 0.2 s: backends are recycled by `CONN_MAX_AGE`). "
@@ -320,6 +322,7 @@ def markdown(results: dict) -> str:
         "",
     ]
     out += stats_section(results)
+    out += feed_section(results)
     out += csv_section(results)
     out += [
         "## Query plans of the API",
@@ -395,6 +398,81 @@ def stats_section(results: dict) -> list[str]:
             + ": it was not answered from the cache.**",
             "",
         ]
+    return out
+
+
+def feed_section(results: dict) -> list[str]:
+    """The change feed (issue 11): pages a second, and what a rename's fan-out costs."""
+    names = ("feed_first", "feed_mid")
+    sizes = results["sizes"]
+    pages = [
+        (size, data["endpoints"][name])
+        for size, data in sizes.items()
+        for name in names
+        if name in data.get("endpoints", {})
+    ]
+    writes = {size: data["feed_write"] for size, data in sizes.items() if data.get("feed_write")}
+    if not pages and not writes:
+        return []
+    out = [
+        "## Change feed",
+        "",
+        "`/api/v1/changes/?page_size=50` (A), anonymous: the first page (no `since`, a mirror's "
+        "first request) and the page after the feed's middle row (`since` = its cursor, a "
+        "mirror halfway through its first sync). B, `/baseline/changes/`, reads the same feed "
+        "rows (the same `seq` range and resource filter) and each resource's live entries on "
+        "the page with one `.values()` query (statements: the list baseline's columns and "
+        "country codes; the others: the row's columns, published only), in the same envelope, "
+        "with `JsonResponse`: what a bare Django view of the feed costs. A page is 50 entries, "
+        "so pages/s is requests/s.",
+        "",
+        "| size | page | feed rows | pages/s A | pages/s B | A/B | p50 / p99 ms A "
+        "| p50 / p99 ms B | queries A · B |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for size, entry in pages:
+        a, b = entry["api"], entry["baseline"]
+        rows = sizes[size]["corpus"].get("change_feed_rows", 0)
+        out.append(
+            f"| {size_label(size)} | {entry['label']} | {rows:,} | {rps(a)} | {rps(b)} "
+            f"| {entry['ratio_rps']:.2f} | {ms(a['p50_us'])} / {ms(a['p99_us'])} "
+            f"| {ms(b['p50_us'])} / {ms(b['p99_us'])} | {a['queries']} · {b['queries']} |"
+        )
+    out.append("")
+    if writes:
+        repeat = results["config"].get("feed_write_repeat", 3)
+        out += [
+            "**Write cost of the fan-out.** Renaming an institution changes every entry that "
+            "shows it: the feed replaces their rows (`changes/feed.py`: a `DELETE` and an "
+            "`INSERT … SELECT` per relation that embeds institutions). `bench/feed_write.py` "
+            "renames the institution the most statements show, in a changeset as an API write "
+            f"does (history, version, feed), {repeat} times, each in a transaction rolled back "
+            "(the commit is not timed); the median is shown, in-process (no HTTP), after the "
+            "load runs. *Feed statements*: the time of the statements on the feed's table "
+            "(all relations), as Django's query log measures them.",
+            "",
+            "| size | statements showing it | feed rows written | write ms (median) "
+            "| of which feed statements ms | each run ms | queries |",
+            "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
+        ]
+        for size, w in writes.items():
+            each = ", ".join(f"{x:.0f}" for x in w["runs_ms"])
+            out.append(
+                f"| {size_label(size)} | {w['statements']:,} | {w['feed_rows']:,} "
+                f"| {w['ms']:.0f} | {w['feed_ms']:.0f} | {each} | {w['queries']} |"
+            )
+        out.append("")
+        for size, w in writes.items():
+            statements = [p for p in w["plans"] if "'statements'" in p["sql"]]
+            if statements:
+                out += [
+                    f"<details><summary>{size_label(size)} — the fan-out to statements: "
+                    "EXPLAIN</summary>",
+                    "",
+                ]
+                for plan in statements:
+                    out += ["```sql", plan["sql"], "```", "", "```", plan["plan"], "```", ""]
+                out += ["</details>", ""]
     return out
 
 

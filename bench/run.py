@@ -62,6 +62,20 @@ ENDPOINTS = {
     "deep": {"kind": "deep", "label": "deep page (90%)", "params": {}},
     "countries": {"kind": "countries", "label": "/countries/", "params": {}},
     "stats": {"kind": "stats", "label": "stats (cached)"},
+    # The change feed (issue 11): a mirror's first page, and a page halfway through the feed
+    # (`since` = the cursor of its middle row, as a mirror halfway through its first sync).
+    "feed_first": {
+        "kind": "feed",
+        "from": "start",
+        "label": "feed, first page",
+        "params": {"page_size": "50"},
+    },
+    "feed_mid": {
+        "kind": "feed",
+        "from": "middle",
+        "label": "feed, page from the middle",
+        "params": {"page_size": "50"},
+    },
 }
 # The production gunicorn.conf.py: were its workers sync, one busy longer than its `timeout`
 # would be killed, streaming or not (it only reports alive between requests); the CSV
@@ -123,6 +137,15 @@ def statement_count(url: str) -> int | None:
         return None
 
 
+def feed_is_empty(url: str) -> bool:
+    """A database generated before the change feed existed has none: it is regenerated."""
+    try:
+        with psycopg.connect(url) as conn:
+            return conn.execute("SELECT NOT EXISTS (SELECT 1 FROM changes_change)").fetchone()[0]
+    except psycopg.Error:
+        return True
+
+
 def prepare_database(base: str, size: int, seed: int, fresh: bool, prefix: str) -> dict:
     name = f"{prefix}{size}"
     url = db_url(base, name)
@@ -131,6 +154,9 @@ def prepare_database(base: str, size: int, seed: int, fresh: bool, prefix: str) 
     with psycopg.connect(db_url(base, "postgres"), autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         count = statement_count(url) if exists else None
+        if exists and count == size and feed_is_empty(url):
+            log(f"{name}: has no change feed (generated before it existed): dropping it")
+            fresh = True
         if exists and (fresh or count != size):
             log(f"{name}: holds {count} statements, not {size}: dropping it")
             admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
@@ -175,6 +201,21 @@ def probe(database_url: str, endpoints: dict, deep_fraction: float) -> dict:
     )
     if result.returncode:
         fail(f"probe:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout)
+
+
+def feed_write(database_url: str, repeat: int) -> dict:
+    """The fan-out's write cost (bench/feed_write.py): an institution renamed, rolled back."""
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "feed_write.py")],
+        cwd=ROOT,
+        env=server_env(database_url),
+        input=json.dumps({"repeat": repeat}),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        fail(f"feed_write:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return json.loads(result.stdout)
 
 
@@ -527,6 +568,16 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
                 f"p50 {entry['api']['p50_us'] / 1000:7.1f} ms | B {entry['baseline']['rps']:8.1f} "
                 f"req/s p50 {entry['baseline']['p50_us'] / 1000:7.1f} ms | "
                 f"A/B {entry['ratio_rps']:.2f}"
+            )
+
+        if args.feed_write:
+            # After the load runs: each rename is rolled back, but leaves dead feed rows.
+            log(f"{info['name']}: feed write (an institution renamed, {args.feed_write}x)")
+            result["feed_write"] = written = feed_write(url, args.feed_write)
+            log(
+                f"{info['name']} feed write: {written['statements']:,} statements show the "
+                f"institution, {written['feed_rows']:,} feed rows, {written['ms']:.0f} ms "
+                f"(feed statements {written['feed_ms']:.0f} ms)"
             )
 
         if args.csv:
@@ -910,6 +961,14 @@ def main() -> None:
         help="seconds the CSV client waits on a read before giving up (600)",
     )
     parser.add_argument(
+        "--feed-write",
+        type=int,
+        default=3,
+        metavar="N",
+        help="rename the institution most statements show N times, each rolled back, and "
+        "time the change feed's fan-out (default 3; 0 skips it)",
+    )
+    parser.add_argument(
         "--min-requests",
         type=int,
         default=20,
@@ -953,6 +1012,7 @@ def main() -> None:
             "csv_rss_limit_mb": args.csv_rss_limit,
             "csv_sample_ms": args.csv_sample_ms,
             "production_timeout_s": production_timeout(),
+            "feed_write_repeat": args.feed_write,
         },
         "params": {},
         "sizes": {},

@@ -16,4 +16,5 @@ urlpatterns = [
     ),
     path("baseline/countries/", baseline.country_list, name="baseline-country-list"),
     path("baseline/stats/statements/", baseline.stats_statements, name="baseline-stats"),
+    path("baseline/changes/", baseline.change_feed, name="baseline-changes"),
 ]

@@ -78,7 +78,7 @@ def test_service_defines_a_healthcheck(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("service", "variable"),
-    [("app", "SECRET_KEY"), ("db", "POSTGRES_PASSWORD")],
+    [("app", "SECRET_KEY"), ("prune", "SECRET_KEY"), ("db", "POSTGRES_PASSWORD")],
 )
 def test_secret_comes_from_interpolation_without_a_default(service: str, variable: str) -> None:
     value = _environment(_compose()["services"][service])[variable]
@@ -87,8 +87,9 @@ def test_secret_comes_from_interpolation_without_a_default(service: str, variabl
     assert match["name"] == variable
 
 
-def test_database_url_takes_its_password_from_interpolation() -> None:
-    url = _environment(_compose()["services"]["app"])["DATABASE_URL"]
+@pytest.mark.parametrize("service", ["app", "prune"])
+def test_database_url_takes_its_password_from_interpolation(service: str) -> None:
+    url = _environment(_compose()["services"][service])["DATABASE_URL"]
     credentials = re.match(r"^[a-z][a-z0-9+.-]*://[^:/@]+:(?P<password>[^@]*)@", url)
     assert credentials, f"DATABASE_URL has no user:password@ part: {url!r}"
     assert credentials["password"] == "${POSTGRES_PASSWORD}"
@@ -102,3 +103,46 @@ def test_no_environment_value_holds_a_literal_secret() -> None:
                 assert REQUIRED_INTERPOLATION.fullmatch(value), (
                     f"{name}.{key} holds a literal value instead of a ${{...}} interpolation"
                 )
+
+
+# The change feed's pruning (`manage.py prune_changes`), once a day ----------------------
+
+
+def test_prune_runs_the_app_image_with_the_app_environment() -> None:
+    services = _compose()["services"]
+    prune, app = services["prune"], services["app"]
+    assert prune["image"] == app["image"]
+    assert prune.get("build") == app.get("build")
+    assert _environment(prune) == _environment(app)
+
+
+def test_prune_starts_once_the_database_is_healthy_and_migrated() -> None:
+    """The app's entry point migrates before gunicorn answers /healthz: a healthy app is a
+    migrated database. The prune service does not migrate itself (no concurrent migrate)."""
+    depends_on = _compose()["services"]["prune"]["depends_on"]
+    assert depends_on["db"]["condition"] == "service_healthy"
+    assert depends_on["app"]["condition"] == "service_healthy"
+
+
+def test_prune_runs_prune_changes_once_a_day_and_keeps_running() -> None:
+    prune = _compose()["services"]["prune"]
+    script = " ".join(prune["entrypoint"][2:] + prune["command"])
+    assert prune["entrypoint"][:2] == ["/bin/sh", "-c"]
+    assert re.fullmatch(
+        r"while true; do python manage\.py prune_changes; sleep 86400; done", script
+    ), script
+    assert prune["restart"] == "unless-stopped"
+    assert prune.get("init") is True, "a shell as PID 1 ignores SIGTERM"
+
+
+def test_prune_has_no_http_healthcheck_nor_ports() -> None:
+    """The image's HEALTHCHECK probes :8000, which the prune loop does not serve."""
+    prune = _compose()["services"]["prune"]
+    assert prune["healthcheck"] == {"disable": True}
+    assert "ports" not in prune
+
+
+def test_changes_retention_days_defaults_to_90() -> None:
+    for name in ("app", "prune"):
+        value = _environment(_compose()["services"][name])["CHANGES_RETENTION_DAYS"]
+        assert value == "${CHANGES_RETENTION_DAYS:-90}", f"{name}: {value!r}"
