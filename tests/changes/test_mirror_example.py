@@ -121,3 +121,11 @@ def test_the_mirror_example_keeps_an_equal_copy(server, countries, tmp_path):
     assert_mirrors(db, base)
     assert db.execute("SELECT count(*) FROM entries WHERE id = 999999").fetchone() == (0,)
     editor.close()
+
+
+def test_the_readme_shows_the_example_as_it_runs():
+    """The README's mirror is the tested file's `sync`, character for character."""
+    source = EXAMPLE.read_text()
+    function = source[source.index("def sync(") : source.index("\n\nif __name__")]
+    readme = (EXAMPLE.parents[1] / "README.md").read_text()
+    assert f"```python\n{function}\n```" in readme
