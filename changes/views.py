@@ -16,6 +16,8 @@ put them there: a later change is then read again, further on.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -33,6 +35,8 @@ from changes import feed
 from changes.models import Change, FeedState
 from ctht_api.pagination import requested_page_size
 from ctht_api.params import StrictQueryParamsMixin
+
+EPOCH = re.compile(r"[0-9a-f]{1,16}")
 
 
 class FeedExpired(APIException):
@@ -54,7 +58,14 @@ def parse_since(raw: str | None, state: FeedState) -> int:
     if raw is None:
         return 0
     epoch, _, number = raw.rpartition("-")
-    if not epoch or not number.isascii() or not number.isdigit() or len(number) > 18:
+    # An epoch is lowercase hex (`FeedState`): anything else (`<epoch>--1`, a typo) is not
+    # a cursor of any feed, so a 400, not a 410 that would send the mirror to re-sync.
+    if (
+        not EPOCH.fullmatch(epoch)
+        or not number.isascii()
+        or not number.isdigit()
+        or len(number) > 18
+    ):
         raise ValidationError(
             {"since": [f"Not a cursor of this feed: {raw!r}. Use a `last` value it gave."]}
         )
