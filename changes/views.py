@@ -16,12 +16,15 @@ put them there: a later change is then read again, further on.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_serializer,
     inline_serializer,
 )
 from rest_framework import serializers, viewsets
@@ -31,8 +34,12 @@ from rest_framework.utils.urls import replace_query_param
 
 from changes import feed
 from changes.models import Change, FeedState
+from ctht_api.errors import PROBLEM_CONTENT_TYPE
 from ctht_api.pagination import requested_page_size
 from ctht_api.params import StrictQueryParamsMixin
+from ctht_api.schema import ProblemSerializer
+
+EPOCH = re.compile(r"[0-9a-f]{1,16}")
 
 
 class FeedExpired(APIException):
@@ -54,7 +61,14 @@ def parse_since(raw: str | None, state: FeedState) -> int:
     if raw is None:
         return 0
     epoch, _, number = raw.rpartition("-")
-    if not epoch or not number.isascii() or not number.isdigit() or len(number) > 18:
+    # An epoch is lowercase hex (`FeedState`): anything else (`<epoch>--1`, a typo) is not
+    # a cursor of any feed, so a 400, not a 410 that would send the mirror to re-sync.
+    if (
+        not EPOCH.fullmatch(epoch)
+        or not number.isascii()
+        or not number.isdigit()
+        or len(number) > 18
+    ):
         raise ValidationError(
             {"since": [f"Not a cursor of this feed: {raw!r}. Use a `last` value it gave."]}
         )
@@ -91,11 +105,19 @@ def requested_resources(raw: str | None) -> list[str]:
     return sorted(set(names))
 
 
+class ChangedEntrySerializer(PolymorphicProxySerializer):
+    """For the schema only: one of the resources' representations, which one told by the
+    entry's `resource`. Documented as `anyOf` (ctht_api.schema_extensions): the resources
+    share most of their fields, so an entry often matches several and a `oneOf` would
+    reject it."""
+
+
 def changed_object_schema() -> PolymorphicProxySerializer:
-    return PolymorphicProxySerializer(
+    return ChangedEntrySerializer(
         component_name="ChangedEntry",
         serializers=lambda: [viewset.serializer_class for viewset in feed.viewsets().values()],
         resource_type_field_name=None,
+        required=False,  # a `delete` has no object
     )
 
 
@@ -138,43 +160,52 @@ class ChangeFeedViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
             ),
         ],
         responses={
-            200: inline_serializer(
-                "ChangeFeedPage",
-                fields={
-                    "results": inline_serializer(
-                        "ChangeFeedEntry",
-                        many=True,
-                        fields={
-                            "seq": serializers.CharField(
-                                help_text="This change's cursor (resume after it with `since`)."
-                            ),
-                            "resource": serializers.CharField(
-                                help_text="The resource, as named in the API's root and its "
-                                "paths: `statements`, `events`, `people`, `institutions`, "
-                                "`positions`, `topics`, `programmes`, `documents`."
-                            ),
-                            "id": serializers.IntegerField(help_text="The entry's id."),
-                            "action": serializers.ChoiceField(
-                                choices=["upsert", "delete"],
-                                help_text="`upsert`: store `object`; `delete`: remove the "
-                                "entry (deleted, or no longer visible to this client).",
-                            ),
-                            "at": serializers.DateTimeField(
-                                help_text="When the change was written (UTC)."
-                            ),
-                            "object": changed_object_schema(),
-                        },
-                    ),
-                    "next": serializers.URLField(
-                        allow_null=True, help_text="The next page, or null when this is the end."
-                    ),
-                    "last": serializers.CharField(
-                        help_text="Always present: pass it as `since` to resume after this "
-                        "page (the `since` given, if the page is empty)."
-                    ),
-                },
+            # One page object, although answered by `list` (drf-spectacular would make it
+            # an array of pages).
+            200: extend_schema_serializer(many=False)(
+                inline_serializer(
+                    "ChangeFeedPage",
+                    fields={
+                        "results": inline_serializer(
+                            "ChangeFeedEntry",
+                            many=True,
+                            fields={
+                                "seq": serializers.CharField(
+                                    help_text="This change's cursor (resume after it with `since`)."
+                                ),
+                                "resource": serializers.CharField(
+                                    help_text="The resource, as named in the API's root and its "
+                                    "paths: `statements`, `events`, `people`, `institutions`, "
+                                    "`positions`, `topics`, `programmes`, `documents`."
+                                ),
+                                "id": serializers.IntegerField(help_text="The entry's id."),
+                                "action": serializers.ChoiceField(
+                                    choices=["upsert", "delete"],
+                                    help_text="`upsert`: store `object`; `delete`: remove the "
+                                    "entry (deleted, or no longer visible to this client).",
+                                ),
+                                "at": serializers.DateTimeField(
+                                    help_text="When the change was written (UTC)."
+                                ),
+                                "object": changed_object_schema(),  # not for a delete
+                            },
+                        ),
+                        "next": serializers.URLField(
+                            allow_null=True,
+                            help_text="The next page, or null when this is the end.",
+                        ),
+                        "last": serializers.CharField(
+                            help_text="Always present: pass it as `since` to resume after this "
+                            "page (the `since` given, if the page is empty)."
+                        ),
+                    },
+                )
             ),
-            410: OpenApiResponse(description="The cursor is older than the retained feed."),
+            (410, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer,
+                description="The cursor is older than the retained feed, or from another "
+                "database: re-sync from scratch.",
+            ),
         },
     )
     def list(self, request, *args, **kwargs):

@@ -28,6 +28,7 @@ from drf_spectacular.plumbing import (
     build_object_type,
     get_view_model,
 )
+from drf_spectacular.serializers import PolymorphicProxySerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
@@ -184,3 +185,19 @@ class CountryViewSetExtension(OpenApiViewExtension):
             pass
 
         return CountryViewSet
+
+
+class ChangedEntryExtension(PolymorphicProxySerializerExtension):
+    """The change feed's `object`: `anyOf` the resources' representations, not `oneOf`.
+
+    The feed entry's `resource` says which one it is, but it sits beside `object`,
+    not in it, so it cannot be a discriminator; and the representations share most of
+    their fields without forbidding others, so a topic also matches `Institution` and
+    `Programme`, which a `oneOf` rejects."""
+
+    target_class = "changes.views.ChangedEntrySerializer"  # drf-spectacular's own: exact class
+
+    def map_serializer(self, auto_schema, direction):
+        schema = super().map_serializer(auto_schema, direction)
+        schema["anyOf"] = schema.pop("oneOf")
+        return schema

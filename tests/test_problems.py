@@ -91,6 +91,11 @@ def cause(name: str, *, settings) -> tuple[object, int, str]:
         return anon.generic("PURGE", "/api/v1/topics/"), 405, name
     if name == "not-acceptable":
         return anon.get("/api/v1/topics/", HTTP_ACCEPT="application/xml"), 406, name
+    if name == "gone":  # a change feed cursor from another database (another epoch)
+        from changes.models import FeedState
+
+        other = "1" * 8 if FeedState.current().epoch == "0" * 8 else "0" * 8
+        return anon.get("/api/v1/changes/", {"since": f"{other}-1"}), 410, name
     writer = token_client("editor", write=True)
     if name == "conflict":
         statement = StatementFactory()
