@@ -69,9 +69,7 @@ def writes_without_signals(tree: ast.AST) -> list[int]:
                 isinstance(node.func.value, ast.Call)
                 and getattr(node.func.value.func, "id", "") == "super"
             )
-        ):
-            lines.append(node.lineno)
-        elif (
+        ) or (
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
             and id(node) not in docstrings

@@ -12,10 +12,12 @@ so it cannot drift from the code.
 
 - Without `resource` (every resource) or with a common one (`statements`):
   the primary key, from the cursor, in order; no Sort.
-- With a few rare resources (`topics,events`) the planner may rather read
-  an index that begins with `resource` (`change_resource_seq`, or the unique
-  `change_one_per_entry`) for just those rows and sort them: that Sort is over
-  the requested resources' rows only, never the table.
+- With several resources (`statements,events`, `topics,events`): one range
+  scan per resource (of `change_resource_seq`, or of the primary key with a
+  filter for a resource most rows belong to), each stopping after
+  `page_size + 1` rows (a `UNION ALL`, changes/views.py `page_of_changes`), and
+  a Sort of at most that many rows per resource, never of the table; rows of
+  other resources between the cursor and the page are not read.
 """
 
 import re
@@ -61,7 +63,7 @@ def middle_cursor() -> str:
     return f"{FeedState.current().epoch}-{seqs[len(seqs) // 2]}"
 
 
-@pytest.mark.parametrize("resource", [None, "statements,events", "statements"])
+@pytest.mark.parametrize("resource", [None, "statements"])
 @pytest.mark.parametrize("start", ["beginning", "middle"])
 def test_a_page_is_an_index_range_scan_in_feed_order(record, resource, start):
     params = {"page_size": 50}
@@ -79,26 +81,24 @@ def test_a_page_is_an_index_range_scan_in_feed_order(record, resource, start):
     assert "(actual rows=51 loops=1)" in plan.splitlines()[0], plan  # page_size + 1: stops
 
 
+@pytest.mark.parametrize("resource", ["statements,events", "topics,events"])
 @pytest.mark.parametrize("start", ["beginning", "middle"])
-def test_rare_resources_sort_only_their_own_rows(record, start):
-    params = {"page_size": 50, "resource": "topics,events"}
+def test_several_resources_are_one_range_scan_each(record, resource, start):
+    params = {"page_size": 50, "resource": resource}
     if start == "middle":
         params["since"] = middle_cursor()
 
     plan = feed_plan(params)
 
     assert "Seq Scan" not in plan, plan
-    if "Sort" in plan:
-        # Sorting what the resource index found for these resources after the cursor
-        # (a few dozen rows here), not the feed.
-        # (either index that begins with `resource`: change_resource_seq, or the
-        # one-row-per-entry unique one, the seq condition then a filter).
-        below = plan.split("Sort", 1)[1]
-        assert re.search(r"Index Scan using (change_resource_seq|change_one_per_entry)", below)
-        assert re.search(r"Index Cond: \(+\(?resource\)?::text = ANY", below), plan
-        rare = Change.objects.filter(resource__in=["topics", "events"]).count()
-        sorted_rows = int(re.search(r"Sort \(actual rows=(\d+)", plan)[1])
-        assert sorted_rows <= rare < Change.objects.count() // 10, plan
+    scans = re.findall(r"Index (?:Only )?Scan using (\w+)", plan)
+    # Per resource: its index, or (for a resource most rows belong to) the primary key
+    # from the cursor with a filter; either stops after page_size + 1 rows.
+    assert len(scans) == len(resource.split(",")), plan
+    assert set(scans) <= {"change_resource_seq", "changes_change_pkey"}, plan
+    assert len(re.findall(r"->  Limit", plan)) >= len(scans), plan  # each scan stops early
+    for rows in re.findall(r"Sort \(actual rows=(\d+)", plan):
+        assert int(rows) <= len(scans) * 51, plan
 
 
 def test_pruning_reads_only_the_tombstones(record):

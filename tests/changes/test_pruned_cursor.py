@@ -1,31 +1,15 @@
-"""A mirror that reads the feed from its start after pruning must get cursors it can use.
+"""A mirror that reads the feed from its start after pruning gets cursors it can use.
 
-Found while writing docs/mirror_example.py; left failing (strict xfail) for the
-feed's owner to fix in changes/views.py. `parse_since` answers 410 to any cursor
-below `FeedState.pruned_through`, but the cursors a read from the start hands out
-(`next`, `last`) are the `seq` of the rows it read, and live rows below
-`pruned_through` stay in the feed (only tombstones are pruned). So after a prune:
-
-- a read from the start of a feed longer than one page is refused at its second
-  page (its `next` carries a cursor below `pruned_through`), and a mirror that
-  restarts on 410 loops;
-- a read from the start that ends below `pruned_through` (nothing changed since
-  the pruned tombstone) gets a `last` that is refused next time: every run re-syncs.
-
-A cursor handed to a reader that started from the start (or from a cursor at or
-above `pruned_through`) has seen every tombstone above the `pruned_through` of that
-time; only later pruning can take one from it. A fix: carry that floor in the
-cursor (`<epoch>-<seq>-<floor>`), and answer 410 only when
-`pruned_through > max(seq, floor)`.
+Found by the mirror example: live rows numbered below `FeedState.pruned_through`
+stay in the feed (only tombstones are pruned), so a read from the start hands out
+cursors below it. Each cursor therefore carries the `pruned_through` of the time
+it was handed out (its floor, changes/views.py `cursor`), and expires only when a
+later prune removes a tombstone above both its number and its floor.
 """
 
 import pytest
 
 from changes.models import Change, FeedState
-
-pytestmark = pytest.mark.xfail(
-    strict=True, reason="changes/views.py refuses cursors a read from the start hands out"
-)
 
 
 def prune_through_the_middle() -> int:
@@ -56,3 +40,17 @@ def test_the_last_cursor_of_a_read_from_the_start_is_accepted(demo, client):
     FeedState.objects.filter(pk=1).update(pruned_through=highest + 1)  # the newest, pruned
     last = client.get("/api/v1/changes/?page_size=500").json()["last"]
     assert client.get("/api/v1/changes/", {"since": last}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_cursor_handed_out_before_a_later_prune_expires(demo, client):
+    """The floor is no amnesty: a tombstone pruned above it and above the cursor is a 410."""
+    FeedState.current()
+    middle = prune_through_the_middle()
+    last = client.get("/api/v1/changes/?page_size=2").json()["last"]  # below `middle`
+    assert f"-{middle}-" in last  # the floor it was handed out with
+    FeedState.objects.filter(pk=1).update(pruned_through=middle + 1)  # pruned again, later
+    response = client.get("/api/v1/changes/", {"since": last})
+    assert response.status_code == 410
+    forged = last.replace(f"-{middle}-", f"-{middle + 5}-")  # a floor the feed never gave
+    assert client.get("/api/v1/changes/", {"since": forged}).status_code == 400
