@@ -4,6 +4,7 @@
 """
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -144,3 +145,35 @@ def test_a_deleted_statement_is_a_delete_for_every_client(demo, anonymous, edito
         ]
         assert ("statements", statement.pk) not in mirror.entries
         assert mirror.last == changes[0]["seq"]
+
+
+def test_translations_deleted_in_bulk_in_the_admin_upsert_their_statement(
+    demo, anonymous, writer, admin_client
+):
+    """The translations admin's "delete selected" changes the statement's JSON: the feed
+    must say so (it once deleted them with `QuerySet.delete()`, unseen by the statement)."""
+    statement = Statement.objects.order_by("pk").first()
+    german = {"language": "de", "text": "Die Lösung heißt Zusammenarbeit.", "kind": "editorial"}
+    url = f"/api/v1/statements/{statement.pk}/"
+    assert writer.patch(url, {"translations": [german]}, format="json").status_code == 200
+    assert anonymous.sync()[0]["object"]["translations"] == [german]
+    records = statement.history.count()
+    assert "zusammenarbeit" in Statement.objects.get(pk=statement.pk).search_document
+
+    response = admin_client.post(
+        reverse("admin:events_statementtranslation_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": list(statement.translations.values_list("pk", flat=True)),
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert not statement.translations.exists()
+
+    (change,) = anonymous.sync()
+    assert (change["id"], change["action"]) == (statement.pk, "upsert")
+    assert change["object"]["translations"] == []
+    assert change["object"] == anonymous.client.get(url).json()
+    assert statement.history.count() == records + 1
+    assert "zusammenarbeit" not in Statement.objects.get(pk=statement.pk).search_document
