@@ -31,7 +31,7 @@ from hypothesis.stateful import (
 )
 from rest_framework.test import APIClient
 
-from events.models import Document, Event, Programme, Statement, Topic
+from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
 from people.models import Institution, Person, Position
 from tests.api.conftest import token_client
 from tests.changes.mirror import Mirror, drift, listed
@@ -102,10 +102,11 @@ class MirrorReplay(RuleBasedStateMachine):
         errors = response.context and response.context.get("errors")
         assert response.status_code == 302, errors
 
-    def admin_action(self, model, action: str, pk: int):
+    def admin_action(self, model, action: str, pk: int, **confirm):
         opts = model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-        expect(self.admin.post(url, {"action": action, "_selected_action": [pk]}), 302)
+        data = {"action": action, "_selected_action": [pk], **confirm}
+        expect(self.admin.post(url, data), 302)
 
     def admin_delete(self, model, pk: int):
         opts = model._meta
@@ -159,6 +160,36 @@ class MirrorReplay(RuleBasedStateMachine):
         pk = pick(Statement, n)
         if pk is not None:
             self.patch("statements", pk, {"event": None if to_none else pick(Event, m)})
+
+    @rule(n=PICK, language=st.sampled_from(["de", "it"]))
+    def translate_statement(self, n, language):
+        """Through the API: the translations are written with the statement."""
+        pk = pick(Statement, n)
+        if pk is not None:
+            translation = {
+                "language": language,
+                "text": self.fresh("Übersetzt"),
+                "kind": "editorial",
+            }
+            self.patch("statements", pk, {"translations": [translation]})
+
+    @rule(n=PICK)
+    def edit_a_translation_in_the_admin(self, n):
+        """On the translation's own admin page: a statement's representation lists it."""
+        pk = pick(StatementTranslation, n)
+        if pk is not None:
+            translation = StatementTranslation.objects.get(pk=pk)
+            self.admin_form_save(translation, text=self.fresh("Überarbeitet"))
+
+    @rule(n=PICK, via=st.sampled_from(["admin delete", "admin bulk delete"]))
+    def delete_a_translation_in_the_admin(self, n, via):
+        pk = pick(StatementTranslation, n)
+        if pk is None:
+            return
+        if via == "admin delete":
+            self.admin_delete(StatementTranslation, pk)
+        else:
+            self.admin_action(StatementTranslation, "delete_selected", pk, post="yes")
 
     # Events ---------------------------------------------------------------
 
