@@ -371,8 +371,11 @@ def test_every_step_once_then_the_mirrors_equal_the_lists(clients):
         machine.translate_statement(n=1, language="it")
         machine.translate_statement(n=2, language="it")
         machine.translate_statement(n=3, language="it")
+        # A write the feed misses shows only in a mirror that read the entry before it.
+        machine.each_mirror_equals_the_lists()
         for via in ("admin delete", "admin bulk delete"):
             machine.delete_a_translation_in_the_admin(n=0, via=via)
+        machine.each_mirror_equals_the_lists()
         machine.delete_topic(n=0)
         machine.bulk_delete_in_the_admin(n=0, model=Topic)
         for via in ("api", "admin"):
