@@ -317,3 +317,10 @@ class StatementTranslationAdmin(TimestampedAdmin):
     search_fields = ("text", "statement__text", "statement__speaker__full_name")
     autocomplete_fields = ("statement",)
     fields = ("statement", "language", "kind", "text", "created_at", "updated_at")
+
+    def delete_queryset(self, request, queryset):
+        """The bulk "delete selected", one translation at a time through the model: each
+        deletion refreshes its statement (search document, version, history, change feed),
+        which `QuerySet.delete()` would skip, leaving the statement's JSON changed unseen."""
+        for translation in queryset.select_related("statement"):
+            translation.delete()
