@@ -19,9 +19,12 @@ every committed row below `n`, and a row committed after it read the feed gets
 a number above anything it saw: resuming from the `last` cursor skips nothing,
 whatever the order in which concurrent writes started. The lock is held only
 from the feed insert to the commit (the insert is the last statement of a
-write), so writers queue for a few milliseconds at most; readers never take it.
-A write outside a changeset (a Django shell) writes its row at each save and
-holds the lock from its first save to its commit.
+write): for an ordinary write a few milliseconds; a rename shown by 100,000
+statements holds it for its one `INSERT … SELECT` (about a second), and other
+writers wait that long. Readers never take it. A write outside a changeset (a
+Django shell) writes its rows at each save, in a transaction of their own (or
+the caller's, whose commit then releases the lock): never unlocked, even in
+autocommit, where the lock alone would be released as soon as it is taken.
 
 On SQLite the database itself is the lock: the project opens every
 transaction with `BEGIN IMMEDIATE` (settings), one writer at a time from the
@@ -66,7 +69,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connection, models
+from django.db import connection, models, transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
@@ -196,12 +200,15 @@ class FeedBuffer:
         at = timezone.now()
         # The embedding entries first: an entry both edited and embedding is then
         # written once more by its own row below, which replaces the fan-out's.
-        seen = set()
+        by_embedding: dict[Embedding, set] = defaultdict(set)
         for embedding, pk in self.fanouts:
-            if (embedding, pk) not in seen:
-                seen.add((embedding, pk))
+            by_embedding[embedding].add(pk)
+        for embedding, pks in by_embedding.items():  # one statement per relation
+            ordered = sorted(pks)
+            resource = resources()[embedding.resource_model]
+            for start in range(0, len(ordered), CHUNK):
                 _write_query(
-                    embedding_query(embedding, [pk]), resources()[embedding.resource_model], at
+                    embedding_query(embedding, ordered[start : start + CHUNK]), resource, at
                 )
         for resource, rows in sorted(self.entries.items()):
             ordered = sorted(rows.items())
@@ -271,8 +278,9 @@ def record_unrecorded(models_: Iterable[type[models.Model]] | None = None) -> No
     at = timezone.now()
     for model in models_ or resources():
         resource = resources()[model]
-        recorded = Change.objects.filter(resource=resource).values("object_id")
-        ids = model._base_manager.exclude(pk__in=recorded).order_by().values("pk")
+        # A tombstone does not count: `generate_data` may reuse the id of a deleted entry.
+        recorded = Change.objects.filter(resource=resource, object_id=OuterRef("pk"), deleted=False)
+        ids = model._base_manager.filter(~Exists(recorded)).order_by().values("pk")
         _write_query(ids, resource, at)
 
 
@@ -308,7 +316,8 @@ def note(model: type[models.Model], pks: Iterable, *, deleted: bool = False) -> 
         return
     once = FeedBuffer()
     once.add(resource, pks, deleted=deleted)
-    once.write()
+    with transaction.atomic():  # the lock is held to the commit of these rows
+        once.write()
 
 
 def note_fanout(embedding: Embedding, pk) -> None:
@@ -317,7 +326,8 @@ def note_fanout(embedding: Embedding, pk) -> None:
         buffer.fanouts.append((embedding, pk))
         return
     once = FeedBuffer(fanouts=[(embedding, pk)])
-    once.write()
+    with transaction.atomic():  # the lock is held to the commit of these rows
+        once.write()
 
 
 # Signal receivers -----------------------------------------------------------

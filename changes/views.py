@@ -20,6 +20,7 @@ import re
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Max
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -52,14 +53,16 @@ class FeedExpired(APIException):
 
 
 def cursor(epoch: str, seq: int, floor: int) -> str:
-    """`<epoch>-<seq>`, or `<epoch>-<floor>-<seq>` once tombstones have been pruned.
+    """`<epoch>-<seq>`, or `<epoch>-<floor>-<seq>` when the floor is not 0.
 
-    `floor` is how far the feed was pruned when the cursor was handed out: the
-    reader holding it had seen every tombstone above it (it read from the start,
-    or resumed from a cursor the feed still covered). So a cursor expires only
-    when a later prune removes a tombstone above both its `seq` and its `floor`;
-    a read from the start after a prune, whose cursors pass live rows numbered
-    below `pruned_through`, keeps working.
+    `floor`: its holder needs no tombstone numbered at or below it. A reader that
+    starts from the beginning needs none of the tombstones that exist when it
+    starts (it never held those entries), so its floor is the feed's highest
+    number then; a reader that resumes keeps its floor, raised to how far the
+    feed had been pruned. A cursor expires (410) only when a tombstone above
+    both its number and its floor has been pruned, so a long first read, or one
+    that passes live rows numbered below `pruned_through`, keeps working. A floor
+    raised by hand only hides deletions from whoever raised it.
     """
     return f"{epoch}-{seq}" if floor == 0 else f"{epoch}-{floor}-{seq}"
 
@@ -67,11 +70,8 @@ def cursor(epoch: str, seq: int, floor: int) -> str:
 CURSOR = re.compile(r"(?P<epoch>[0-9a-f]{1,16})-(?:(?P<floor>[0-9]{1,18})-)?(?P<seq>[0-9]{1,18})")
 
 
-def parse_since(raw: str | None, state: FeedState) -> int:
-    """The `seq` after which to read; 400 for what is not a cursor, 410 for a cursor the
-    feed no longer covers (another epoch; a tombstone above it pruned since)."""
-    if raw is None:
-        return 0
+def read_cursor(raw: str) -> tuple[str, int, int]:
+    """(epoch, seq, floor) of a `since`; 400 for what is not a cursor of any feed."""
     # An epoch is lowercase hex (`FeedState`): anything else (`<epoch>--1`, a typo) is not
     # a cursor of any feed, so a 400, not a 410 that would send the mirror to re-sync.
     match = CURSOR.fullmatch(raw) if raw.isascii() else None
@@ -79,15 +79,17 @@ def parse_since(raw: str | None, state: FeedState) -> int:
         raise ValidationError(
             {"since": [f"Not a cursor of this feed: {raw!r}. Use a `last` value it gave."]}
         )
-    if match["epoch"] != state.epoch:
+    return match["epoch"], int(match["seq"]), int(match["floor"] or 0)
+
+
+def check_cursor(epoch: str, seq: int, floor: int, state: FeedState) -> None:
+    """410 for a cursor this feed no longer covers: another epoch, or a tombstone above
+    it pruned since it was handed out. `state` must be read *after* the page: a prune
+    that commits between the two is then seen here, rather than its deletion missed."""
+    if epoch != state.epoch:
         raise FeedExpired(
             "This cursor is from another feed (the database was restored or rebuilt): "
             "re-sync from scratch, then resume from the new `last`."
-        )
-    seq, floor = int(match["seq"]), int(match["floor"] or 0)
-    if floor > state.pruned_through:
-        raise ValidationError(
-            {"since": [f"Not a cursor of this feed: {raw!r}. Use a `last` value it gave."]}
         )
     if state.pruned_through > max(seq, floor):
         raise FeedExpired(
@@ -95,7 +97,6 @@ def parse_since(raw: str | None, state: FeedState) -> int:
             f"{settings.CHANGES_RETENTION_DAYS} days): re-sync from scratch, then resume "
             "from the new `last`."
         )
-    return seq
 
 
 def page_of_changes(since: int, names: list[str], size: int) -> list[Change]:
@@ -240,15 +241,22 @@ class ChangeFeedViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     )
     def list(self, request, *args, **kwargs):
         params = request.query_params
-        state = FeedState.current()
-        since = parse_since(params.get("since"), state)
+        given = read_cursor(params["since"]) if "since" in params else None
         names = requested_resources(params.get("resource"))
         size = requested_page_size(request)
+        if given is None:  # from the beginning: no tombstone that exists now is needed
+            floor = Change.objects.aggregate(top=Max("seq"))["top"] or 0
+            since = 0
+        else:
+            _, since, floor = given
         rows = page_of_changes(since, names, size)
+        state = FeedState.current()  # after the page: see check_cursor
+        if given is not None:
+            check_cursor(*given, state)
         more = len(rows) > size
         rows = rows[:size]
         objects = self.read_entries(rows)
-        floor = state.pruned_through
+        floor = max(floor, state.pruned_through)
         last = cursor(state.epoch, rows[-1].seq if rows else since, floor)
         results = []
         for row in rows:
