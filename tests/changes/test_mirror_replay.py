@@ -119,6 +119,14 @@ class MirrorReplay(RuleBasedStateMachine):
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[pk])
         expect(self.admin.post(url, {"post": "yes"}), 302)
 
+    def rename(self, model, resource: str, field: str, label: str, n: int, via: str) -> None:
+        """Give entry `n` of `model` a new `field`, through the API or its admin page."""
+        pk, value = pick(model, n), self.fresh(label)
+        if via == "api":
+            self.patch(resource, pk, {field: value})
+        else:
+            self.admin_form_save(model.objects.get(pk=pk), **{field: value})
+
     def patch(self, resource: str, pk: int, body: dict):
         expect(self.writer.patch(f"/api/v1/{resource}/{pk}/", body, format="json"), 200)
 
@@ -233,21 +241,13 @@ class MirrorReplay(RuleBasedStateMachine):
 
     @rule(n=PICK, via=API_OR_ADMIN)
     def rename_event(self, n, via):
-        pk, title = pick(Event, n), self.fresh("Conference renamed")
-        if via == "api":
-            self.patch("events", pk, {"title": title})
-        else:
-            self.admin_form_save(Event.objects.get(pk=pk), title=title)
+        self.rename(Event, "events", "title", "Conference renamed", n, via)
 
     # Entries embedded in others, in brief form ----------------------------
 
     @rule(n=PICK, via=API_OR_ADMIN)
     def rename_institution(self, n, via):
-        pk, name = pick(Institution, n), self.fresh("Ministry renamed")
-        if via == "api":
-            self.patch("institutions", pk, {"name": name})
-        else:
-            self.admin_form_save(Institution.objects.get(pk=pk), name=name)
+        self.rename(Institution, "institutions", "name", "Ministry renamed", n, via)
 
     @rule(n=PICK, country=st.sampled_from(["BA", "RS", "MK", None]))
     def move_institution_to_another_country(self, n, country):
@@ -255,11 +255,7 @@ class MirrorReplay(RuleBasedStateMachine):
 
     @rule(n=PICK, via=API_OR_ADMIN)
     def rename_person(self, n, via):
-        pk, name = pick(Person, n), self.fresh("Jelena Petrović")
-        if via == "api":
-            self.patch("people", pk, {"full_name": name})
-        else:
-            self.admin_form_save(Person.objects.get(pk=pk), full_name=name)
+        self.rename(Person, "people", "full_name", "Jelena Petrović", n, via)
 
     @rule(n=PICK, via=API_OR_ADMIN)
     def rename_position(self, n, via):
