@@ -368,9 +368,28 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Every record printed once. Django's default configuration gives its `django` logger a
+# console handler of its own (under DEBUG) and `mail_admins` (no ADMINS here), and the
+# record then reached the root's handler too: every warning printed twice. Here `django`
+# has no handler and propagates to the root. Configuring `django` resets its children,
+# so `django.server` (runserver's request lines) is given back Django's own format.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
