@@ -1,6 +1,6 @@
 """The founding document as data: the Council of Europe conference in Sarajevo.
 
-Source: ``shared/seeds/000_8cfe726e4bde808f.txt``, a French news article. Every
+Source: ``docs/sources/sarajevo-conference.fr.txt``, a French news article. Every
 entity below is named in it. Choices made where the article is silent:
 
 - Names of institutions, positions, programmes and topics are in English (the
