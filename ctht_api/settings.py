@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "simple_history",
+    "import_export",  # the admin's bulk import (ctht_api/imports.py)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     # The project package is an app too, for its record-wide commands
@@ -268,6 +269,10 @@ API_REQUIRE_IF_MATCH = env.bool("API_REQUIRE_IF_MATCH", default=False)
 # date, hence the (date, id) index.
 SIMPLE_HISTORY_DATE_INDEX = "Composite"
 SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# The admin's bulk import (ctht_api/imports.py): a file is one transaction, rolled
+# back after the dry run and whenever a row is refused.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 # Largest request body the API accepts; a bigger one is refused with 413.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from ctht_api.admin import AuditedModelForm, PublishableAdmin, TimestampedAdmin, VersionedInline
+from ctht_api.imports import AuditedImportMixin
+from events.imports import StatementResource
 from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
 from events.services import validate_kept_translations, write_statement
 
@@ -212,8 +214,9 @@ class StatementForm(AuditedModelForm):
 
 
 @admin.register(Statement)
-class StatementAdmin(PublishableAdmin):
+class StatementAdmin(AuditedImportMixin, PublishableAdmin):
     form = StatementForm
+    resource_classes = [StatementResource]
     list_display = (
         "text_excerpt",
         "speaker",

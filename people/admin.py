@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.db.models import Count
 
 from ctht_api.admin import TimestampedAdmin, VersionedInline
+from ctht_api.imports import AuditedImportMixin
+from people.imports import InstitutionResource, PersonResource
 from people.models import Country, Institution, Person, Position
 
 
@@ -44,7 +46,8 @@ class InstitutionPositionInline(PositionInline):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(TimestampedAdmin):
+class InstitutionAdmin(AuditedImportMixin, TimestampedAdmin):
+    resource_classes = [InstitutionResource]
     list_display = ("name", "short_name", "kind", "country", "parent")
     list_select_related = ("country", "parent")
     list_filter = ("kind", ("country", admin.RelatedOnlyFieldListFilter))
@@ -66,7 +69,8 @@ class InstitutionAdmin(TimestampedAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(TimestampedAdmin):
+class PersonAdmin(AuditedImportMixin, TimestampedAdmin):
+    resource_classes = [PersonResource]
     list_display = ("full_name", "sort_name", "statement_count")
     search_fields = ("full_name", "sort_name", "slug", "positions__title")
     prepopulated_fields = {"slug": ("full_name",)}
