@@ -112,6 +112,7 @@ def changelist_problems(browser, columns: list[str]) -> list[str]:
     """What an editor would have to scroll sideways for, on the changelist open."""
     layout = browser.execute_script(LAYOUT, columns)
     width, problems = layout["width"], []
+    assert width == WIDTH, "the window is not 1,280 pixels wide"
     if layout["pageWidth"] > width:
         problems.append(f"the page is {layout['pageWidth']} px wide")
     _, right, _, scroll_width, client_width = layout["results"]
