@@ -6,7 +6,7 @@ PORT   ?= 8000
 # Settings for running the test suite; production settings come from the environment.
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-tests-only-insecure-key} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-testserver,localhost}
 
-.PHONY: install run test fuzz lint format migrations-check check-compose clean bench bench-install bench-quick
+.PHONY: install run test fuzz lint format migrations-check check-compose clean bench bench-install bench-quick screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,18 @@ fuzz: install
 		export DATABASE_URL=postgres://postgres@127.0.0.1:5432/ctht_api; \
 	fi; \
 	$(TEST_ENV) $(PY) -m pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
+
+## screenshots: the admin pages in headless Chromium at 1,280 x 800 (tests/browser/test_admin_pages.py,
+## which also checks their layout) saved under var/screenshots/; the README's two, at 960 x 600,
+## copied to docs/screenshots/. Same database choice as `make test`.
+screenshots: install
+	@if [ -z "$$DATABASE_URL" ] && $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
+		export DATABASE_URL=postgres://postgres@127.0.0.1:5432/ctht_api; \
+	fi; \
+	$(TEST_ENV) $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_admin_pages.py
+	mkdir -p docs/screenshots
+	cp var/screenshots/statements.small.png docs/screenshots/admin-statements.png
+	cp var/screenshots/event.small.png docs/screenshots/admin-event.png
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -16,16 +16,19 @@ who changed it and when.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from ctht_api.audit import changeset, current_changeset
 from ctht_api.concurrency import REASON_MAX_LENGTH, VersionConflict, lock_and_check
 from ctht_api.models import Status
+from ctht_api.search import search_as_typed
 
 
 class VersionCheckedForm(forms.ModelForm):
@@ -91,8 +94,45 @@ class VersionedInline(admin.TabularInline):
         return [*super().get_fields(request, obj), "seen_version"]
 
 
-class TimestampedAdmin(SimpleHistoryAdmin):
+def shortened(text: str | None, length: int) -> str:
+    """A changelist cell: `text` cut to `length` characters, the whole of it in a tooltip
+    (the `title` attribute) when cut; "-", the admin's empty value, when there is none."""
+    if not text:
+        return "-"
+    if len(text) <= length:
+        return text
+    return format_html('<span title="{}">{}…</span>', text, text[: length - 1].rstrip())
+
+
+class FoldedSearchMixin:
+    """The search box and the autocompletes fold accents and case as the API's `q` does
+    ("tanic" finds Tanić), through the one search helper, `search_as_typed`.
+
+    A model with a stored search document names it in `search_stored_field` and is
+    searched by it alone (indexed on PostgreSQL); the others fold their
+    `search_fields` (plain field paths: Django's `^`, `=` and `@` prefixes are not
+    read). As in Django's own search, a field across a many-valued relation may
+    repeat a row, which the changelist and the autocomplete then remove.
+    """
+
+    search_stored_field: str | None = None
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        if self.search_stored_field:
+            return search_as_typed(queryset, search_term, stored=self.search_stored_field), False
+        fields = self.get_search_fields(request)
+        found = search_as_typed(queryset, search_term, fields=fields)
+        return found, any(lookup_spawns_duplicates(self.opts, field) for field in fields)
+
+
+class TimestampedAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
     """Shows when an entry was created and changed, never lets anyone edit that."""
+
+    class Media:
+        # Changelists that fit 1,280 pixels, long titles that do not run under buttons.
+        css = {"all": ["ctht_api/admin.css"]}
 
     form = AuditedModelForm
     readonly_fields = ("created_at", "updated_at", "version")

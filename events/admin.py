@@ -6,7 +6,13 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from ctht_api.admin import AuditedModelForm, PublishableAdmin, TimestampedAdmin, VersionedInline
+from ctht_api.admin import (
+    AuditedModelForm,
+    PublishableAdmin,
+    TimestampedAdmin,
+    VersionedInline,
+    shortened,
+)
 from ctht_api.imports import AuditedImportMixin
 from events.imports import StatementResource
 from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
@@ -21,8 +27,21 @@ def country_names(countries) -> str:
     return ", ".join(country.name for country in countries) or "—"
 
 
+def country_codes(countries) -> str:
+    """Countries as their codes ("BA, RS"), which fit a narrow column; names in the tooltip."""
+    countries = list(countries)
+    if not countries:
+        return "-"
+    return format_html(
+        '<span title="{}">{}</span>',
+        country_names(countries),
+        ", ".join(country.code for country in countries),
+    )
+
+
 @admin.register(Topic)
 class TopicAdmin(TimestampedAdmin):
+    ordering = Topic._meta.ordering  # as EventAdmin's: the count's GROUP BY drops Meta.ordering
     list_display = ("name", "slug", "statement_count")
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
@@ -109,13 +128,20 @@ class StatementInline(admin.TabularInline):
 
 @admin.register(Event)
 class EventAdmin(PublishableAdmin):
+    """Events, most recent first (unknown dates last), here and in every event autocomplete.
+
+    `ordering` repeats the model's: Django leaves `Meta.ordering` out of a query with
+    GROUP BY (the statement count), so the autocomplete would otherwise be unordered.
+    """
+
+    ordering = Event._meta.ordering
     list_display = (
-        "title",
+        "short_title",
         "kind",
         "start_date",
         "end_date",
         "city",
-        "country",
+        "country_name",
         "status",
         "statement_count",
     )
@@ -179,6 +205,14 @@ class EventAdmin(PublishableAdmin):
     def statement_count(self, obj: Event) -> int:
         return obj.statement_total
 
+    @admin.display(description="title", ordering="title")
+    def short_title(self, obj: Event) -> str:
+        return shortened(obj.title, 70)
+
+    @admin.display(description="country", ordering="country__name")
+    def country_name(self, obj: Event) -> str:
+        return obj.country.name if obj.country else "-"
+
     @admin.display(description="new statement")
     def add_statement(self, obj: Event) -> str:
         if obj.pk is None:
@@ -220,7 +254,7 @@ class StatementAdmin(AuditedImportMixin, PublishableAdmin):
     list_display = (
         "text_excerpt",
         "speaker",
-        "event",
+        "event_title",
         "date",
         "language",
         "country_list",
@@ -236,13 +270,9 @@ class StatementAdmin(AuditedImportMixin, PublishableAdmin):
         ("speaker", admin.RelatedOnlyFieldListFilter),
         "date",
     )
-    search_fields = (
-        "text",
-        "translations__text",
-        "speaker__full_name",
-        "event__title",
-        "institution__name",
-    )
+    # Its text, translations, speaker and event, folded and indexed (Statement.search_document).
+    search_fields = ("search_document",)
+    search_stored_field = "search_document"
     date_hierarchy = "date"
     autocomplete_fields = (
         "speaker",
@@ -277,11 +307,15 @@ class StatementAdmin(AuditedImportMixin, PublishableAdmin):
 
     @admin.display(description="statement")
     def text_excerpt(self, obj: Statement) -> str:
-        return excerpt(obj.text)
+        return shortened(obj.text, 120)
+
+    @admin.display(description="event", ordering="event__title")
+    def event_title(self, obj: Statement) -> str:
+        return shortened(obj.event.title if obj.event else "", 40)
 
     @admin.display(description="countries")
     def country_list(self, obj: Statement) -> str:
-        return country_names(obj.countries.all())
+        return country_codes(obj.countries.all())
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

@@ -14,70 +14,22 @@ page), not from numbers written here, so the checks hold whatever the demo holds
 """
 
 import base64
-import os
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from django.core.management import call_command
-from pytest_django.live_server_helper import LiveServer
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ctht_api.models import Status
 from events.models import Statement
+from tests.browser.conftest import BROWSER_TESTS
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
 SCREENSHOT = Path(__file__).resolve().parents[2] / "var" / "dashboard.png"
 
-pytestmark = [
-    pytest.mark.browser,
-    # CI never skips: there, a missing browser fails the run (see `browser` below).
-    pytest.mark.skipif(
-        not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"),
-        reason="no Chromium here: `apt-get install chromium chromium-driver` (CI does) "
-        "to run the dashboard in a real browser",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium for the module; a page load gives each test a fresh page."""
-    assert CHROMIUM and CHROMEDRIVER, "CI runs the browser tests: .ci/run installs Chromium"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # CI runs as root, where Chromium's sandbox cannot start
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-        "--lang=en",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SE_OFFLINE", "true")  # Selenium Manager must not look for a download
-        driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def server(settings, countries):
-    """A live server started after the test's settings apply (plain HTTP, no rate limits):
-    the session-wide `live_server` builds its middleware before they do. `countries`:
-    the flush after a transactional test removes the migrations' countries."""
-    server = LiveServer("localhost")
-    yield server
-    server.stop()
+pytestmark = BROWSER_TESTS
 
 
 def open_page(browser, url: str) -> None:
