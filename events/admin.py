@@ -16,6 +16,7 @@ from ctht_api.admin import (
     TimestampedAdmin,
     VersionCheckedForm,
     VersionedInline,
+    VersionedStackedInline,
 )
 from ctht_api.models import LanguageTagField
 from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
@@ -24,6 +25,8 @@ from people.models import Position
 
 # More positions than one person holds; the list is not paged.
 SPEAKER_POSITIONS = 50
+# select2 sizes a search box by its entries (an empty one to nothing) unless told.
+ROW_WIDGET = {"data-width": "22em"}
 
 
 def excerpt(text: str, length: int = 80) -> str:
@@ -202,7 +205,7 @@ class StatementRowForm(KeptTranslationsCheck, VersionCheckedForm):
         super().add_error(field, error)
 
 
-class StatementInline(VersionedInline):
+class StatementInline(VersionedStackedInline):
     """The event's statements, entered and edited on the event's page.
 
     Each row is a statement: speaker, position (searched among the speaker's),
@@ -226,12 +229,17 @@ class StatementInline(VersionedInline):
     model = Statement
     form = StatementRowForm
     extra = 1
-    fields = ("speaker", "position", "text", "language", "date", "countries", "topics", "status")
+    fields = (
+        ("speaker", "position"),
+        "text",
+        ("language", "date", "status"),
+        ("countries", "topics"),
+    )
     autocomplete_fields = ("speaker", "countries", "topics")
     show_change_link = True
     formfield_overrides = {
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 36})},
-        LanguageTagField: {"widget": forms.TextInput(attrs={"size": 6})},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 80})},
+        LanguageTagField: {"widget": forms.TextInput(attrs={"size": 8})},
     }
 
     def get_queryset(self, request):
@@ -247,14 +255,14 @@ class StatementInline(VersionedInline):
         widget = {"speaker": LabelledAutocompleteSelect, "position": SpeakerPositionSelect}
         if db_field.name in widget:
             kwargs["widget"] = widget[db_field.name](
-                db_field, self.admin_site, using=kwargs.get("using")
+                db_field, self.admin_site, attrs=ROW_WIDGET, using=kwargs.get("using")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name in self.autocomplete_fields:
             kwargs["widget"] = LabelledAutocompleteSelectMultiple(
-                db_field, self.admin_site, using=kwargs.get("using")
+                db_field, self.admin_site, attrs=ROW_WIDGET, using=kwargs.get("using")
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
