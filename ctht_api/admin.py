@@ -85,13 +85,21 @@ class AuditedModelForm(VersionCheckedForm):
     )
 
 
-class VersionedInline(admin.TabularInline):
+class VersionedRows:
     """An inline whose rows are locked and version-checked when the page is saved."""
 
     form = VersionCheckedForm
 
     def get_fields(self, request, obj=None):
         return [*super().get_fields(request, obj), "seen_version"]
+
+
+class VersionedInline(VersionedRows, admin.TabularInline):
+    """Versioned rows as a table: one line per entry."""
+
+
+class VersionedStackedInline(VersionedRows, admin.StackedInline):
+    """Versioned rows as blocks, for entries with more fields than a line holds."""
 
 
 def shortened(text: str | None, length: int) -> str:

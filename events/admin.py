@@ -1,22 +1,35 @@
 """How editors see events, statements, topics, programmes and documents."""
 
+from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.db.models import Count
-from django.urls import reverse
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Count, F
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from ctht_api.admin import (
     AuditedModelForm,
     PublishableAdmin,
     TimestampedAdmin,
+    VersionCheckedForm,
     VersionedInline,
+    VersionedStackedInline,
     shortened,
 )
 from ctht_api.imports import AuditedImportMixin
+from ctht_api.models import LanguageTagField
 from events.imports import StatementResource
 from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
 from events.services import validate_kept_translations, write_statement
+from people.models import Position
+
+# More positions than one person holds; the list is not paged.
+SPEAKER_POSITIONS = 50
+# select2 sizes a search box by its entries (an empty one to nothing) unless told.
+ROW_WIDGET = {"data-width": "22em"}
 
 
 def excerpt(text: str, length: int = 80) -> str:
@@ -100,30 +113,174 @@ class DocumentAdmin(TimestampedAdmin):
     )
 
 
-class StatementInline(admin.TabularInline):
-    """The event's statements at a glance, each a link to its own page.
+class KeptTranslationsCheck:
+    """A statement form that leaves the stored translations as they are (the editor may
+    not change them, or they are not on the page) checks the language against them, as
+    `write_statement` will: a clear error on the form rather than a failed save."""
 
-    Read-only on purpose: a statement has countries, topics and translations
-    that belong on its own page, and editable rows would cost queries per row.
-    New statements start from the "add a statement" link on the event page.
+    translations_editable = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.translations_editable and "language" in cleaned:
+            try:
+                validate_kept_translations(
+                    statement_id=self.instance.pk, language=cleaned["language"]
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+class PrefetchedLabels:
+    """An autocomplete widget that labels its selected entries from the row's own,
+    already loaded entries (`labels`, set by the row's form) instead of one query per
+    row and field; a value it was not given a label for (a row posted back with an
+    error) is looked up as Django does."""
+
+    labels: dict[str, str] | None = None
+
+    def optgroups(self, name, value, attr=None):
+        selected = [v for v in value if v not in self.choices.field.empty_values]
+        if self.labels is None or not set(selected) <= self.labels.keys():
+            return super().optgroups(name, value, attr)
+        options = []
+        if not self.is_required and not self.allow_multiple_selected:
+            options.append(self.create_option(name, "", "", False, 0))
+        for pk in selected:
+            options.append(self.create_option(name, pk, self.labels[pk], True, len(options)))
+        return [(None, options, 0)]
+
+
+class LabelledAutocompleteSelect(PrefetchedLabels, AutocompleteSelect):
+    pass
+
+
+class LabelledAutocompleteSelectMultiple(PrefetchedLabels, AutocompleteSelectMultiple):
+    pass
+
+
+class SpeakerPositionSelect(LabelledAutocompleteSelect):
+    """The position of a statement row, searched among the positions of the row's
+    speaker only: events/static/events/speaker_positions.js sends the chosen speaker
+    to `EventAdmin.speaker_positions`, and clears the position when the speaker
+    changes. Django's own autocomplete cannot depend on another field, hence the
+    small script; without it, the model's rule still refuses another person's
+    position with an error on the row."""
+
+    def get_url(self) -> str:
+        return reverse(f"{self.admin_site.name}:events_event_speaker_positions")
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        # Not "admin-autocomplete": that class is Django's script's, which would start
+        # select2 without the speaker.
+        attrs["class"] = attrs["class"].replace("admin-autocomplete", "speaker-position")
+        return attrs
+
+    @property
+    def media(self):
+        # Named with jquery.init.js, so that the merged list loads it after django.jQuery.
+        script = forms.Media(js=["admin/js/jquery.init.js", "events/speaker_positions.js"])
+        return super().media + script
+
+
+class StatementRowForm(KeptTranslationsCheck, VersionCheckedForm):
+    """A statement as a row of its event's page: version-checked and locked like any
+    versioned row; its translations are not on the page, so they are kept, and a
+    language one of them has is refused (as on the statement page)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        statement = self.instance
+        if statement.pk is None:
+            return
+        entries = {
+            "speaker": [statement.speaker],
+            "position": [statement.position] if statement.position_id else [],
+            "countries": statement.countries.all(),  # prefetched by the inline
+            "topics": statement.topics.all(),
+        }
+        for name, related in entries.items():
+            field = self.fields.get(name)
+            widget = getattr(field, "widget", None)
+            widget = getattr(widget, "widget", widget)  # inside the "add another" wrapper
+            if isinstance(widget, PrefetchedLabels):
+                widget.labels = {str(entry.pk): str(entry) for entry in related}
+
+    def add_error(self, field, error):
+        """The model's rule about a field the row does not show (the institution, kept
+        from the statement's page, against a new position) is the row's own error:
+        Django would otherwise fail on a field missing from the form."""
+        if field is None and hasattr(error, "error_dict"):
+            errors: dict[str, list] = {}
+            for name, messages in error.error_dict.items():
+                shown = name if name in self.fields else NON_FIELD_ERRORS
+                errors.setdefault(shown, []).extend(messages)
+            error = ValidationError(errors)
+        super().add_error(field, error)
+
+
+class StatementInline(VersionedStackedInline):
+    """The event's statements, entered and edited on the event's page.
+
+    Each row is a statement: speaker, position (searched among the speaker's),
+    text, language, date, countries, topics and status. Its institution comes from
+    the position and its date, left empty, from the event's start date
+    (`Statement.save`), as on the statement page and in the API; the date is shown
+    because a conference lasts several days. Countries left empty default as
+    DOMAIN.md says. Translations, source and context stay on the statement's own
+    page, reached by the row's link or "add a statement".
+
+    Rows are written by `EventAdmin.save_formset` through `write_statement`, the
+    API's one write path. A user without the right to change statements sees the
+    rows read-only, without the right to add none to fill in, without the right to
+    delete no delete box (Django's inline permissions, on the statement model).
+
+    The page reads the statements with their speaker and position joined and their
+    countries and topics prefetched, and the row widgets label what is selected
+    from those (`PrefetchedLabels`): a fixed number of queries however many rows.
     """
 
     model = Statement
-    extra = 0
-    fields = ("excerpt", "speaker", "language", "date", "status")
-    readonly_fields = fields
+    form = StatementRowForm
+    extra = 1
+    fields = (
+        ("speaker", "position"),
+        "text",
+        ("language", "date", "status"),
+        ("countries", "topics"),
+    )
+    autocomplete_fields = ("speaker", "countries", "topics")
     show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 80})},
+        LanguageTagField: {"widget": forms.TextInput(attrs={"size": 8})},
+    }
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("speaker")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("speaker", "position__person")
+            .prefetch_related("countries", "topics")
+            .order_by(F("date").asc(nulls_last=True), "id")
+        )
 
-    @admin.display(description="statement")
-    def excerpt(self, obj: Statement) -> str:
-        return excerpt(obj.text)
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        widget = {"speaker": LabelledAutocompleteSelect, "position": SpeakerPositionSelect}
+        if db_field.name in widget:
+            kwargs["widget"] = widget[db_field.name](
+                db_field, self.admin_site, attrs=ROW_WIDGET, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = LabelledAutocompleteSelectMultiple(
+                db_field, self.admin_site, attrs=ROW_WIDGET, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(Event)
@@ -216,11 +373,61 @@ class EventAdmin(PublishableAdmin):
     @admin.display(description="new statement")
     def add_statement(self, obj: Event) -> str:
         if obj.pk is None:
-            return "Save the event first, then add its statements."
+            return "Statements can be added below; translations on each statement's own page."
         url = reverse("admin:events_statement_add")
         return format_html(
-            '<a href="{}?event={}">Add a statement made at this event</a>', url, obj.pk
+            '<a href="{}?event={}">Add a statement made at this event on its own page</a> '
+            "(with translations, source and context)",
+            url,
+            obj.pk,
         )
+
+    def save_formset(self, request, form, formset, change):
+        """The statement rows through `write_statement`, as the statement page and the
+        API write them (validation, defaults, search document, one version and history
+        record each, the change feed), in the page's transaction and changeset: the
+        reason typed for the event goes to every statement's record. Translations are
+        kept. A row marked for deletion deletes its statement."""
+        if formset.model is not Statement:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # sorts the rows (and fills the change message)
+        for statement in formset.deleted_objects:
+            statement.delete()
+        for row in formset.saved_forms:
+            write_statement(
+                statement=row.instance,
+                countries=row.cleaned_data.get("countries"),
+                topics=row.cleaned_data.get("topics"),
+            )
+
+    def get_urls(self):
+        positions = path(
+            "speaker-positions/",
+            self.admin_site.admin_view(self.speaker_positions),
+            name="events_event_speaker_positions",
+        )
+        return [positions, *super().get_urls()]
+
+    def speaker_positions(self, request: HttpRequest) -> JsonResponse:
+        """The positions of one speaker (`?speaker=<person id>`) matching `term`, in the
+        answer format of Django's autocomplete, for the statement rows' position."""
+        position_admin = self.admin_site.get_model_admin(Position)
+        if not position_admin.has_view_permission(request):
+            raise PermissionDenied
+        speaker = request.GET.get("speaker", "")
+        if not speaker.isdecimal():
+            # Not an empty id: select2 hides that one as the placeholder.
+            hint = {"id": "no-speaker", "text": "Choose the speaker first.", "disabled": True}
+            return JsonResponse({"results": [hint], "pagination": {"more": False}})
+        positions = Position.objects.filter(person_id=int(speaker)).select_related("person")
+        term = request.GET.get("term", "")
+        if term:
+            positions, _ = position_admin.get_search_results(request, positions, term)
+        results = [
+            {"id": str(p.pk), "text": str(p)}
+            for p in positions.distinct().order_by("-start_date", "title")[:SPEAKER_POSITIONS]
+        ]
+        return JsonResponse({"results": results, "pagination": {"more": False}})
 
 
 class StatementTranslationInline(VersionedInline):
@@ -229,22 +436,11 @@ class StatementTranslationInline(VersionedInline):
     fields = ("language", "kind", "text")
 
 
-class StatementForm(AuditedModelForm):
+class StatementForm(KeptTranslationsCheck, AuditedModelForm):
     """The statement's form; when the editor may not change its translations (the inline
     rows are shown, not validated), it checks the language against the stored ones."""
 
-    translations_editable = True
-
-    def clean(self):
-        cleaned = super().clean()
-        if not self.translations_editable and "language" in cleaned:
-            try:
-                validate_kept_translations(
-                    statement_id=self.instance.pk, language=cleaned["language"]
-                )
-            except ValidationError as error:
-                self.add_error(None, error)
-        return cleaned
+    translations_editable = True  # set per request by StatementAdmin.get_form
 
 
 @admin.register(Statement)

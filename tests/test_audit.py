@@ -34,7 +34,7 @@ def form_data(admin_client, obj) -> dict:
         value = form[name].value()
         if value is None:
             continue
-        data[name] = [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
+        data[name] = posted(value)
     for formset in response.context["inline_admin_formsets"]:
         management = formset.formset.management_form
         for name in management.fields:
@@ -43,8 +43,13 @@ def form_data(admin_client, obj) -> dict:
             for name in inline_form.fields:
                 value = inline_form[name].value()
                 if value is not None and value is not False:
-                    data[inline_form.add_prefix(name)] = str(value)
+                    data[inline_form.add_prefix(name)] = posted(value)
     return data
+
+
+def posted(value) -> str | list[str]:
+    """A field's value as the browser posts it: a list for a multiple choice."""
+    return [str(v) for v in value] if isinstance(value, list | tuple) else str(value)
 
 
 def inline_prefix(data: dict, pk: int) -> str:
