@@ -16,13 +16,15 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.test_dashboard import browser, pytestmark, server  # noqa: F401
+from tests.browser.conftest import BROWSER_TESTS
 from tests.factories import EventFactory, PersonFactory, PositionFactory, StatementFactory
+
+pytestmark = BROWSER_TESTS
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "var" / "event_statements.png"
 
 
-def sign_in(driver, server) -> None:  # noqa: F811 - the fixture imported above
+def sign_in(driver, server) -> None:
     user = get_user_model().objects.create_superuser("editor", password="not used")
     client = Client()
     client.force_login(user)
