@@ -94,7 +94,10 @@ def list_urls(demo) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize(("prefix", "name", "filter_"), FILTERS, ids=lambda p: str(p))
+@pytest.mark.parametrize(
+    ("prefix", "name", "filter_"),
+    [pytest.param(*entry, id=f"{entry[0]}:{entry[1]}") for entry in FILTERS],
+)
 def test_every_filter_has_a_label_and_help_text(prefix, name, filter_):
     assert filter_.label and filter_.label != "[invalid name]", (prefix, name)
     assert filter_.extra.get("help_text", "").strip(), (prefix, name)
