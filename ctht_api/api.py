@@ -1,9 +1,15 @@
 """The one v1 router: every resource partners integrate against hangs off it."""
 
+from textwrap import dedent
+
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import routers, serializers
 from rest_framework.schemas import DefaultSchema
+from rest_framework.utils.formatting import markup_description
+from rest_framework.views import get_view_description
 
 from changes import views as changes
 from ctht_api.params import StrictQueryParamsMixin
@@ -22,6 +28,12 @@ def link_description(viewset) -> str:
     return described or f"The list of {listed_model(viewset)._meta.verbose_name_plural}."
 
 
+def summary(viewset) -> str:
+    """What a resource is: the first paragraph of its viewset's docstring, on one line."""
+    first_paragraph = dedent(viewset.__doc__ or "").strip().split("\n\n")[0]
+    return " ".join(first_paragraph.split()) or link_description(viewset)
+
+
 class ApiRootView(StrictQueryParamsMixin, routers.APIRootView):
     """The API's entry point: a link to the list of every top-level resource.
 
@@ -32,6 +44,33 @@ class ApiRootView(StrictQueryParamsMixin, routers.APIRootView):
 
     # DRF leaves its root out of the schema; this one is an operation like any other.
     schema = DefaultSchema()
+    # The browsable root's title: the service's, as in the OpenAPI document.
+    name = settings.SPECTACULAR_SETTINGS["TITLE"]
+    # {prefix: what the resource is}, for the description; the router fills it.
+    resources: dict[str, str] = {}
+
+    def get_view_description(self, html=False):
+        """The browsable root's text (and OPTIONS'): what the service is, as the OpenAPI
+        document says it, this docstring, each resource, and where the documentation is.
+        Markdown, rendered by DRF for the browsable page."""
+        resources = "\n".join(
+            f"- `{prefix}/`: {described}" for prefix, described in self.resources.items()
+        )
+        documentation = (
+            f"Documentation: [Swagger UI]({reverse('swagger-ui')}), "
+            f"[ReDoc]({reverse('redoc')}), the OpenAPI document ([YAML]({reverse('schema')}), "
+            f"[JSON]({reverse('schema')}?format=json)) and the [problem types]"
+            f"({reverse('problem-types')}) that errors answer with."
+        )
+        text = "\n\n".join(
+            [
+                settings.SPECTACULAR_SETTINGS["DESCRIPTION"],
+                get_view_description(self),
+                f"The resources:\n\n{resources}",
+                documentation,
+            ]
+        )
+        return markup_description(text) if html else text
 
 
 class ApiRouter(routers.DefaultRouter):
@@ -62,7 +101,8 @@ class ApiRouter(routers.DefaultRouter):
         return view.as_view(
             api_root_dict={
                 prefix: list_name.format(basename=basename) for prefix, _, basename in top_level
-            }
+            },
+            resources={prefix: summary(viewset) for prefix, viewset, _ in top_level},
         )
 
 

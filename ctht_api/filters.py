@@ -9,6 +9,7 @@ as `AnyRelatedIdFilter`/`AnyRelatedCharFilter` (an `EXISTS` over the link
 table); what an app adds (country codes, topic slugs) lives in that app.
 """
 
+import copy
 import datetime
 from collections.abc import Callable
 
@@ -16,6 +17,8 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.utils.text import capfirst
+from django_filters.utils import get_model_field
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from ctht_api.models import validate_language_tag
@@ -135,8 +138,43 @@ def language_condition(field: str, tags: list[str]) -> Q:
     return condition
 
 
+def describe_filters(
+    model: type[Model], filters: dict[str, django_filters.Filter]
+) -> dict[str, django_filters.Filter]:
+    """Every filter with a label and help text, for the browsable API's filter form (the
+    OpenAPI document takes the help text as the parameter's description).
+
+    The label names the parameter a reader types: the verbose name of the model
+    field the parameter is named after (`speaker`, `status`), else the parameter's
+    name in words (`updated_since`: "Updated since"), unless the filter declares
+    one. Not django-filter's default, built from the column and the lookup: it
+    reads "Topics slug is in" for `topic`, and "[invalid name]" for a filter with a
+    `method` such as `q`, whose field is no column.
+
+    The help text is the filter's own, else the help text of the model field it
+    reads (`field_name`, through relations).
+
+    Declared filters are shared by every subclass of the FilterSet declaring them, and
+    a label may depend on the model: each filter is described on a copy.
+    """
+    described = {}
+    for name, filter_ in filters.items():
+        filter_ = copy.deepcopy(filter_)
+        if filter_.label is None:  # a class's filter has no model yet: only a declared label
+            named_after = get_model_field(model, name)
+            verbose_name = getattr(named_after, "verbose_name", None)
+            filter_.label = capfirst(verbose_name or name.replace("_", " "))
+        if not filter_.extra.get("help_text") and filter_.field_name:
+            read = get_model_field(model, filter_.field_name)
+            if getattr(read, "help_text", ""):
+                filter_.extra["help_text"] = read.help_text
+        described[name] = filter_
+    return described
+
+
 class RecordFilterSet(django_filters.FilterSet):
-    """Every list: `updated_since` for mirrors kept in sync, and `q` where it fits."""
+    """Every list: `updated_since` for mirrors kept in sync, and `q` where it fits; each
+    filter labelled and explained by `describe_filters`."""
 
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at",
@@ -146,10 +184,16 @@ class RecordFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
         max_length=MAX_QUERY_LENGTH,
+        label="Search",
         help_text="Full-text search, case- and accent-insensitive.",
     )
 
     search_fields: list[str] = []
+
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        return describe_filters(cls._meta.model, filters) if cls._meta.model else filters
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search(queryset, value, self.search_fields)

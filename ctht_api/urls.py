@@ -1,5 +1,5 @@
-"""Top-level URLs: the versioned API, its OpenAPI documents and problem types, the dashboard,
-the admin, the health probes."""
+"""Top-level URLs: the front door, the versioned API, its OpenAPI documents and problem types,
+the dashboard, the admin, the health probes."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -12,6 +12,7 @@ from rest_framework.renderers import JSONRenderer
 
 from ctht_api import health, problems
 from ctht_api.api import router
+from ctht_api.front_door import FrontDoorView, favicon
 from ctht_api.params import StrictQueryParamsMixin
 from dashboard.views import DashboardView
 
@@ -39,11 +40,14 @@ class SchemaView(StrictQueryParamsMixin, SpectacularAPIView):
 admin.site.site_header = "CTHT API administration"
 admin.site.site_title = "CTHT API"
 admin.site.index_title = "The record"
+admin.site.site_url = "/"  # "View site": the front door (Django's default, said here)
 # The app list beside every page took a quarter of a 1,280-pixel screen from the
 # changelists; the home page and the breadcrumbs lead to the same places.
 admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
+    path("", FrontDoorView.as_view(), name="front-door"),
+    path("favicon.ico", favicon, name="favicon"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as its own JavaScript
