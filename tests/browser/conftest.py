@@ -39,7 +39,8 @@ def browser():
         "--lang=en",
     ):
         options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # The console, and the network (test_docs_pages.py reads every request a page made).
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SE_OFFLINE", "true")  # Selenium Manager must not look for a download
         driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))

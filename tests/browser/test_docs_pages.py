@@ -9,35 +9,20 @@ refused it. ReDoc and Swagger UI draw the page after fetching the OpenAPI docume
 each page is read once an element they create is there and its network has been quiet
 for a moment (ReDoc adds its sidebar's images after the first drawing).
 
-The browser and live server are set up as in test_dashboard.py (same skips, same
-offline Selenium), with the performance log turned on.
+The browser and live server are the shared ones of conftest.py, whose Chromium keeps
+the performance log.
 """
 
 import json
-import os
-import shutil
 import time
 from urllib.parse import urlsplit
 
-import pytest
-from pytest_django.live_server_helper import LiveServer
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
+from tests.browser.conftest import BROWSER_TESTS
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"),
-        reason="no Chromium here: `apt-get install chromium chromium-driver` (CI does) "
-        "to open the docs pages in a real browser",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = BROWSER_TESTS
 
 # Each page, and an element it shows once drawn.
 PAGES = {
@@ -47,34 +32,6 @@ PAGES = {
     "/api/v1/": ".response-info",  # the browsable API's answer
     "/admin/login/": "#login-form",
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM and CHROMEDRIVER, "CI runs the browser tests: .ci/run installs Chromium"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-        "--lang=en",
-    ):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SE_OFFLINE", "true")
-        driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def server(settings, countries):
-    server = LiveServer("localhost")
-    yield server
-    server.stop()
 
 
 def requested_urls(browser) -> list[str]:
