@@ -5,6 +5,9 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 # Settings for running the test suite; production settings come from the environment.
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-tests-only-insecure-key} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-testserver,localhost}
+# pytest-xdist processes for `make test` and `make fuzz`: one per core (`auto`); each has
+# its own test database (test_ctht_api_gw0, …). TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
 
 .PHONY: install run test fuzz lint format migrations-check check-compose clean bench bench-install bench-quick screenshots
 
@@ -28,7 +31,7 @@ test: install
 	@if [ -z "$$DATABASE_URL" ] && $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 		export DATABASE_URL=postgres://postgres@127.0.0.1:5432/ctht_api; \
 	fi; \
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## fuzz: schemathesis over every operation of the OpenAPI document, as a writer, a
 ## read-only token and anonymously; any 5xx or undocumented answer fails. tests/fuzz/.
@@ -37,7 +40,7 @@ fuzz: install
 	@if [ -z "$$DATABASE_URL" ] && $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
 		export DATABASE_URL=postgres://postgres@127.0.0.1:5432/ctht_api; \
 	fi; \
-	$(TEST_ENV) $(PY) -m pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) -m fuzz tests/fuzz $(PYTEST_ARGS)
 
 ## screenshots: the admin pages in headless Chromium at 1,280 x 800 (tests/browser/test_admin_pages.py,
 ## which also checks their layout) saved under var/screenshots/; the README's two, at 960 x 600,
