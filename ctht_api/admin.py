@@ -20,6 +20,7 @@ from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -85,10 +86,46 @@ class AuditedModelForm(VersionCheckedForm):
     )
 
 
+class VersionedFormSet(BaseInlineFormSet):
+    """The rows of a `VersionedRows` inline, refused as a whole when one of them changed
+    under the editor in a way its own form cannot report.
+
+    Django drops the errors of a row marked for deletion, so a row changed by someone
+    else since the page was opened would be deleted over their change: its version
+    conflict is raised here instead. A row that no longer belongs to the page (deleted,
+    or moved to another parent, meanwhile) comes back as a new, empty instance that
+    Django then skips without a word: it is refused here too.
+    """
+
+    def clean(self):
+        super().clean()
+        conflicts = []
+        for form in self.initial_forms:
+            if form.instance.pk is None:
+                name = self.model._meta.verbose_name
+                conflicts.append(
+                    ValidationError(
+                        f"A {name} shown on this page was deleted or moved elsewhere after "
+                        "you opened it: your changes were not saved. Open the page again "
+                        "to see the current rows, then make your edits again.",
+                        code="edit_conflict",
+                    )
+                )
+            elif self.can_delete and self._should_delete_form(form):
+                conflicts += [
+                    error
+                    for error in form.non_field_errors().as_data()
+                    if error.code == "edit_conflict"
+                ]
+        if conflicts:
+            raise ValidationError(conflicts)
+
+
 class VersionedRows:
     """An inline whose rows are locked and version-checked when the page is saved."""
 
     form = VersionCheckedForm
+    formset = VersionedFormSet
 
     def get_fields(self, request, obj=None):
         return [*super().get_fields(request, obj), "seen_version"]

@@ -247,6 +247,47 @@ def test_a_row_marked_for_deletion_deletes_its_statement(admin_client, admin_use
     assert record.history_change_reason == "Not said at this event"
 
 
+def test_a_row_changed_meanwhile_is_not_deleted_over_the_change(admin_client, event):
+    """Django drops the errors of a row marked for deletion: the conflict must still stop
+    the page, or the other editor's correction is deleted unseen."""
+    corrected = StatementFactory(event=event)
+    data = page_with(admin_client, event)
+    data[f"{inline_prefix(data, corrected.pk)}-DELETE"] = "on"
+    writer = token_client("editor", write=True)
+    response = writer.patch(
+        f"/api/v1/statements/{corrected.pk}/", {"text": "A correction"}, format="json"
+    )
+    assert response.status_code == 200
+    before = snapshot()
+
+    response = admin_client.post(change_url(event), data)
+
+    assert response.status_code == 200
+    assert "This statement was changed by editor" in response.content.decode()
+    assert snapshot() == before
+    assert Statement.objects.get(pk=corrected.pk).text == "A correction"
+
+
+def test_a_row_moved_to_another_event_meanwhile_refuses_the_page(admin_client, event):
+    """Django would build an empty new row for it and skip it: the edit lost unseen."""
+    moved = StatementFactory(event=event, text="Old words.")
+    elsewhere = EventFactory()
+    data = page_with(admin_client, event)
+    data[f"{inline_prefix(data, moved.pk)}-text"] = "The editor's words."
+    writer = token_client("editor", write=True)
+    response = writer.patch(
+        f"/api/v1/statements/{moved.pk}/", {"event": elsewhere.pk}, format="json"
+    )
+    assert response.status_code == 200
+    before = snapshot()
+
+    response = admin_client.post(change_url(event), data)
+
+    assert response.status_code == 200
+    assert "was deleted or moved elsewhere after you opened it" in response.content.decode()
+    assert snapshot() == before
+
+
 def test_the_change_feed_shows_the_new_statements(admin_client, event):
     writer = token_client("editor", write=True)
     last = writer.get("/api/v1/changes/").json()["last"]
