@@ -61,7 +61,11 @@ class TopicAdmin(TimestampedAdmin):
     fields = ("name", "slug", "description", "created_at", "updated_at")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(statement_total=Count("statements"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(statement_total=Count("statements", distinct=True))
+        )
 
     @admin.display(description="statements", ordering="statement_total")
     def statement_count(self, obj: Topic) -> int:
@@ -356,7 +360,11 @@ class EventAdmin(PublishableAdmin):
     readonly_fields = (*PublishableAdmin.readonly_fields, "add_statement")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(statement_total=Count("statements"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(statement_total=Count("statements", distinct=True))
+        )
 
     @admin.display(description="statements", ordering="statement_total")
     def statement_count(self, obj: Event) -> int:

@@ -150,7 +150,11 @@ class PersonAdmin(AuditedImportMixin, TimestampedAdmin):
     fields = ("full_name", "sort_name", "slug", "created_at", "updated_at")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(statement_total=Count("statements"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(statement_total=Count("statements", distinct=True))
+        )
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)

@@ -127,6 +127,28 @@ def test_people_filter_by_country_institution_and_statements(admin_client, db):
     assert "By statements" in body and "Has statements" in body
 
 
+def test_statement_counts_do_not_multiply_under_a_filter_or_search(admin_client, db):
+    """A person with two positions in one country, an event in two countries: filtering
+    or searching across those relations joins each row twice, and the count must not."""
+    speaker = PersonFactory(full_name="Stanislava Tanić")
+    for title in ("Adviser", "Senior adviser"):
+        PositionFactory(
+            person=speaker, title=title, institution=InstitutionFactory(country_id="BA")
+        )
+    event = EventFactory()
+    for _ in range(3):
+        StatementFactory(speaker=speaker, event=event)
+    event.countries.set(["BA", "RS"])
+
+    def counts(model, **params):
+        return [row.split(" | ")[-1] for row in rows(admin_client, model, **params)]
+
+    assert counts(Person) == ["3"]
+    assert counts(Person, positions__institution__country__code__exact="BA") == ["3"]
+    assert counts(Person, q="adviser") == ["3"]
+    assert counts(Event, countries__code__exact="BA") == ["3"]
+
+
 def test_events_show_dates_place_and_statement_count(admin_client, demo):
     assert headers(admin_client, Event) == [
         "short_title",
