@@ -43,12 +43,15 @@ permission; a row that creates needs "add", one that updates needs "change".
 
 import datetime
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
+from uuid import uuid4
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.cache import caches
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -59,6 +62,7 @@ from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.resources import ModelResource
 from import_export.results import RowResult
+from import_export.tmp_storages import CacheStorage
 from import_export.widgets import Widget
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField
@@ -402,6 +406,32 @@ def default_reason(file_name: str) -> str:
     return f"Imported from {file_name}"
 
 
+class UploadStorage(CacheStorage):
+    """Where an uploaded file waits between its preview and the confirmed import: the
+    `imports` cache (Redis with `REDIS_URL`, else the database table `ctht_imports`), so
+    that every worker process finds it, under a random name, for an hour at most.
+
+    Not django-import-export's default, a file in the server's temporary folder: that
+    folder is one container's, unconfirmed previews stayed there for good, and the
+    confirm form names the file to read and then delete, so an editor could name
+    another file of that folder.
+    """
+
+    CACHE_LIFETIME = 3600
+    CACHE_PREFIX = "upload-"
+
+    def save(self, data):
+        if not self.name:
+            self.name = uuid4().hex
+        caches["imports"].set(self.CACHE_PREFIX + self.name, data, self.CACHE_LIFETIME)
+
+    def read(self):
+        return caches["imports"].get(self.CACHE_PREFIX + self.name)
+
+    def remove(self):
+        caches["imports"].delete(self.CACHE_PREFIX + self.name)
+
+
 class AuditedImportMixin(ImportMixin):
     """The Import button and pages for a ModelAdmin whose `resource_classes` are
     `SerializerResource`s: CSV or XLSX, a reason, every row listed in the preview."""
@@ -410,6 +440,30 @@ class AuditedImportMixin(ImportMixin):
     confirm_form_class = ReasonConfirmImportForm
     import_template_name = "admin/import_with_reason.html"
     import_formats = IMPORT_FORMATS
+    tmp_storage_class = UploadStorage
+
+    def process_import(self, request, **kwargs):
+        """The confirmed import, once its upload is found (an hour after the preview, or
+        under a name never given out, it is not: upload the file again)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        name = request.POST.get("import_file_name", "")
+        if not re.fullmatch(r"[0-9a-f]{32}", name) or UploadStorage(name=name).read() is None:
+            messages.error(
+                request,
+                "Nothing was imported: the uploaded file is no longer kept (a preview "
+                "waits an hour) or was never uploaded. Upload it again.",
+            )
+            return self.back_to_upload()
+        return super().process_import(request, **kwargs)
+
+    def back_to_upload(self) -> HttpResponseRedirect:
+        opts = self.model._meta
+        return HttpResponseRedirect(
+            reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_import", current_app=self.admin_site.name
+            )
+        )
 
     def has_import_permission(self, request) -> bool:
         return self.has_add_permission(request) or self.has_change_permission(request)
@@ -463,9 +517,4 @@ class AuditedImportMixin(ImportMixin):
             request,
             "Nothing was imported: the data changed since the preview. " + "; ".join(problems[:5]),
         )
-        opts = self.model._meta
-        return HttpResponseRedirect(
-            reverse(
-                f"admin:{opts.app_label}_{opts.model_name}_import", current_app=self.admin_site.name
-            )
-        )
+        return self.back_to_upload()

@@ -244,6 +244,15 @@ CACHES = {
         # own culling (a COUNT(*) per write) is never reached through hit().
         "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     },
+    # A file uploaded to the admin's Import waits here between its preview and the
+    # confirmed import (ctht_api.imports.UploadStorage), seen by every worker process.
+    "imports": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ctht-imports",
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ctht_imports"},
 }
 # Longest time /countries/ counts may lag a change (see events/counts.py).
 COUNTRY_COUNTS_TTL = env.int("COUNTRY_COUNTS_TTL", default=300)

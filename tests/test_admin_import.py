@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -130,6 +131,33 @@ def test_preview_lists_two_new_rows_and_writes_nothing(editor_client, cast):
     assert Statement.objects.count() == 0
     assert Statement.history.count() == 0
     assert not Change.objects.filter(resource="statements").exists()
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "ctht_probe.txt", "0" * 32])
+def test_a_confirmation_naming_no_upload_of_ours_imports_nothing(editor_client, cast, name):
+    """The confirm form names the upload to read: a name we never gave out, a file of the
+    server's, or an upload since expired finds nothing, and says so."""
+    preview = upload(editor_client, Statement, "statements.csv", two_good_rows(cast))
+
+    response = confirm(editor_client, Statement, preview, import_file_name=name)
+
+    assert response.status_code == 302
+    assert response["Location"] == import_url(Statement)
+    shown = editor_client.get(response["Location"]).content.decode()
+    assert "the uploaded file is no longer kept" in shown
+    assert Statement.objects.count() == 0
+
+
+def test_an_upload_waits_in_the_shared_cache_and_is_gone_once_imported(editor_client, cast):
+    """Every worker process finds it (not one container's temporary folder)."""
+    preview = upload(editor_client, Statement, "statements.csv", two_good_rows(cast))
+    name = preview.context["confirm_form"].initial["import_file_name"]
+    assert caches["imports"].get(f"upload-{name}") is not None
+
+    assert confirm(editor_client, Statement, preview).status_code == 302
+
+    assert Statement.objects.count() == 2
+    assert caches["imports"].get(f"upload-{name}") is None
 
 
 def test_confirmed_import_writes_one_changeset_seen_by_history_and_feed(
