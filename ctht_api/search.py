@@ -13,9 +13,11 @@ on the demo data; it is not meant for large data sets.
 
 The admin's search boxes and autocompletes (`search_as_typed`) fold the same
 way, with one difference made for typing: each word may be the start of a
-word ("tan" finds Tanić while the editor is still typing). Whatever changes how
-words fold (scripts, transliteration) changes `fold()` and the functions here,
-and the API and the admin follow together.
+word ("tan" finds Tanić while the editor is still typing), and the words inside
+URLs, e-mails, dotted numbers and slashed names count as words (see
+`search_as_typed`). Whatever changes how words fold (scripts, transliteration)
+changes `fold()` and the functions here, and the API and the admin follow
+together.
 """
 
 import re
@@ -24,9 +26,9 @@ from collections.abc import Iterable, Sequence
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, TextField, Value
 from django.db.models.expressions import Func
-from django.db.models.functions import Lower
+from django.db.models.functions import Cast, Lower
 
 SEARCH_CONFIG = "ctht_search"
 SQLITE_UNACCENT = "ctht_unaccent"
@@ -77,13 +79,38 @@ def words(text: str) -> list[str]:
     return [w for w in re.split(r"\W+", fold(text)) if w]
 
 
-def _query(text: str, *, prefix: bool) -> SearchQuery:
-    """PostgreSQL's query for `text`: the API's web-search syntax (quotes, `or`, `-`), or,
-    with `prefix`, every folded word as the start of a word (`'tan':* & 'nen':*`). The
-    words come from `words()`, letters, digits and underscores only, so the raw syntax
-    cannot be broken by what an editor types."""
+def _quoted(token: str) -> str:
+    """`token` as one quoted operand of a raw tsquery, whatever it contains."""
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _prefix_query(text: str, *, whole_tokens: bool) -> str:
+    """The raw tsquery for typing: every folded word as the start of a word
+    (`'tan':* & 'nen':*`). The words come from `words()`, letters, digits and
+    underscores only, so what an editor types cannot break the syntax.
+
+    With `whole_tokens`, a typed token that `words()` splits (`osce/odihr`,
+    `2.0`, `help@coe.int`) may also match as one lexeme, quoted, since that is
+    how PostgreSQL's parser indexes it in a stored document:
+    `('osce/odihr':* | ('osce':* & 'odihr':*))`.
+    """
+    terms = []
+    for token in fold(text).split():
+        parts = words(token)
+        if not parts:
+            continue
+        split = " & ".join(f"{word}:*" for word in parts)
+        if whole_tokens and len(parts) > 1:
+            split = f"({_quoted(token)}:* | ({split}))"
+        terms.append(split)
+    return " & ".join(terms)
+
+
+def _query(text: str, *, prefix: bool, whole_tokens: bool = False) -> SearchQuery:
+    """PostgreSQL's query for `text`: the API's web-search syntax (quotes, `or`, `-`),
+    or, with `prefix`, `_prefix_query()`."""
     if prefix:
-        raw = " & ".join(f"{word}:*" for word in words(text))
+        raw = _prefix_query(text, whole_tokens=whole_tokens)
         return SearchQuery(raw, config=SEARCH_CONFIG, search_type="raw")
     return SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
 
@@ -100,9 +127,33 @@ def _matches(fields: Sequence[str], text: str, *, prefix: bool = False) -> Q:
     return condition
 
 
-def _annotate(queryset: QuerySet, fields: Sequence[str]) -> QuerySet:
+def _split_like_words(field: str) -> Func:
+    """`field` with its punctuation turned into spaces, so that PostgreSQL's parser
+    splits it into the words `words()` splits a query into: `OSCE/ODIHR` → `osce`,
+    `odihr`; `17.05.2024` → `17`, `05`, `2024`; `anti-trafficking` → `anti`,
+    `trafficking` (rather than one file, date, e-mail or URL token that no typed
+    word could start).
+
+    `[[:punct:]]` rather than `[^[:alnum:]_]` (or `\\W`): under the `C` collation
+    PostgreSQL counts only ASCII letters as `[:alnum:]`, which would split Tanić
+    and Симић too; ASCII punctuation is punctuation under every collation, and the
+    parser already reads the rest of Unicode's punctuation as a space. A NULL stays
+    NULL, and SearchVector coalesces it to ''.
+    """
+    return Func(
+        Cast(F(field), TextField()),
+        Value(r"[[:punct:]]+"),
+        Value(" "),
+        Value("g"),
+        function="regexp_replace",
+        output_field=TextField(),
+    )
+
+
+def _annotate(queryset: QuerySet, fields: Sequence[str], *, prefix: bool = False) -> QuerySet:
     if connection.vendor == "postgresql":
-        return queryset.alias(_search_vector=SearchVector(*fields, config=SEARCH_CONFIG))
+        documents = [_split_like_words(f) for f in fields] if prefix else fields
+        return queryset.alias(_search_vector=SearchVector(*documents, config=SEARCH_CONFIG))
     return queryset.alias(**{f"_fold_{f}": SqliteUnaccent(Lower(f)) for f in fields})
 
 
@@ -112,7 +163,7 @@ def search(
     """Rows any of whose `fields` match; for small tables (computed per row)."""
     if not words(text):
         return queryset.none()
-    return _annotate(queryset, fields).filter(_matches(fields, text, prefix=prefix))
+    return _annotate(queryset, fields, prefix=prefix).filter(_matches(fields, text, prefix=prefix))
 
 
 def search_stored(
@@ -128,7 +179,7 @@ def search_stored(
         return queryset.none()
     if connection.vendor == "postgresql":
         return queryset.alias(_document=SearchVector(field, config=SEARCH_CONFIG)).filter(
-            _document=_query(text, prefix=prefix)
+            _document=_query(text, prefix=prefix, whole_tokens=True)
         )
     for term in terms:
         queryset = queryset.filter(**{f"{field}__contains": term})
@@ -143,6 +194,15 @@ def search_as_typed(
     `fields` contain every word, folded as the API's `q` folds, each word matching the
     start of a word on PostgreSQL (anywhere on SQLite). A text with no word finds
     nothing; only its first MAX_QUERY_LENGTH characters are read.
+
+    Words are what `words()` splits, on PostgreSQL too: `fields` are read with their
+    punctuation turned into spaces (`_split_like_words`), so "odihr" finds OSCE/ODIHR
+    and "2.0" or "17.05.2024" find themselves, as Django's own `icontains` did. The
+    stored document stays indexed as PostgreSQL's parser reads it, which keeps a URL,
+    an e-mail, a slashed name or a dotted number whole (as the API's `q` finds them);
+    there a typed token like "osce/odihr" also matches as one lexeme
+    (`_prefix_query`), so the whole token or its start finds the statement, but a
+    word from inside it ("odihr") does not on PostgreSQL (it does on SQLite).
 
     The one search of the admin (ctht_api.admin.FoldedSearchMixin): a change to how
     words fold is made in `fold()` and here, never in an admin class.

@@ -9,7 +9,13 @@ from django.urls import reverse
 
 from events.models import Event, Statement
 from people.models import Institution, Person
-from tests.factories import PersonFactory, PositionFactory
+from tests.factories import (
+    EventFactory,
+    InstitutionFactory,
+    PersonFactory,
+    PositionFactory,
+    StatementFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +107,62 @@ def test_statement_autocomplete_searches_the_stored_document(admin_client, demo)
         admin_client, "events", "statementtranslation", "statement", "simic numeriques"
     )
     assert len(texts) == 1
+
+
+def test_a_slashed_name_is_found_by_each_of_its_words_and_whole(admin_client, db):
+    odihr = InstitutionFactory(
+        name="Office for Democratic Institutions and Human Rights", short_name="OSCE/ODIHR"
+    )
+    InstitutionFactory(name="Ministry of the Interior", short_name="MUP")
+    for typed in ("odihr", "osce", "OSCE/ODIHR", "osce/odi", "Osce ODIHR"):
+        assert found(admin_client, Institution, typed) == [odihr], typed
+
+
+def test_dotted_numbers_are_found_as_typed(admin_client, db):
+    event = EventFactory(title="Digital evidence 2.0", summary="Held in Belgrade on 17.05.2024.")
+    EventFactory(title="Digital evidence", summary="Held in Skopje last spring.")
+    for typed in ("2.0", "17.05.2024", "17.05", "evidence 2.0"):
+        assert found(admin_client, Event, typed) == [event], typed
+    assert autocomplete(admin_client, "events", "statement", "event", "2.0") == [event.title]
+
+
+def test_hyphenated_words_e_mails_and_urls_in_fields_are_found_by_their_words(admin_client, db):
+    event = EventFactory(
+        title="Anti-trafficking day",
+        summary="Write to help@coe.int or see www.coe.int/trafficking.",
+    )
+    for typed in ("anti-trafficking", "trafficking", "anti", "help@coe.int", "coe", "traff"):
+        assert found(admin_client, Event, typed) == [event], typed
+
+
+def test_names_are_found_by_their_start_in_any_script(admin_client, db):
+    tanic = PersonFactory(full_name="Stanislava Tanić")
+    cyrillic = PersonFactory(full_name="Станислава Танић")
+    PersonFactory(full_name="Nenad Simić")
+    assert found(admin_client, Person, "tan") == [tanic]
+    assert found(admin_client, Person, "tanic") == [tanic]
+    assert found(admin_client, Person, "Тан") == [cyrillic]
+    assert found(admin_client, Person, "танић") == [cyrillic]
+    assert autocomplete(admin_client, "events", "statement", "speaker", "Тан") == [
+        "Станислава Танић"
+    ]
+
+
+def test_statements_are_found_by_a_url_an_e_mail_or_a_slashed_name_typed_whole(admin_client, db):
+    """Statements are searched through their indexed document, which keeps such tokens
+    whole on PostgreSQL: the whole token, or its start, finds them on both databases."""
+    statement = StatementFactory(
+        text="OSCE/ODIHR answers at help@coe.int; see www.coe.int/trafficking, version 2.0."
+    )
+    StatementFactory(text="Technology can also be part of the solution.")
+    for typed in ("OSCE/ODIHR", "osce/odi", "help@coe.int", "www.coe.int/trafficking", "2.0"):
+        assert found(admin_client, Statement, typed) == [statement], typed
+    assert found(admin_client, Statement, "osce/odihr technology") == []
+
+
+@pytest.mark.parametrize("typed", ["'", ":*", "&|!", "\\", "()", "o'neil", "a:*b", "x\\y", "(a|b)"])
+def test_special_characters_are_never_an_error(admin_client, demo, typed):
+    for model in (Statement, Person, Institution, Event):
+        found(admin_client, model, typed)
+    autocomplete(admin_client, "events", "statement", "speaker", typed)
+    autocomplete(admin_client, "events", "statementtranslation", "statement", typed)

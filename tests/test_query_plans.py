@@ -27,9 +27,9 @@ def record():
         cursor.execute("ANALYZE")
 
 
-def plans_of(client, params: dict) -> list[str]:
+def plans_of(client, params: dict, path: str = "/api/v1/statements/") -> list[str]:
     with CaptureQueriesContext(connection) as queries:
-        response = client.get("/api/v1/statements/", params)
+        response = client.get(path, params)
     assert response.status_code == 200, response.content
     plans = []
     with connection.cursor() as cursor:
@@ -87,3 +87,14 @@ def test_common_word_search_scans_no_table(client, record):
     # stop after one page; either way no table is read in full.
     for plan in plans_of(client, {"q": "trafficking"}):
         assert not sequential_scans(plan), plan
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite's q is an unindexed LIKE (README)"
+)
+def test_the_admin_search_for_a_slashed_token_uses_the_gin_index(admin_client, record):
+    # "osce/odihr" is searched as one lexeme or as its two words, either way indexed.
+    plans = plans_of(
+        admin_client, {"q": f"osce/odihr {RARE_WORD[:-1]}"}, "/admin/events/statement/"
+    )
+    assert any("statement_search_gin" in plan for plan in plans), plans
