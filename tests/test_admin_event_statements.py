@@ -85,6 +85,13 @@ def snapshot() -> list[tuple]:
     ]
 
 
+def changed_through_the_api(statement: Statement, **fields) -> None:
+    """Another editor's change, committed after the page was opened."""
+    writer = token_client("editor", write=True)
+    response = writer.patch(f"/api/v1/statements/{statement.pk}/", fields, format="json")
+    assert response.status_code == 200
+
+
 def test_two_statements_added_and_one_edited_in_one_save(admin_client, admin_user, event):
     kept = StatementFactory(event=event, text="Old words.", language="fr")
     minister, expert = PersonFactory(full_name="Ana Marić"), PersonFactory()
@@ -142,11 +149,7 @@ def test_a_row_changed_meanwhile_refuses_the_whole_page(admin_client, event):
     data = page_with(admin_client, event, row(PersonFactory()), title="Renamed conference")
     data[f"{inline_prefix(data, first.pk)}-text"] = "The editor's words."
     data[f"{inline_prefix(data, second.pk)}-text"] = "The editor's other words."
-    writer = token_client("editor", write=True)
-    response = writer.patch(
-        f"/api/v1/statements/{second.pk}/", {"text": "Changed by API"}, format="json"
-    )
-    assert response.status_code == 200
+    changed_through_the_api(second, text="Changed by API")
     before = snapshot()
 
     response = admin_client.post(change_url(event), data)
@@ -253,11 +256,7 @@ def test_a_row_changed_meanwhile_is_not_deleted_over_the_change(admin_client, ev
     corrected = StatementFactory(event=event)
     data = page_with(admin_client, event)
     data[f"{inline_prefix(data, corrected.pk)}-DELETE"] = "on"
-    writer = token_client("editor", write=True)
-    response = writer.patch(
-        f"/api/v1/statements/{corrected.pk}/", {"text": "A correction"}, format="json"
-    )
-    assert response.status_code == 200
+    changed_through_the_api(corrected, text="A correction")
     before = snapshot()
 
     response = admin_client.post(change_url(event), data)
@@ -274,11 +273,7 @@ def test_a_row_moved_to_another_event_meanwhile_refuses_the_page(admin_client, e
     elsewhere = EventFactory()
     data = page_with(admin_client, event)
     data[f"{inline_prefix(data, moved.pk)}-text"] = "The editor's words."
-    writer = token_client("editor", write=True)
-    response = writer.patch(
-        f"/api/v1/statements/{moved.pk}/", {"event": elsewhere.pk}, format="json"
-    )
-    assert response.status_code == 200
+    changed_through_the_api(moved, event=elsewhere.pk)
     before = snapshot()
 
     response = admin_client.post(change_url(event), data)
