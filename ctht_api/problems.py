@@ -13,15 +13,24 @@ were when `type` pointed at an outside documentation host; clients matching
 on the last path segment keep working.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import DisallowedHost
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 BLANK = "about:blank"
+
+
+def inline_code(text: str) -> str:
+    """A description for a page: escaped, each `name` between backticks as <code>name</code>
+    (the texts are written with Markdown's backticks; JSON clients read them as they are)."""
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text)))
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,14 @@ class ProblemType:
     title: str
     meaning: str
     what_to_do: str
+
+    @property
+    def meaning_html(self) -> str:
+        return inline_code(self.meaning)
+
+    @property
+    def what_to_do_html(self) -> str:
+        return inline_code(self.what_to_do)
 
 
 PROBLEM_TYPES = {

@@ -42,6 +42,13 @@ def test_every_problem_type_has_a_page_saying_what_to_do(client, slug):
     assert f"<h1>{kind.title}</h1>" in html
     assert str(kind.status) in html
     assert "What to do" in html
+    assert "`" not in html, "Markdown's backticks are shown as code, not as they are typed"
+
+
+def test_a_page_shows_code_as_code(client):
+    html = client.get("/api/problems/gone").content.decode()
+
+    assert "<code>CHANGES_RETENTION_DAYS</code>" in html
 
 
 def test_the_problem_index_links_every_page(client):
