@@ -442,8 +442,9 @@ class Statement(TimestampedModel, PublishableModel):
         blank=True,
         editable=False,
         help_text=(
-            "What `q` searches: the text, its translations, the speaker's name and the "
-            "event's title, lower-cased without accents; kept up to date on save."
+            "What `q` searches: the text, its translations, the speaker's name and "
+            "the event's title, folded to one script (Latin), lower-cased, without "
+            "accents; kept up to date on save."
         ),
     )
 

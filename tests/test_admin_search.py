@@ -135,17 +135,15 @@ def test_hyphenated_words_e_mails_and_urls_in_fields_are_found_by_their_words(ad
         assert found(admin_client, Event, typed) == [event], typed
 
 
-def test_names_are_found_by_their_start_in_any_script(admin_client, db):
-    tanic = PersonFactory(full_name="Stanislava Tanić")
-    cyrillic = PersonFactory(full_name="Станислава Танић")
+def test_names_are_found_by_their_start_in_either_script(admin_client, db):
+    """Cyrillic is folded to Latin (ctht_api.search.fold): each script finds both."""
+    PersonFactory(full_name="Stanislava Tanić")
+    PersonFactory(full_name="Станислава Танић")
     PersonFactory(full_name="Nenad Simić")
-    assert found(admin_client, Person, "tan") == [tanic]
-    assert found(admin_client, Person, "tanic") == [tanic]
-    assert found(admin_client, Person, "Тан") == [cyrillic]
-    assert found(admin_client, Person, "танић") == [cyrillic]
-    assert autocomplete(admin_client, "events", "statement", "speaker", "Тан") == [
-        "Станислава Танић"
-    ]
+    both = {"Stanislava Tanić", "Станислава Танић"}
+    for typed in ("tan", "tanic", "Тан", "танић"):
+        assert {p.full_name for p in found(admin_client, Person, typed)} == both, typed
+    assert set(autocomplete(admin_client, "events", "statement", "speaker", "Тан")) == both
 
 
 def test_statements_are_found_by_a_url_an_e_mail_or_a_slashed_name_typed_whole(admin_client, db):
