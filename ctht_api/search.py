@@ -66,11 +66,25 @@ def _cyrillic_to_latin() -> dict[str, str]:
 
 
 CYRILLIC_TO_LATIN = _cyrillic_to_latin()
+# The apostrophes `unaccent` reads as ' (Ukrainian writes U+02BC inside a name,
+# Григор\u02bcєв), so that a name typed with either finds the other, on both databases.
+# U+02BC modifier apostrophe, U+2019 and U+2018 quotation marks, U+02B9 modifier prime,
+# U+02BB turned comma, U+2032 prime.
+APOSTROPHES = dict.fromkeys("\u02bc\u2019\u02b9\u2018\u02bb\u2032", "'")
 # Before NFKD: the Cyrillic, and the Latin letters NFKD would turn into something other
 # than what PostgreSQL's `unaccent` gives (ŀ would keep a middle dot), so that
 # `ctht_fold()` can agree with `fold()`.
 _BEFORE_DECOMPOSITION = str.maketrans(
-    {**CYRILLIC_TO_LATIN, "Ŀ": "l", "ŀ": "l", "ŉ": "'n", "ĸ": "q", "Ŋ": "n", "ŋ": "n"}
+    {
+        **CYRILLIC_TO_LATIN,
+        **APOSTROPHES,
+        "Ŀ": "l",
+        "ŀ": "l",
+        "ŉ": "'n",
+        "ĸ": "q",
+        "Ŋ": "n",
+        "ŋ": "n",
+    }
 )
 # After it: Latin letters NFKD leaves whole, folded as `unaccent` folds them.
 _NO_DECOMPOSITION = str.maketrans(
@@ -107,9 +121,19 @@ def fold(text: str) -> str:
     PostgreSQL's `ctht_fold()` (migration events 0008) is the same function in SQL;
     tests/test_script_folding.py holds the two equal.
     """
+    folded = _fold_letters(text)
+    if not folded.isascii():
+        # A Cyrillic letter outside the table that NFKD or casefold() turns into one in
+        # it (Ӣ → И and a mark, ᲀ → в) is folded by a second pass, so that folding twice
+        # gives what folding once gave. Latin text is ASCII by now: one pass.
+        folded = _fold_letters(folded)
+    return _SOFT_CONSONANT.sub(r"\1", folded)
+
+
+def _fold_letters(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.translate(_BEFORE_DECOMPOSITION))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SOFT_CONSONANT.sub(r"\1", stripped.casefold().translate(_NO_DECOMPOSITION))
+    return stripped.casefold().translate(_NO_DECOMPOSITION)
 
 
 def statement_search_document(

@@ -15,7 +15,7 @@ from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from ctht_api.search import CYRILLIC_LETTERS, CYRILLIC_TO_LATIN, fold
+from ctht_api.search import APOSTROPHES, CYRILLIC_LETTERS, CYRILLIC_TO_LATIN, fold
 from events.models import Statement
 from people.models import Person
 from tests.factories import (
@@ -62,6 +62,7 @@ def test_every_spelling_of_a_name_folds_to_one_form(spellings):
 def test_folding_twice_changes_nothing():
     texts = [s for spellings in SPELLINGS for s in spellings]
     texts += CYRILLIC_LETTERS + LATIN_LETTERS + ["Djjordje", "kjj", "Ь", "ŉ"]
+    texts += ["Ӣсмоил", "Ӂ", "ӝ", "\u1c80"]  # Cyrillic with a mark, outside the table
     assert [fold(fold(text)) for text in texts] == [fold(text) for text in texts]
 
 
@@ -85,7 +86,8 @@ def test_the_migration_folds_as_fold_does_today():
 @postgresql_only
 @pytest.mark.django_db
 def test_postgresql_folds_every_letter_as_python_does():
-    texts = CYRILLIC_LETTERS + LATIN_LETTERS + ["ª", "º", "µ"]
+    texts = CYRILLIC_LETTERS + LATIN_LETTERS + ["ª", "º", "µ", "ς", *APOSTROPHES]
+    texts += ["Олесь Григор\u02bcєв", "Мар\u02bcяна", "Νίκος Παπαδόπουλος", "O\u2019Brien"]
     texts += [s for group in SPELLINGS for s in group] + ["Ненад Симић, OSCE/ODIHR 2.0"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT t, ctht_fold(t) FROM unnest(%s::text[]) t", [texts])
@@ -124,6 +126,18 @@ def test_people_are_found_in_either_script(q):
     PersonFactory(full_name="Nenad Simić")
     PersonFactory(full_name="Stanislava Tanić")
     assert found("/api/v1/people/", q) == {"Ненад Симић", "Nenad Simić"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", ["Григор\u02bcєв", "Григор\u2019єв", "Григор'єв", "Παπαδόπουλος"])
+def test_names_with_apostrophes_or_greek_are_found_as_typed(q):
+    """The apostrophes and final sigma fold alike in Python (the query) and in the
+    database (per-field search): on PostgreSQL they once did not."""
+    PersonFactory(full_name="Олесь Григор\u02bcєв")
+    PersonFactory(full_name="Νίκος Παπαδόπουλος")
+    PersonFactory(full_name="Nenad Simić")
+    expected = {"Νίκος Παπαδόπουλος"} if q == "Παπαδόπουλος" else {"Олесь Григор\u02bcєв"}
+    assert found("/api/v1/people/", q) == expected
 
 
 @pytest.mark.django_db

@@ -10,8 +10,8 @@ cyrtranslit 1.2.0) spelled out. tests/test_script_folding.py holds them equal to
 today's `fold()`; a later change of `fold()` needs a new migration that replaces the
 function and rebuilds the documents again.
 
-`ctht_fold()` is `translate()` and `replace()` for the Cyrillic (and ª º µ, which
-NFKD folds and `unaccent` does not), then `public.unaccent` with its dictionary
+`ctht_fold()` is `translate()` and `replace()` for the Cyrillic (and ª º µ ς, which
+NFKD and casefold fold and `unaccent` and `lower` do not), then `public.unaccent` with its dictionary
 named (an IMMUTABLE function must not depend on the search path; the extension is
 the one migration 0002 created, in the `public` schema), `lower()`, then the
 d/g/k + j rule. SQL-standard body (`RETURN`), so PostgreSQL records its dependency
@@ -33,7 +33,7 @@ from django.db import migrations, models
 CTHT_FOLD = r"""
 CREATE OR REPLACE FUNCTION ctht_fold(text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN regexp_replace(lower(public.unaccent('public.unaccent'::regdictionary, translate(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace($1, 'Ё', 'yo'), 'Є', 'je'), 'Ѕ', 'dz'), 'Ї', 'ji'), 'Љ', 'lj'), 'Њ', 'nj'), 'Џ', 'dz'), 'Щ', 'sc'), 'Ю', 'ju'), 'Я', 'ja'), 'щ', 'sc'), 'ю', 'ju'), 'я', 'ja'), 'ё', 'yo'), 'є', 'je'), 'ѕ', 'dz'), 'ї', 'ji'), 'љ', 'lj'), 'њ', 'nj'), 'џ', 'dz'), 'ЀЂЃІЈЋЌЍЎАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЪЫЭабвгдежзийклмнопрстуфхцчшъыэѐђѓіјћќѝўҐґªºµЬь', 'edgijckiuabvgdezzijklmnoprstufhccsayeabvgdezzijklmnoprstufhccsayeedgijckiuggaoμ'))), '([dgk])j+', '\1', 'g');
+RETURN regexp_replace(lower(public.unaccent('public.unaccent'::regdictionary, translate(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace($1, 'Ё', 'yo'), 'Є', 'je'), 'Ѕ', 'dz'), 'Ї', 'ji'), 'Љ', 'lj'), 'Њ', 'nj'), 'Џ', 'dz'), 'Щ', 'sc'), 'Ю', 'ju'), 'Я', 'ja'), 'щ', 'sc'), 'ю', 'ju'), 'я', 'ja'), 'ё', 'yo'), 'є', 'je'), 'ѕ', 'dz'), 'ї', 'ji'), 'љ', 'lj'), 'њ', 'nj'), 'џ', 'dz'), 'ЀЂЃІЈЋЌЍЎАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЪЫЭабвгдежзийклмнопрстуфхцчшъыэѐђѓіјћќѝўҐґªºµςЬь', 'edgijckiuabvgdezzijklmnoprstufhccsayeabvgdezzijklmnoprstufhccsayeedgijckiuggaoμσ'))), '([dgk])j+', '\1', 'g');
 """
 DROP_CTHT_FOLD = "DROP FUNCTION IF EXISTS ctht_fold(text)"
 
@@ -139,8 +139,20 @@ CYRILLIC_TO_LATIN = {
     "Ў": "Ŭ",
     "ў": "ŭ",
 }
+# U+02BC modifier apostrophe, U+2019 and U+2018 quotation marks, U+02B9 modifier prime,
+# U+02BB turned comma, U+2032 prime.
+APOSTROPHES = dict.fromkeys("\u02bc\u2019\u02b9\u2018\u02bb\u2032", "'")
 BEFORE_DECOMPOSITION = str.maketrans(
-    {**CYRILLIC_TO_LATIN, "Ŀ": "l", "ŀ": "l", "ŉ": "'n", "ĸ": "q", "Ŋ": "n", "ŋ": "n"}
+    {
+        **CYRILLIC_TO_LATIN,
+        **APOSTROPHES,
+        "Ŀ": "l",
+        "ŀ": "l",
+        "ŉ": "'n",
+        "ĸ": "q",
+        "Ŋ": "n",
+        "ŋ": "n",
+    }
 )
 NO_DECOMPOSITION = str.maketrans(
     {
@@ -167,9 +179,16 @@ def previous_fold(text: str) -> str:
 
 def fold(text: str) -> str:
     """ctht_api.search.fold() as of this migration."""
+    folded = fold_letters(text)
+    if not folded.isascii():
+        folded = fold_letters(folded)
+    return SOFT_CONSONANT.sub(r"\1", folded)
+
+
+def fold_letters(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.translate(BEFORE_DECOMPOSITION))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return SOFT_CONSONANT.sub(r"\1", stripped.casefold().translate(NO_DECOMPOSITION))
+    return stripped.casefold().translate(NO_DECOMPOSITION)
 
 
 def search_document(statement, fold) -> str:
