@@ -12,6 +12,6 @@ class EventsConfig(AppConfig):
 
         from ctht_api.search import register_sqlite_functions
 
-        connection_created.connect(register_sqlite_functions, dispatch_uid="ctht_sqlite_unaccent")
+        connection_created.connect(register_sqlite_functions, dispatch_uid="ctht_sqlite_fold")
 
         from events import signals  # noqa: F401  (connects the receivers)
