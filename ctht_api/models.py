@@ -174,6 +174,55 @@ class SluggedModel(TimestampedModel):
         return slug
 
 
+class OtherNameBase(TimestampedModel):
+    """Another name of a record: in another script or language, a former name, an acronym.
+
+    Popolo's `other_name` with a language tag: the record's own name stays as its
+    source gives it, and every other spelling a partner may look it up by sits
+    here (``Ненад Симић`` beside ``Nenad Simić``; an English name beside the
+    French one of the source, with a note saying whose it is). A concrete model
+    adds the foreign key to its owner, ``related_name="other_names"``; the owner's
+    API representation and search read them, and writing them is a write of the
+    owner (its version goes up, the change feed sees it).
+    """
+
+    name = models.CharField(
+        max_length=500,
+        validators=[validate_not_blank],
+        help_text="The other name (or title), e.g. 'Ненад Симић'.",
+    )
+    language = LanguageTagField(
+        blank=True,
+        help_text=(
+            "BCP 47 tag of its language and script, e.g. sr-Cyrl, mk, en; "
+            "empty when it has none (an acronym)."
+        ),
+    )
+    note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="What it is, e.g. 'Former name', 'Acronym', 'Editorial translation'.",
+    )
+
+    # The owner's foreign key, named in each concrete model.
+    owner_field: str = ""
+
+    class Meta:
+        abstract = True
+        ordering = ["language", "name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})" if self.language else self.name
+
+
+def other_name_constraints(model: str) -> list:
+    """The constraints every concrete other-name model carries."""
+    return [
+        not_blank_constraint("name", model),
+        language_constraint("language", model, optional=True),
+    ]
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"

@@ -17,6 +17,7 @@ from ctht_api.audit import audit_trail
 from ctht_api.models import (
     URL_MAX_LENGTH,
     LanguageTagField,
+    OtherNameBase,
     PublishableModel,
     PublishableQuerySet,
     SluggedModel,
@@ -27,6 +28,7 @@ from ctht_api.models import (
     date_range_constraint,
     language_constraint,
     not_blank_constraint,
+    other_name_constraints,
     validate_not_blank,
 )
 from ctht_api.search import statement_search_document
@@ -600,3 +602,89 @@ class StatementTranslation(TimestampedModel):
         result = super().delete(*args, **kwargs)
         self.statement.refresh_search_document()
         return result
+
+
+class ProgrammeOtherName(OtherNameBase):
+    """Another name of a programme: its name in another language, an acronym, a former name."""
+
+    owner_field = "programme"
+
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.CASCADE,
+        related_name="other_names",
+        help_text="The programme so named.",
+    )
+
+    history = audit_trail()
+
+    class Meta(OtherNameBase.Meta):
+        constraints = [
+            *other_name_constraints("programmeothername"),
+            models.UniqueConstraint(
+                fields=["programme", "name", "language"],
+                name="programmeothername_unique",
+                violation_error_message="This name in this language is recorded already.",
+            ),
+        ]
+
+
+class EventOtherName(OtherNameBase):
+    """Another title of an event: in another language, or as the editors corrected it.
+
+    The title stays as the source spells it; a correction is an other name with a note.
+    """
+
+    owner_field = "event"
+
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        related_name="other_names",
+        help_text="The event so titled.",
+    )
+
+    history = audit_trail()
+
+    class Meta(OtherNameBase.Meta):
+        constraints = [
+            *other_name_constraints("eventothername"),
+            models.UniqueConstraint(
+                fields=["event", "name", "language"],
+                name="eventothername_unique",
+                violation_error_message="This name in this language is recorded already.",
+            ),
+        ]
+
+
+class TopicTranslation(TimestampedModel):
+    """A topic's name and description in another language, chosen by the client's `lang`."""
+
+    topic = models.ForeignKey(
+        Topic,
+        on_delete=models.CASCADE,
+        related_name="translations",
+        help_text="The topic translated.",
+    )
+    language = LanguageTagField(help_text="Language (and script) of the translation, e.g. sr-Cyrl.")
+    name = models.CharField(
+        max_length=100, validators=[validate_not_blank], help_text="The topic's name."
+    )
+    description = models.TextField(blank=True, help_text="What the topic covers.")
+
+    history = audit_trail()
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [
+            not_blank_constraint("name", "topictranslation"),
+            language_constraint("language", "topictranslation"),
+            models.UniqueConstraint(
+                fields=["topic", "language"],
+                name="topictranslation_one_per_language",
+                violation_error_message="A translation in this language exists already.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.name}"

@@ -10,12 +10,14 @@ from django.db.models import F, Q
 from ctht_api.audit import audit_trail
 from ctht_api.models import (
     URL_MAX_LENGTH,
+    OtherNameBase,
     SluggedModel,
     TimestampedModel,
     clean_date_range,
     clean_parent_chain,
     date_range_constraint,
     not_blank_constraint,
+    other_name_constraints,
     validate_not_blank,
 )
 from people.countries import COUNTRY_CODES
@@ -186,3 +188,78 @@ class Position(TimestampedModel):
 
     def clean(self) -> None:
         clean_date_range(self)
+
+
+class InstitutionOtherName(OtherNameBase):
+    """Another name of an institution: another language or script, an acronym, a former name."""
+
+    owner_field = "institution"
+
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        related_name="other_names",
+        help_text="The institution so named.",
+    )
+
+    history = audit_trail()
+
+    class Meta(OtherNameBase.Meta):
+        constraints = [
+            *other_name_constraints("institutionothername"),
+            models.UniqueConstraint(
+                fields=["institution", "name", "language"],
+                name="institutionothername_unique",
+                violation_error_message="This name in this language is recorded already.",
+            ),
+        ]
+
+
+class PersonOtherName(OtherNameBase):
+    """Another name of a person: the same name in another script, a former name."""
+
+    owner_field = "person"
+
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="other_names",
+        help_text="The person so named.",
+    )
+
+    history = audit_trail()
+
+    class Meta(OtherNameBase.Meta):
+        constraints = [
+            *other_name_constraints("personothername"),
+            models.UniqueConstraint(
+                fields=["person", "name", "language"],
+                name="personothername_unique",
+                violation_error_message="This name in this language is recorded already.",
+            ),
+        ]
+
+
+class PositionOtherName(OtherNameBase):
+    """Another title of a position: in another language or script (the English of a French one)."""
+
+    owner_field = "position"
+
+    position = models.ForeignKey(
+        Position,
+        on_delete=models.CASCADE,
+        related_name="other_names",
+        help_text="The position so titled.",
+    )
+
+    history = audit_trail()
+
+    class Meta(OtherNameBase.Meta):
+        constraints = [
+            *other_name_constraints("positionothername"),
+            models.UniqueConstraint(
+                fields=["position", "name", "language"],
+                name="positionothername_unique",
+                violation_error_message="This name in this language is recorded already.",
+            ),
+        ]

@@ -42,6 +42,13 @@ NOT_THE_RECORD = {
 NOT_FOLLOWED = {
     "people.country": "reference data: shown as codes, counted by /countries/ (no entries)",
     "events.statementtranslation": "part of its statement: every save refreshes the statement",
+    **{
+        f"{label}othername": "part of its owner: written through the owner, whose version goes up"
+        for label in ("people.person", "people.institution", "people.position")
+    },
+    "events.programmeothername": "part of its programme: written through the programme",
+    "events.eventothername": "part of its event: written through the event",
+    "events.topictranslation": "part of its topic: written through the topic",
 }
 
 
