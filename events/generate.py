@@ -6,21 +6,22 @@ will be: about 50 countries with a skewed (Zipf-like) distribution, texts of
 100 to 600 characters in eight languages and two scripts (Latin with
 diacritics, Cyrillic), 1 to 3 topics each, 5% drafts, 5% with a machine
 translation, 3% of events with unknown dates. The same seed gives the same
-data.
-
-Names in both scripts, as the region writes them: of the people whose position
-is in Serbia, North Macedonia, Bosnia and Herzegovina or Montenegro, about 30%
-have their name in Cyrillic as an other name (`sr-Cyrl`, or `mk` in North
-Macedonia, made by cyrtranslit) and about 12% are recorded under their Cyrillic
-name with the Latin one as an other name (`sr-Latn`, `mk-Latn`): about 5% of all
-people. A name whose transliteration would keep a Latin letter (Hoxha, or Simić
-in Macedonian) gets no Cyrillic form. Half of the institutions in those
-countries have an other name in the local language (Cyrillic). The folded
-search documents are the same for both scripts, so the statements (and the
-benchmark's answers) do not depend on which one a person is recorded in; the
-choices come from a second random stream, so the rest of the data is what the
-same seed gave before names had two scripts. On PostgreSQL rows go in with COPY (the search index is dropped during
+data. On PostgreSQL rows go in with COPY (the search index is dropped during
 the load and rebuilt after); on SQLite with executemany.
+
+Names in both scripts, as the region writes them. Of the people whose position
+is in Serbia, North Macedonia, Bosnia and Herzegovina or Montenegro, a third
+have their name in Cyrillic as an other name (`sr-Cyrl`, or `mk` in North
+Macedonia, made by cyrtranslit) and a sixth are recorded under their Cyrillic
+name with the Latin one as an other name (`sr-Latn`, `mk-Latn`), save those
+whose transliteration would keep a Latin letter (Hoxha; Simić in Macedonian,
+which writes ќ for ć and so would search differently): with seed 1 and 1,000
+people, 31% of the region's people have a Cyrillic other name and 4.4% of
+all people a Cyrillic full name. Half of the institutions in those countries
+have an other name in the local language, in Cyrillic. A statement's folded
+search document is the same whichever script its speaker is recorded in, and
+the choices come from a second random stream: a seed's statements, and so the
+benchmark's answers, are what they were before names had two scripts.
 
 Words the benchmark can rely on: "trafficking" is in nearly every English
 text (a common word); "blockchain" is in about one statement in 2,000 (a
@@ -108,8 +109,8 @@ CYRILLIC_COUNTRIES = {
     "ME": ("sr-Cyrl", "sr-Latn"),
     "MK": ("mk", "mk-Latn"),
 }
-CYRILLIC_PRIMARY = 0.12  # of the people of those countries: recorded under the Cyrillic name
-CYRILLIC_OTHER = 0.30  # of the people of those countries: the Cyrillic as an other name
+CYRILLIC_PRIMARY = 0.16  # of the people of those countries: recorded under the Cyrillic name
+CYRILLIC_OTHER = 0.34  # of the people of those countries: the Cyrillic as an other name
 INSTITUTION_LOCAL_NAME = 0.5  # of their institutions: an other name in the local language
 RARE_WORD = "blockchain"
 RARE_EVERY = 2000
