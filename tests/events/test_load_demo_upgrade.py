@@ -175,3 +175,12 @@ def test_other_names_deleted_by_an_editor_are_not_put_back():
     assert not simic.other_names.exists()
     assert not TopicTranslation.objects.filter(language="sq").exists()
     assert result.created == 0
+
+
+def test_the_command_says_what_it_upgraded(previous, capsys):
+    from django.core.management import call_command
+
+    call_command("load_demo")
+    assert "29 brought to the source's wording." in capsys.readouterr().out
+    call_command("load_demo")
+    assert capsys.readouterr().out.strip().endswith("0 created, 114 already present.")
