@@ -39,7 +39,12 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from bench import baseline  # noqa: E402
 from changes.models import Change, FeedState  # noqa: E402
 from events.models import Event, Statement, StatementTranslation, Topic  # noqa: E402
-from people.models import Institution, Person  # noqa: E402
+from people.models import (  # noqa: E402
+    Institution,
+    InstitutionOtherName,
+    Person,
+    PersonOtherName,
+)
 
 # A sequential scan of these is what the benchmark must not see: they grow with the record.
 LARGE_TABLES = (
@@ -138,6 +143,9 @@ def main() -> None:
             "events": Event.objects.count(),
             "people": Person.objects.count(),
             "institutions": Institution.objects.count(),
+            # Names in the other script (generate_data): what the folded `q` also matches.
+            "person_other_names": PersonOtherName.objects.count(),
+            "institution_other_names": InstitutionOtherName.objects.count(),
             "topics": Topic.objects.count(),
             "countries_with_statements": Statement.countries.through.objects.values("country_id")
             .distinct()

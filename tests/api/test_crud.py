@@ -325,8 +325,8 @@ def test_statement_speaker_position_is_the_position_title(anon, simic):
 
     body = anon.get(f"/api/v1/statements/{statement.pk}/").json()
 
-    assert (
-        body["speaker_position"] == "National Coordinator for Combating Trafficking in Human Beings"
+    assert body["speaker_position"] == (
+        "coordinateur national pour la lutte contre la traite des êtres humains"
     )
 
 
@@ -382,7 +382,7 @@ def test_event_embeds_briefs_codes_and_slugs(anon, conference):
     assert body["organisers"][0]["name"] == "Council of Europe"
     assert "digital-evidence" in body["topics"]
     assert {p["name"] for p in body["programmes"]} >= {
-        "Horizontal Facility for the Western Balkans and Turkey, phase III"
+        "Facilité horizontale pour les Balkans occidentaux et la Turquie (phase III)"
     }
     assert body["source"]["title"].startswith("Conférence de deux jours à Sarajevo")
     assert body["statements_url"] == f"{API}events/{conference.pk}/statements/"

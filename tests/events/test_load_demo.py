@@ -1,30 +1,64 @@
-"""`load_demo` turns the founding document into exactly its entities, once."""
+"""`load_demo` turns the founding document into exactly its entities, once, in its words."""
 
 import pytest
 from django.core.management import call_command
 
+from changes.models import Change
 from ctht_api.models import Status
-from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
-from people.models import Institution, Person, Position
+from events.models import (
+    Document,
+    Event,
+    EventOtherName,
+    Programme,
+    ProgrammeOtherName,
+    Statement,
+    StatementTranslation,
+    Topic,
+    TopicTranslation,
+)
+from people.models import (
+    Institution,
+    InstitutionOtherName,
+    Person,
+    PersonOtherName,
+    Position,
+    PositionOtherName,
+)
 
 pytestmark = pytest.mark.django_db
 
 MODELS = [
     Institution,
+    InstitutionOtherName,
     Person,
+    PersonOtherName,
     Position,
+    PositionOtherName,
     Event,
+    EventOtherName,
     Statement,
     StatementTranslation,
     Topic,
+    TopicTranslation,
     Programme,
+    ProgrammeOtherName,
     Document,
 ]
 
 
 def snapshot():
+    """Every row's id, version and time, every history record, and the change feed."""
     return {
-        model.__name__: sorted(model.objects.values_list("pk", "updated_at")) for model in MODELS
+        **{
+            model.__name__: sorted(model.objects.values_list("pk", "version", "updated_at"))
+            for model in MODELS
+        },
+        **{
+            f"history of {model.__name__}": model.history.count()
+            for model in MODELS
+            if hasattr(model, "history")
+        },
+        "feed": sorted(Change.objects.values_list("seq", "resource", "object_id")),
     }
 
 
@@ -33,7 +67,7 @@ def test_load_demo_twice_changes_nothing(capsys):
     first = snapshot()
     call_command("load_demo")
     assert snapshot() == first
-    assert "0 created" in capsys.readouterr().out
+    assert "Demo data: 0 created" in capsys.readouterr().out.splitlines()[-1]
 
 
 def test_demo_has_the_four_quoted_statements_in_french(demo):
@@ -44,29 +78,29 @@ def test_demo_has_the_four_quoted_statements_in_french(demo):
     } == {
         (
             "Bojana Urumova",
-            "Head of the Council of Europe Office in Sarajevo",
+            "cheffe du bureau du Conseil de l'Europe à Sarajevo",
             "Council of Europe Office in Sarajevo",
             "fr",
             Status.PUBLISHED,
         ),
         (
             "Stanislava Tanić",
-            "Head of the Department for Combating Trafficking in Human Beings"
-            " and Illegal Migration",
+            "chef du département de lutte contre la traite des êtres humains"
+            " et l'immigration clandestine",
             "Department for Combating Trafficking in Human Beings and Illegal Migration",
             "fr",
             Status.PUBLISHED,
         ),
         (
             "Nenad Simić",
-            "National Coordinator for Combating Trafficking in Human Beings",
+            "coordinateur national pour la lutte contre la traite des êtres humains",
             "Ministry of Interior of the Republic of Serbia",
             "fr",
             Status.PUBLISHED,
         ),
         (
             "Biljana Lalova",
-            "Head of the Unit for Combating Trafficking in Human Beings",
+            "cheffe de l'unité de lutte contre la traite des êtres humains",
             "Unit for Combating Trafficking in Human Beings",
             "fr",
             Status.PUBLISHED,
@@ -110,7 +144,7 @@ def test_demo_event_is_the_sarajevo_conference_with_unknown_dates(demo):
     assert sorted(event.countries.values_list("code", flat=True)) == ["BA", "MK", "RS"]
     assert [i.short_name for i in event.organisers.all()] == ["CoE"]
     assert set(event.documents.values_list("kind", flat=True)) == {"study", "convention"}
-    assert "Horizontal Facility for the Western Balkans and Turkey, phase III" in set(
+    assert "Facilité horizontale pour les Balkans occidentaux et la Turquie (phase III)" in set(
         event.programmes.values_list("name", flat=True)
     )
     assert Statement.objects.filter(date__isnull=False).count() == 0
@@ -133,7 +167,9 @@ def test_demo_institutions_have_their_parents(demo):
 
 def test_demo_programmes_sit_under_the_horizontal_facility(demo):
     facility = Programme.objects.get(parent__isnull=True)
-    assert facility.name == "Horizontal Facility for the Western Balkans and Turkey, phase III"
+    assert facility.name == (
+        "Facilité horizontale pour les Balkans occidentaux et la Turquie (phase III)"
+    )
     assert sorted(facility.funders.values_list("short_name", flat=True)) == ["CoE", "EU"]
     assert facility.children.count() == 3
 
@@ -145,3 +181,144 @@ def test_demo_documents_are_the_study_the_convention_and_the_article(demo):
         "article": None,
     }
     assert Document.objects.get(kind="convention").reference == "ETS No. 185"
+
+
+# The source's words, and what sits beside them (DOMAIN.md, "Trust of the record")
+
+SOURCE = "docs/sources/sarajevo-conference.fr.txt"
+
+
+def source_text() -> str:
+    from pathlib import Path
+
+    return (Path(__file__).resolve().parents[2] / SOURCE).read_text(encoding="utf-8")
+
+
+def other_names(owner) -> list[tuple[str, str, str]]:
+    return [(o.language, o.name, o.note) for o in owner.other_names.all()]
+
+
+def test_event_title_is_the_source_spelling_with_the_correction_beside_it(demo, client):
+    event = Event.objects.get()
+    body = client.get(f"/api/v1/events/{event.pk}/").json()
+    title = (
+        "L'impactde la technologie numérique sur la traite des êtres humains: "
+        "changer la façon dont réagissons"
+    )
+    assert body["title"] == title
+    assert f'intitulée "{title}"' in source_text()
+    names = {language: (name, note) for language, name, note in other_names(event)}
+    assert names["fr"] == (
+        "L'impact de la technologie numérique sur la traite des êtres humains : "
+        "changer la façon dont nous réagissons",
+        "Title as corrected by the editors; the source has two typos "
+        '("L\'impactde", "dont réagissons")',
+    )
+    assert names["en"][0].startswith("The impact of digital technology")
+    assert "Editorial translation" in names["en"][1]
+    assert set(names) == {"fr", "en"}
+
+
+def test_programmes_are_named_as_the_source_names_them(demo, client):
+    body = client.get("/api/v1/programmes/", {"page_size": 10}).json()
+    by_slug = {p["slug"]: p["name"] for p in body["results"]}
+    assert by_slug == {
+        "horizontal-facility-western-balkans-turkey-phase-iii": (
+            "Facilité horizontale pour les Balkans occidentaux et la Turquie (phase III)"
+        ),
+        "strengthening-the-fight-against-thb-in-bih": (
+            "Renforcer la lutte contre la traite en Bosnie-Herzégovine"
+        ),
+        "action-against-thb-in-serbia": "projet de lutte contre la traite en Serbie",
+        "action-against-thb-in-north-macedonia": (
+            "projet de lutte contre la traite en Macédoine du Nord"
+        ),
+    }
+    text = source_text()
+    assert '"Renforcer la lutte contre la traite en Bosnie-Herzégovine"' in text
+    assert '"Facilité horizontale pour les Balkans occidentaux et la Turquie" (phase III)' in text
+    assert "des projets de lutte contre la traite en Serbie et en Macédoine du Nord" in text
+    for programme in Programme.objects.all():
+        [(language, _, note)] = other_names(programme)
+        assert language == "en" and "not in the source" in note, programme.slug
+    unnamed = Programme.objects.get(slug="action-against-thb-in-serbia")
+    assert "not an official name" in unnamed.description
+    english = Programme.objects.get(parent=None).other_names.get().name
+    assert english == "Horizontal Facility for the Western Balkans and Turkey, phase III"
+
+
+def test_positions_are_titled_as_the_source_states_them_with_english_beside(demo):
+    text = source_text()
+    for position in Position.objects.select_related("person"):
+        assert f"{position.person.full_name}, {position.title}" in text, position.title
+        [(language, name, note)] = other_names(position)
+        assert language == "en" and name.startswith(("Head of", "National Coordinator"))
+        assert note == "Editorial translation; not in the source"
+
+
+def test_institutions_keep_their_names_with_the_source_french_and_their_own_languages(demo):
+    by_slug = {
+        i.slug: {language: name for language, name, _ in other_names(i)}
+        for i in Institution.objects.prefetch_related("other_names")
+    }
+    text = source_text()
+    for slug, names in by_slug.items():
+        if slug != "greta":
+            assert names["fr"] in text, slug
+    assert by_slug["ministry-of-interior-of-the-republic-of-serbia"]["sr-Cyrl"] == (
+        "Министарство унутрашњих послова Републике Србије"
+    )
+    assert by_slug["ministry-of-interior-of-north-macedonia"]["mk"] == (
+        "Министерство за внатрешни работи"
+    )
+    assert set(by_slug["ministry-of-security-of-bosnia-and-herzegovina"]) == {
+        "fr",
+        "bs",
+        "hr",
+        "sr-Latn",
+        "sr-Cyrl",
+    }
+    assert Institution.objects.get(slug="council-of-europe").name == "Council of Europe"
+
+
+def test_officials_have_their_cyrillic_names_flagged_as_transliterations(demo, client):
+    cyrillic = {
+        p.full_name: [(language, name) for language, name, _ in other_names(p)]
+        for p in Person.objects.prefetch_related("other_names")
+    }
+    assert cyrillic == {
+        "Nenad Simić": [("sr-Cyrl", "Ненад Симић")],
+        "Biljana Lalova": [("mk", "Биљана Лалова")],
+        "Stanislava Tanić": [("sr-Cyrl", "Станислава Танић")],
+        "Bojana Urumova": [],  # the Council of Europe Office writes in Latin
+    }
+    assert all("transliterated by the editors" in o.note for o in PersonOtherName.objects.all())
+    # The names stay as the source writes them.
+    body = client.get("/api/v1/people/", {"q": "simic"}).json()
+    assert [p["full_name"] for p in body["results"]] == ["Nenad Simić"]
+
+
+def test_topics_are_translated_into_the_region_s_languages(demo):
+    from events.demo import TOPIC_TRANSLATIONS
+
+    languages = {"fr", "bs", "sr-Latn", "sr-Cyrl", "mk", "sq"}
+    for topic in Topic.objects.prefetch_related("translations"):
+        translations = {t.language: t for t in topic.translations.all()}
+        assert set(translations) == languages, topic.slug  # and the English original
+        for translation in translations.values():
+            assert translation.name and len(translation.name) <= 60
+            assert translation.description.endswith(".")
+            assert translation.description.count(".") == 1  # one sentence
+        assert translations["sr-Cyrl"].name.isascii() is False
+        assert not any("a" <= c.lower() <= "z" for c in translations["sr-Cyrl"].description)
+        assert not any("a" <= c.lower() <= "z" for c in translations["mk"].description)
+    assert set(TOPIC_TRANSLATIONS) == set(Topic.objects.values_list("slug", flat=True))
+
+
+def test_history_says_why(demo):
+    from events.demo import DEMO_REASON
+
+    assert set(PersonOtherName.history.values_list("history_change_reason", flat=True)) == {
+        DEMO_REASON
+    }
+    assert set(Person.objects.values_list("version", flat=True)) == {1}

@@ -12,6 +12,11 @@ class Command(BaseCommand):
         result = load_demo()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data: {result.created} created, {result.existing} already present."
+                f"Demo data: {result.created} created, {result.existing} already present"
+                + (
+                    f", {result.upgraded} brought to the source's wording."
+                    if result.upgraded
+                    else "."
+                )
             )
         )
