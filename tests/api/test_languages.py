@@ -28,6 +28,7 @@ from tests.factories import (
     StatementTranslationFactory,
     TopicFactory,
 )
+from tests.test_audit import change_url, form_data, inline_prefix
 
 CYRILLIC_TEXT = "Ненад Симић: технологија може бити део решења."
 LATIN_TEXT = "Nenad Simić: tehnologija može biti deo rešenja."
@@ -396,10 +397,28 @@ def test_a_topic_translation_write_upserts_the_topic_in_the_feed(writer, topic):
 
 
 def test_the_topic_admin_edits_translations(admin_client, topic):
-    page = admin_client.get(f"/admin/events/topic/{topic.pk}/change/")
+    page = admin_client.get(change_url(topic))
     assert page.status_code == 200
-    assert b"translations-TOTAL_FORMS" in page.content
     assert "Врбовање на интернету".encode() in page.content
+    data = form_data(admin_client, topic)
+    row = inline_prefix(data, topic.translations.get(language="fr").pk)
+    data[f"{row}-name"] = "Recrutement par internet"
+    data.update(
+        {
+            "translations-TOTAL_FORMS": str(int(data["translations-TOTAL_FORMS"]) + 1),
+            "translations-2-language": "sq",
+            "translations-2-name": "Rekrutimi online",
+        }
+    )
+    response = admin_client.post(change_url(topic), data)
+    assert response.status_code == 302, response.context["errors"]
+    topic.refresh_from_db()
+    assert topic.version == 2
+    assert dict(topic.translations.values_list("language", "name")) == {
+        "fr": "Recrutement par internet",
+        "sq": "Rekrutimi online",
+        "sr-Cyrl": "Врбовање на интернету",
+    }
 
 
 # OpenAPI
