@@ -439,8 +439,8 @@ class StatementSerializer(DisplayMixin, RecordSerializer):
                 for t in sorted(statement.translation_list or [], key=lambda t: t["language"])
             ],
         }
-        if (display := self.display_of(statement)) is not None:
-            data["display"] = display
+        if context.get("display_languages"):
+            data["display"] = self.display_of(statement)
         data.update(
             {
                 "context": statement.context,
