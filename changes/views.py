@@ -21,6 +21,7 @@ import re
 from django.conf import settings
 from django.db import connection
 from django.db.models import Max
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -37,9 +38,10 @@ from rest_framework.utils.urls import replace_query_param
 from changes import feed
 from changes.models import Change, FeedState
 from ctht_api.errors import PROBLEM_CONTENT_TYPE
+from ctht_api.languages import LANG_PARAMETER, requested_languages
 from ctht_api.pagination import requested_page_size
 from ctht_api.params import StrictQueryParamsMixin
-from ctht_api.schema import ProblemSerializer
+from ctht_api.schema import ACCEPT_LANGUAGE, LANG, ProblemSerializer
 
 
 class FeedExpired(APIException):
@@ -161,12 +163,15 @@ class ChangeFeedViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     `delete` when it was deleted or this client can no longer see it (unpublished, at an
     unpublished event). Renaming an entry that others show in brief form (an institution,
     a person, an event, a document) is an `upsert` of each of them.
+
+    With `lang` or `Accept-Language`, statements and topics carry `display` as in their
+    own lists.
     """
 
     queryset = Change.objects.none()  # for the permission check; rows are read below
     pagination_class = None
     filter_backends: list = []
-    extra_query_params = ("since", "resource", "page_size")
+    extra_query_params = ("since", "resource", "page_size", LANG_PARAMETER)
     root_link = "The change feed for mirrors: every change in commit order, deletions included."
 
     @extend_schema(
@@ -189,6 +194,8 @@ class ChangeFeedViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
             OpenApiParameter(
                 "page_size", int, description="Entries per page, 1 to 500; default 50."
             ),
+            LANG,
+            ACCEPT_LANGUAGE,
         ],
         responses={
             # One page object, although answered by `list` (drf-spectacular would make it
@@ -241,6 +248,7 @@ class ChangeFeedViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     )
     def list(self, request, *args, **kwargs):
         params = request.query_params
+        requested_languages(request)  # a bad `lang` is a 400 before the page is read
         given = read_cursor(params["since"]) if "since" in params else None
         names = requested_resources(params.get("resource"))
         size = requested_page_size(request)
@@ -275,6 +283,11 @@ class ChangeFeedViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
         if more:
             next_url = replace_query_param(request.build_absolute_uri(), "since", last)
         return Response({"results": results, "next": next_url, "last": last})
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ("Accept-Language",))  # `display`, as in the lists
+        return response
 
     def read_entries(self, rows: list[Change]) -> dict[tuple[str, int], dict]:
         """The live entries of a page as this client's lists show them, by (resource, id)."""

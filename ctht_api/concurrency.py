@@ -22,6 +22,13 @@ refuse a stale write by the same rule.
 The tag names the version of the entry itself: the brief form of a related
 entry (an institution's name inside a statement) is that entry's, with its own
 URL and ETag.
+
+An entry shown in the client's language (`display`, ctht_api.languages) is
+another representation of the same version: its tag adds the language shown,
+`"v12-sr-Latn"` beside the plain `"v12"`, still strong (each variant is the same
+bytes for as long as the version stands). `If-None-Match` compares the whole tag,
+so a 304 answers only the variant the client holds; `If-Match` compares the
+version alone, so a client that read with `lang=` writes with the tag it got.
 """
 
 import re
@@ -40,8 +47,9 @@ from ctht_api.audit import changeset
 
 UNSAFE_ON_ENTRY = ("PUT", "PATCH", "DELETE")
 REASON_MAX_LENGTH = 1000
-# A strong tag as etag_for() writes it; 19 digits hold any 64-bit version.
-VERSION_TAG = re.compile(r'"v(0|[1-9][0-9]{0,18})"')
+# A strong tag as etag_for() writes it; 19 digits hold any 64-bit version; then the
+# language of a `display` variant, if any.
+VERSION_TAG = re.compile(r'"v(0|[1-9][0-9]{0,18})(?:-[A-Za-z0-9]{1,8})*"')
 
 
 class VersionConflict(Exception):
@@ -101,8 +109,9 @@ class PreconditionRequired(exceptions.APIException):
     default_code = "precondition_required"
 
 
-def etag_for(instance) -> str:
-    return quote_etag(f"v{instance.version}")
+def etag_for(instance, variant: str | None = None) -> str:
+    """`"v12"`, or `"v12-sr-Latn"` for the variant shown in a language (see the module)."""
+    return quote_etag(f"v{instance.version}-{variant}" if variant else f"v{instance.version}")
 
 
 def _strip_weak(tag: str) -> str:
@@ -112,7 +121,8 @@ def _strip_weak(tag: str) -> str:
 def versions_seen(request) -> set[int] | None:
     """The versions `If-Match` accepts: None for any (`*`, or no header where that is allowed).
 
-    Strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
+    Strong comparison (RFC 9110 §13.1.1): a weak tag never matches. The version
+    alone is compared: a tag of any language variant of it will do.
     """
     header = request.META.get("HTTP_IF_MATCH")
     if header is None:
@@ -224,6 +234,11 @@ class ConditionalWritesMixin:
         super().perform_destroy(instance)
         self._end_write()
 
+    def etag_variant(self, response) -> str | None:
+        """Which variant of the entry the body is, for its ETag: none here
+        (ctht_api.languages names the language of a `display`)."""
+        return None
+
     def handle_exception(self, exc):
         self._end_write(exc)
         return super().handle_exception(exc)
@@ -231,7 +246,7 @@ class ConditionalWritesMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         self._end_write()  # a write that returned without a perform_* hook is kept too
         if self._tagged is not None and 200 <= response.status_code < 300:
-            etag = etag_for(self._tagged)
+            etag = etag_for(self._tagged, self.etag_variant(response))
             response["ETag"] = etag
             if request.method in ("GET", "HEAD"):
                 response["Cache-Control"] = "no-cache"

@@ -166,11 +166,12 @@ def field_columns(name: str, field: serializers.Field) -> list[Column]:
 
 
 def columns_for(serializer: serializers.Serializer) -> list[Column]:
-    """The columns of a serializer's rows, in its field order."""
+    """The columns of a serializer's rows, in its field order; not `display` (the entry in
+    the client's language, ctht_api.languages): a CSV row is the record itself."""
     return [
         column
         for name, field in serializer.fields.items()
-        if not field.write_only
+        if not field.write_only and not getattr(field, "omitted_unless_asked", False)
         for column in field_columns(name, field)
     ]
 

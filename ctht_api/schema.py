@@ -23,7 +23,9 @@ their work:
   component and the response headers by hand.
 - `_map_basic_serializer` describes a resource by its model's docstring. The
   documented way is a docstring or `@extend_schema_serializer` on each
-  serializer, which would write every model's description a second time.
+  serializer, which would write every model's description a second time. It
+  also leaves `display` (present only when the client names a language) out of
+  `required`, where drf-spectacular puts every read-only field.
 """
 
 import re
@@ -40,6 +42,7 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from ctht_api.concurrency import REASON_MAX_LENGTH, ConditionalWritesMixin
 from ctht_api.csv_export import CSVRenderer, csv_schema
 from ctht_api.errors import PROBLEM_CONTENT_TYPE
+from ctht_api.languages import LANG_PARAMETER, MAX_LANGUAGES, DisplayLanguageMixin
 from ctht_api.models import PublishableModel
 from ctht_api.params import format_parameter
 from ctht_api.schema_extensions import view_model  # also registers the extensions
@@ -87,8 +90,27 @@ ETAG_HEADER = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     response=[200, 201, 304],
-    description='The entry\'s version, as a strong tag (`"v3"`): send it back in '
-    "`If-None-Match` to revalidate, in `If-Match` to write.",
+    description='The entry\'s version, as a strong tag (`"v3"`; `"v3-sr-Latn"` for the '
+    "entry shown with `display` in that language): send it back in `If-None-Match` to "
+    "revalidate, in `If-Match` to write (any language variant of the version will do).",
+)
+LANG = OpenApiParameter(
+    LANG_PARAMETER,
+    str,
+    description="The languages you read, most wanted first: BCP 47 tags, comma-separated "
+    f"(`sr-Latn,en`; at most {MAX_LANGUAGES}). Each entry then carries `display`, its words "
+    "in the best matching language (RFC 4647 lookup; `sr` finds `sr-Latn` and `sr-Cyrl`; "
+    "`sr-Latn` with only Cyrillic stored is transliterated, `kind` `machine`), else the "
+    "original. Wins over `Accept-Language`; empty: no `display`. A tag that is not BCP 47 "
+    "is a 400 naming `lang`.",
+)
+ACCEPT_LANGUAGE = OpenApiParameter(
+    "Accept-Language",
+    str,
+    OpenApiParameter.HEADER,
+    description="Read when `lang` is not given, quality values honoured (`fr;q=0.3, "
+    "sr;q=0.8` prefers Serbian); `*` and `q=0` are ignored, and so is a malformed header. "
+    "Answers say `Vary: Accept-Language`.",
 )
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
@@ -214,6 +236,8 @@ class ProblemAwareAutoSchema(AutoSchema):
         """`format` (first, so that a view's own `@extend_schema` declaration of it wins),
         and the conditional-request headers of ctht_api.concurrency, where they apply."""
         parameters = [*self.format_parameters(), *super().get_override_parameters()]
+        if isinstance(self.view, DisplayLanguageMixin) and self.view.shows_display():
+            parameters += [LANG, ACCEPT_LANGUAGE]
         action = getattr(self.view, "action", None)
         if not isinstance(self.view, ConditionalWritesMixin) or action == "history":
             return parameters
@@ -269,6 +293,13 @@ class ProblemAwareAutoSchema(AutoSchema):
     def _map_basic_serializer(self, serializer, direction):
         """Describe a resource by its model's docstring unless its serializer has its own."""
         schema = super()._map_basic_serializer(serializer, direction)
+        optional = {  # read-only, yet not always there (`display`, ctht_api.languages)
+            name
+            for name, field in getattr(serializer, "fields", {}).items()
+            if getattr(field, "omitted_unless_asked", False)
+        }
+        if optional and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in optional]
         cls = serializer if isinstance(serializer, type) else serializer.__class__
         model = getattr(getattr(cls, "Meta", None), "model", None)
         if get_override(serializer, "description") or vars(cls).get("__doc__") or model is None:

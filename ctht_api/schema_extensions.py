@@ -112,6 +112,19 @@ class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
         return schema
 
 
+class DisplayFieldExtension(OpenApiSerializerFieldExtension):
+    """`display` (ctht_api.languages): its serializer's object in responses; nothing in
+    requests, where it is never read."""
+
+    target_class = "ctht_api.languages.DisplayField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "request":
+            return None
+        return auto_schema.resolve_serializer(self.target.shape, direction).ref
+
+
 class CountryCodesFieldExtension(OpenApiSerializerFieldExtension):
     """An ISO 3166-1 alpha-2 code: upper case in responses, any case accepted in requests."""
 

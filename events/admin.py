@@ -22,7 +22,15 @@ from ctht_api.admin import (
 from ctht_api.imports import AuditedImportMixin
 from ctht_api.models import LanguageTagField
 from events.imports import StatementResource
-from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
+from events.models import (
+    Document,
+    Event,
+    Programme,
+    Statement,
+    StatementTranslation,
+    Topic,
+    TopicTranslation,
+)
 from events.services import validate_kept_translations, write_statement
 from people.models import Position
 
@@ -52,6 +60,15 @@ def country_codes(countries) -> str:
     )
 
 
+class TopicTranslationInline(VersionedInline):
+    """The topic's name and description in other languages (the API's `translations`).
+    The page saves the topic too, so its version goes up and the change feed shows it."""
+
+    model = TopicTranslation
+    extra = 0
+    fields = ("language", "name", "description")
+
+
 @admin.register(Topic)
 class TopicAdmin(TimestampedAdmin):
     ordering = Topic._meta.ordering  # as EventAdmin's: the count's GROUP BY drops Meta.ordering
@@ -59,6 +76,7 @@ class TopicAdmin(TimestampedAdmin):
     search_fields = ("name", "slug", "description")
     prepopulated_fields = {"slug": ("name",)}
     fields = ("name", "slug", "description", "created_at", "updated_at")
+    inlines = [TopicTranslationInline]
 
     def get_queryset(self, request):
         return (

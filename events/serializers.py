@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from ctht_api.languages import ORIGINAL, DisplayField, DisplayMixin, Rendering
 from ctht_api.serializers import (
     AnnotatedListSerializer,
     AnnotatedManyRelatedField,
@@ -19,8 +20,9 @@ from events.models import (
     Statement,
     StatementTranslation,
     Topic,
+    TopicTranslation,
 )
-from events.services import write_statement
+from events.services import write_statement, write_topic
 from people.models import Position
 from people.serializers import CountryCodesField, brief_institution, brief_person
 
@@ -57,13 +59,100 @@ def country_codes(**kwargs) -> AnnotatedManyRelatedField:
     )
 
 
-class TopicSerializer(RecordSerializer):
+# A topic's name and description are written in English: the original of `display`.
+TOPIC_LANGUAGE = "en"
+DISPLAY_KINDS = [ORIGINAL, *StatementTranslation.Kind.values]
+
+
+class TopicDisplaySerializer(serializers.Serializer):
+    """The topic in the client's language (`lang` or `Accept-Language`); only then present."""
+
+    language = serializers.CharField(help_text="BCP 47 tag of the language shown.")
+    name = serializers.CharField(help_text="The topic's name in that language.")
+    description = serializers.CharField(help_text="Its description in that language.")
+    kind = serializers.ChoiceField(
+        choices=[ORIGINAL, StatementTranslation.Kind.EDITORIAL, StatementTranslation.Kind.MACHINE],
+        help_text="`original`: the topic's own (English) name, nothing matched better; "
+        "`editorial`: a translation the editors stored; `machine`: transliterated on the fly.",
+    )
+
+
+class TopicDisplayField(DisplayField):
+    shape = TopicDisplaySerializer
+
+
+class TopicTranslationSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = RecordSerializer.serializer_field_mapping
+
+    class Meta:
+        model = TopicTranslation
+        fields = ["language", "name", "description"]
+        list_serializer_class = AnnotatedListSerializer
+        annotation = "translation_list"
+        sort_keys = ["language"]
+
+
+class TopicSerializer(DisplayMixin, RecordSerializer):
+    """A topic, with its name in other languages. With `lang` or `Accept-Language`,
+    `display` holds the name and description in the client's language (see
+    ctht_api.languages), from the English original and the stored translations,
+    which are the editors' (`kind`: `editorial`).
+
+    Topics embedded in statements and events are slugs, which no language changes."""
+
     url = SelfUrlField(view_name="topic-detail")
+    translations = TopicTranslationSerializer(
+        many=True,
+        required=False,
+        help_text="The name and description in other languages; replaced as a whole on write.",
+    )
+    display = TopicDisplayField(
+        help_text="The topic in the client's language; present only when it named one "
+        "(`lang` or `Accept-Language`)."
+    )
 
     class Meta:
         model = Topic
-        fields = ["id", "url", "name", "slug", "description", "created_at", "updated_at"]
+        read_annotations = ("translation_list",)
+        fields = [
+            "id",
+            "url",
+            "name",
+            "slug",
+            "description",
+            "translations",
+            "display",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs = {"slug": {"required": False}}
+
+    def renderings(self, topic: Topic) -> list[Rendering]:
+        rows = getattr(topic, "translation_list", None)
+        if rows is None:
+            rows = topic.translations.values("language", "name", "description")
+        return [
+            Rendering(
+                TOPIC_LANGUAGE, ORIGINAL, {"name": topic.name, "description": topic.description}
+            ),
+            *(
+                Rendering(
+                    row["language"],
+                    StatementTranslation.Kind.EDITORIAL,
+                    {"name": row["name"], "description": row["description"]},
+                )
+                for row in rows
+            ),
+        ]
+
+    def create(self, validated_data):
+        translations = validated_data.pop("translations", None)
+        return write_topic(values=validated_data, translations=translations)
+
+    def update(self, instance, validated_data):
+        self.drop_read_annotations(instance)
+        translations = validated_data.pop("translations", None)
+        return write_topic(topic=instance, values=validated_data, translations=translations)
 
 
 class ProgrammeSerializer(RecordSerializer):
@@ -205,7 +294,29 @@ class StatementTranslationSerializer(serializers.ModelSerializer):
         sort_keys = ["language"]
 
 
-class StatementSerializer(RecordSerializer):
+class StatementDisplaySerializer(serializers.Serializer):
+    """The statement in the client's language (`lang` or `Accept-Language`); only then
+    present."""
+
+    language = serializers.CharField(help_text="BCP 47 tag of the language shown.")
+    text = serializers.CharField(help_text="The words in that language.")
+    kind = serializers.ChoiceField(
+        choices=DISPLAY_KINDS,
+        help_text="`original`: the statement's own words (nothing matched better, or the "
+        "original is in the language asked for); `official`, `editorial`, `machine`: a "
+        "stored translation of that kind, or `machine` for a transliteration made on the fly "
+        "(`sr-Latn` asked, only Cyrillic stored).",
+    )
+
+
+class StatementDisplayField(DisplayField):
+    shape = StatementDisplaySerializer
+
+
+class StatementSerializer(DisplayMixin, RecordSerializer):
+    """A statement. With `lang` or `Accept-Language`, `display` holds its words in the
+    client's language (see ctht_api.languages); `text` and `language` stay the original."""
+
     url = SelfUrlField(view_name="statement-detail")
     speaker = brief_person(help_text="Who said it (person id on write).")
     speaker_position = serializers.SerializerMethodField(
@@ -236,6 +347,10 @@ class StatementSerializer(RecordSerializer):
         required=False,
         help_text="The text in other languages; replaced as a whole on write.",
     )
+    display = StatementDisplayField(
+        help_text="The statement in the client's language; present only when it named one "
+        "(`lang` or `Accept-Language`)."
+    )
 
     class Meta:
         model = Statement
@@ -255,10 +370,23 @@ class StatementSerializer(RecordSerializer):
             "topics",
             "source",
             "translations",
+            "display",
             "context",
             "status",
             "created_at",
             "updated_at",
+        ]
+
+    def renderings(self, statement: Statement) -> list[Rendering]:
+        rows = getattr(statement, "translation_list", None)
+        if rows is None:
+            rows = [
+                {"language": t.language, "text": t.text, "kind": t.kind}
+                for t in statement.translations.all()
+            ]
+        return [
+            Rendering(statement.language, ORIGINAL, {"text": statement.text}),
+            *(Rendering(row["language"], row["kind"], {"text": row["text"]}) for row in rows),
         ]
 
     def to_representation(self, statement: Statement) -> dict:
@@ -277,7 +405,7 @@ class StatementSerializer(RecordSerializer):
 
         position, institution = statement.position, statement.institution
         event, source = statement.event, statement.source
-        return {
+        data = {
             "id": statement.pk,
             "url": absolute_url(context, "statement-detail", "pk", statement.pk),
             "text": statement.text,
@@ -310,11 +438,18 @@ class StatementSerializer(RecordSerializer):
                 {"language": t["language"], "text": t["text"], "kind": t["kind"]}
                 for t in sorted(statement.translation_list or [], key=lambda t: t["language"])
             ],
-            "context": statement.context,
-            "status": statement.status,
-            "created_at": TIMESTAMP.to_representation(statement.created_at),
-            "updated_at": TIMESTAMP.to_representation(statement.updated_at),
         }
+        if context.get("display_languages"):
+            data["display"] = self.display_of(statement)
+        data.update(
+            {
+                "context": statement.context,
+                "status": statement.status,
+                "created_at": TIMESTAMP.to_representation(statement.created_at),
+                "updated_at": TIMESTAMP.to_representation(statement.updated_at),
+            }
+        )
+        return data
 
     def get_speaker_position(self, statement: Statement) -> str | None:
         return statement.position.title if statement.position_id else None

@@ -1,4 +1,5 @@
-"""How a statement is written: the one path for the API, the admin and `load_demo`.
+"""How a statement (and a topic with its translations) is written: the one path for the
+API, the admin and `load_demo`.
 
 A statement is a row, its countries and topics, and its translations; a write
 touches several tables and must leave them agreeing. `write_statement` is the
@@ -19,6 +20,11 @@ place where that happens, so that no caller can forget a step:
   (a new statement stays at version 1), with the caller's user and reason when
   the caller opened the changeset (an API request, an admin save).
 
+A topic and its translations (`write_topic`) follow the same rules: validated
+first, translations replaced as a whole one language at a time, one version and
+one change-feed entry for the topic. The admin writes them with an inline,
+whose page saves the topic too.
+
 `import_data` restores rows as they were exported (restoring is not editing,
 see ctht_api.backup) and so does not call it; `generate_data` writes with COPY
 for speed. Both compute the search document with the same function.
@@ -31,10 +37,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ctht_api.audit import changeset
-from events.models import Statement, StatementTranslation, Topic
+from events.models import Statement, StatementTranslation, Topic, TopicTranslation
 from people.models import Country
 
 TRANSLATION_FIELDS = ("language", "text", "kind")
+TOPIC_TRANSLATION_FIELDS = ("language", "name", "description")
 ONE_TRANSLATION_PER_LANGUAGE = "At most one translation per language."
 LANGUAGE_OF_A_TRANSLATION = (
     "The statement has a translation in this language: send `translations` without it, "
@@ -130,4 +137,73 @@ def _replace_translations(statement: Statement, translations: Sequence[Mapping])
             for name in changed:
                 setattr(translation, name, values[name])
             translation.statement = statement
+            translation.save()
+
+
+@transaction.atomic
+def write_topic(
+    *,
+    topic: Topic | None = None,
+    values: Mapping[str, Any] | None = None,
+    translations: Sequence[Mapping[str, Any]] | None = None,
+) -> Topic:
+    """Create (no `topic`) or update a topic with its translations; `None` leaves them as
+    they are, a list replaces them as a whole. The topic is saved even when only its
+    translations change, so its version goes up once and the change feed shows it.
+
+    Raises `django.core.exceptions.ValidationError` (a 400 in the API) before
+    writing anything when the models refuse the data.
+    """
+    topic = topic if topic is not None else Topic()
+    for name, value in (values or {}).items():
+        setattr(topic, name, value)
+    topic.full_clean(exclude=["slug"])
+    if translations is not None:
+        _validate_topic_translations(topic, translations)
+    with changeset():
+        topic.save()
+        if translations is not None:
+            _replace_topic_translations(topic, translations)
+    return topic
+
+
+def _topic_translation_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A translation as sent: a description left out is empty (the list replaces all)."""
+    given = {name: values[name] for name in TOPIC_TRANSLATION_FIELDS if name in values}
+    return {"description": "", **given}
+
+
+def _validate_topic_translations(topic: Topic, translations: Sequence[Mapping]) -> None:
+    languages = [t.get("language") for t in translations]
+    if len(languages) != len(set(languages)):
+        raise ValidationError({"translations": ONE_TRANSLATION_PER_LANGUAGE})
+    messages = []
+    for values in translations:
+        translation = TopicTranslation(topic=topic, **_topic_translation_values(values))
+        try:
+            translation.full_clean(exclude=["topic"], validate_constraints=False)
+        except ValidationError as error:
+            messages += [
+                f"{translation.language}: {message}"
+                for field_messages in error.message_dict.values()
+                for message in field_messages
+            ]
+    if messages:
+        raise ValidationError({"translations": messages})
+
+
+def _replace_topic_translations(topic: Topic, translations: Sequence[Mapping]) -> None:
+    """As `_replace_translations`: only what changed is written, row by row, audited."""
+    stored = {t.language: t for t in topic.translations.all()}
+    wanted = {t["language"]: _topic_translation_values(t) for t in translations}
+    for language, translation in stored.items():
+        if language not in wanted:
+            translation.delete()
+    for language, values in wanted.items():
+        translation = stored.get(language) or TopicTranslation(topic=topic)
+        changed = [name for name, value in values.items() if getattr(translation, name) != value]
+        if translation.pk is None or changed:
+            for name in changed:
+                setattr(translation, name, values[name])
+            translation.topic = topic
             translation.save()

@@ -12,13 +12,16 @@ from collections.abc import Sequence
 from functools import cached_property
 
 from django.db.models import F
+from django.db.models.functions import JSONObject
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from ctht_api.aggregates import json_array
 from ctht_api.csv_export import CSVListMixin, csv_filename, csv_response, field_columns, wants_csv
+from ctht_api.languages import DisplayLanguageMixin
 from ctht_api.pagination import KeysetPagination, Order
 from ctht_api.params import StrictQueryParamsMixin
 from ctht_api.permissions import can_see_drafts
@@ -32,7 +35,15 @@ from events.filters import (
     StatementFilter,
     TopicFilter,
 )
-from events.models import SORT_DATE, Document, Event, Programme, Statement, Topic
+from events.models import (
+    SORT_DATE,
+    Document,
+    Event,
+    Programme,
+    Statement,
+    Topic,
+    TopicTranslation,
+)
 from events.record_version import cached_by_record_version
 from events.serializers import (
     DocumentSerializer,
@@ -49,10 +60,21 @@ from people.models import Country, Institution, Person
 from people.serializers import CountrySerializer
 
 
-class TopicViewSet(RecordViewSet):
-    """The controlled vocabulary that events and statements are tagged with."""
+class TopicViewSet(DisplayLanguageMixin, RecordViewSet):
+    """The controlled vocabulary that events and statements are tagged with.
 
-    queryset = Topic.objects.order_by("name", "id")
+    Each topic carries its name and description in other languages
+    (`translations`); with `lang` or `Accept-Language` also `display`, the topic in
+    the client's language.
+    """
+
+    queryset = Topic.objects.annotate(
+        translation_list=json_array(
+            TopicTranslation.objects.all(),
+            "topic_id",
+            JSONObject(language="language", name="name", description="description"),
+        )
+    ).order_by("name", "id")
     serializer_class = TopicSerializer
     filterset_class = TopicFilter
 
@@ -113,12 +135,14 @@ class StatementListMixin:
     default_ordering = "-date"
 
 
-class StatementViewSet(StatementListMixin, RecordViewSet):
+class StatementViewSet(DisplayLanguageMixin, StatementListMixin, RecordViewSet):
     """The exact words officials said, with speaker, event, date, countries and topics.
 
     Anonymous clients see published statements only (and none made at a draft
     event). Filter with `country`, `speaker`, `institution`, `event`, `topic`,
-    `language`, `date_after`, `date_before`, `updated_since` and `q`.
+    `language`, `date_after`, `date_before`, `updated_since` and `q`. With `lang` or
+    `Accept-Language`, each statement also carries `display`, its words in the client's
+    language; `text` and `language` stay the original.
     """
 
     serializer_class = StatementSerializer
@@ -129,6 +153,7 @@ class StatementViewSet(StatementListMixin, RecordViewSet):
 
 
 class ScopedStatementViewSet(
+    DisplayLanguageMixin,
     StatementListMixin,
     StrictQueryParamsMixin,
     CSVListMixin,

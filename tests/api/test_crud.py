@@ -136,7 +136,7 @@ RESOURCES = [
         create=lambda: {"name": "Sextortion"},
         replace=lambda: {"name": "Online sexual extortion", "description": "Coercion online."},
         patch={"description": "Extortion with intimate images."},
-        fields={"name", "slug", "description"},
+        fields={"name", "slug", "description", "translations"},
     ),
     Resource(
         "programmes",

@@ -2,9 +2,9 @@
 
 import pytest
 from rest_framework.request import Request
-from rest_framework.serializers import ModelSerializer
 from rest_framework.test import APIRequestFactory
 
+from ctht_api.languages import DisplayMixin
 from events.models import Statement
 from events.serializers import StatementSerializer
 from tests.factories import (
@@ -36,15 +36,22 @@ def varied(demo):
     StatementFactory()  # no position, institution, event, source, country or date
 
 
-def test_fast_path_equals_the_declared_fields(varied):
+@pytest.mark.parametrize(
+    "languages",
+    [None, ("fr",), ("sr-Cyrl", "en"), ("de",)],
+    ids=["no display", "translation", "machine", "original"],
+)
+def test_fast_path_equals_the_declared_fields(varied, languages):
     request = Request(APIRequestFactory().get("/api/v1/statements/"))
-    context = {"request": request}
+    context = {"request": request, "display_languages": languages}
     statements = list(Statement.objects.for_api().order_by("pk"))
     assert len(statements) >= 6
     for statement in statements:
         fast = StatementSerializer(statement, context=context).data
-        declared = ModelSerializer.to_representation(
+        # DisplayMixin's, then the declared fields', bypassing the fast path.
+        declared = DisplayMixin.to_representation(
             StatementSerializer(context=context), Statement.objects.get(pk=statement.pk)
         )
+        assert ("display" in fast) == bool(languages)
         assert fast == dict(declared)
         assert list(fast) == list(declared)

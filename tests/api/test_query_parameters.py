@@ -200,7 +200,8 @@ def test_a_detail_refuses_list_filters(anon, demo):
     statement = Statement.objects.order_by("pk").first()
     response = anon.get(f"/api/v1/statements/{statement.pk}/", {"country": "BA"})
     error = unknown_parameter_error(response, "country")
-    assert error["message"].endswith("This endpoint accepts: format.")
+    # `lang`: the statement's `display` in the client's language (ctht_api.languages).
+    assert error["message"].endswith("This endpoint accepts: format, lang.")
     assert anon.get(f"/api/v1/statements/{statement.pk}/", {"format": "json"}).status_code == 200
 
 

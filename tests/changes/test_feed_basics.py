@@ -348,7 +348,7 @@ def test_schema_describes_the_feed(schema):
     operation = schema["paths"]["/api/v1/changes/"]["get"]
 
     parameters = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
-    assert set(parameters) == {"since", "resource", "page_size", "format"}
+    assert set(parameters) == {"since", "resource", "page_size", "format", "lang"}
     assert parameters["page_size"]["schema"]["type"] == "integer"
     assert "410" in parameters["since"]["description"]
 
