@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from ctht_api.admin import (
     AuditedModelForm,
+    OtherNameInline,
     PublishableAdmin,
     TimestampedAdmin,
     VersionCheckedForm,
@@ -22,7 +23,16 @@ from ctht_api.admin import (
 from ctht_api.imports import AuditedImportMixin
 from ctht_api.models import LanguageTagField
 from events.imports import StatementResource
-from events.models import Document, Event, Programme, Statement, StatementTranslation, Topic
+from events.models import (
+    Document,
+    Event,
+    EventOtherName,
+    Programme,
+    ProgrammeOtherName,
+    Statement,
+    StatementTranslation,
+    Topic,
+)
 from events.services import validate_kept_translations, write_statement
 from people.models import Position
 
@@ -72,14 +82,24 @@ class TopicAdmin(TimestampedAdmin):
         return obj.statement_total
 
 
+class ProgrammeOtherNameInline(OtherNameInline):
+    model = ProgrammeOtherName
+
+
+class EventOtherNameInline(OtherNameInline):
+    model = EventOtherName
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(TimestampedAdmin):
     list_display = ("name", "short_name", "parent", "start_date", "end_date")
     list_select_related = ("parent",)
     list_filter = (("funders", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name", "short_name", "slug", "description")
+    search_other_names = ("other_names",)
     autocomplete_fields = ("parent", "funders")
     prepopulated_fields = {"slug": ("name",)}
+    inlines = [ProgrammeOtherNameInline]
     fields = (
         "name",
         "short_name",
@@ -317,6 +337,7 @@ class EventAdmin(PublishableAdmin):
         "start_date",
     )
     search_fields = ("title", "summary", "city", "slug")
+    search_other_names = ("other_names",)
     date_hierarchy = "start_date"
     autocomplete_fields = (
         "country",
@@ -328,7 +349,7 @@ class EventAdmin(PublishableAdmin):
         "source",
     )
     prepopulated_fields = {"slug": ("title",)}
-    inlines = [StatementInline]
+    inlines = [EventOtherNameInline, StatementInline]
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "status", "summary", "add_statement")}),
         (
