@@ -267,8 +267,8 @@ class OtherNamesMixin:
 
     def update(self, instance, validated_data):
         rows = validated_data.pop("other_names", None)
-        instance.__dict__.pop(ANNOTATION, None)  # the response shows what was stored
         instance = super().update(instance, validated_data)
         if rows is not None:
+            instance.__dict__.pop(ANNOTATION, None)  # the response shows what was stored
             replace_other_names(owner=instance, rows=rows)
         return instance

@@ -31,7 +31,6 @@ from ctht_api.models import (
     other_name_constraints,
     validate_not_blank,
 )
-from ctht_api.other_names import ANNOTATION as OTHER_NAMES
 from ctht_api.other_names import with_other_names
 from ctht_api.search import statement_search_document
 from people.models import Country, Institution, Person, Position
@@ -202,7 +201,6 @@ EVENT_ANNOTATIONS = (
     "organiser_briefs",
     "programme_briefs",
     "document_briefs",
-    OTHER_NAMES,
 )
 
 

@@ -1,6 +1,10 @@
 """Other names (`other_names`) of people, institutions, positions, programmes and events, as a
 client writes, reads and searches them."""
 
+import csv
+import io
+import json
+
 import pytest
 
 from people.models import Person, PersonOtherName
@@ -160,6 +164,18 @@ def test_brief_objects_do_not_carry_other_names(writer, anon):
     speaker = anon.get(url_of("statements", statement.pk)).json()["speaker"]
 
     assert set(speaker) == {"id", "url", "full_name"}
+
+
+def test_the_csv_of_a_list_holds_the_other_names_as_json(writer, anon):
+    body = with_names(writer, "people", [FORMER, CYRILLIC])
+
+    response = anon.get(f"{API}people/", {"format": "csv"})
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    (row,) = [
+        r for r in csv.DictReader(io.StringIO(text, newline="")) if r["id"] == str(body["id"])
+    ]
+    assert json.loads(row["other_names"]) == [FORMER, CYRILLIC]
 
 
 # Validation ----------------------------------------------------------------------------
