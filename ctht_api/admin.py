@@ -167,11 +167,13 @@ class FoldedSearchMixin:
     searched by it alone (indexed on PostgreSQL); the others fold their
     `search_fields` (plain field paths: Django's `^`, `=` and `@` prefixes are not
     read). As in Django's own search, a field across a many-valued relation may
-    repeat a row, which the changelist and the autocomplete then remove.
+    repeat a row, which the changelist and the autocomplete then remove. The
+    relations named in `search_other_names` (an entry's `other_names`, a position's
+    `person__other_names`) are searched by EXISTS, each other name on its own, so
+    they repeat nothing.
     """
 
     search_stored_field: str | None = None
-    # Relations to other names (ctht_api.other_names) the box also searches, by EXISTS.
     search_other_names: tuple[str, ...] = ()
 
     def get_search_results(self, request, queryset, search_term):
