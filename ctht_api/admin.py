@@ -139,6 +139,16 @@ class VersionedStackedInline(VersionedRows, admin.StackedInline):
     """Versioned rows as blocks, for entries with more fields than a line holds."""
 
 
+class OtherNameInline(VersionedInline):
+    """An entry's other names (ctht_api.other_names) on its page; a subclass names the
+    `model`. Each row saved or deleted touches the entry (`OtherNameBase.touch_owner`):
+    the page's save is one version of the entry, one history record, one feed row."""
+
+    extra = 0
+    fields = ("name", "language", "note")
+    verbose_name_plural = "other names (other scripts and languages, former names, acronyms)"
+
+
 def shortened(text: str | None, length: int) -> str:
     """A changelist cell: `text` cut to `length` characters, the whole of it in a tooltip
     (the `title` attribute) when cut; "-", the admin's empty value, when there is none."""
@@ -157,10 +167,14 @@ class FoldedSearchMixin:
     searched by it alone (indexed on PostgreSQL); the others fold their
     `search_fields` (plain field paths: Django's `^`, `=` and `@` prefixes are not
     read). As in Django's own search, a field across a many-valued relation may
-    repeat a row, which the changelist and the autocomplete then remove.
+    repeat a row, which the changelist and the autocomplete then remove. The
+    relations named in `search_other_names` (an entry's `other_names`, a position's
+    `person__other_names`) are searched by EXISTS, each other name on its own, so
+    they repeat nothing.
     """
 
     search_stored_field: str | None = None
+    search_other_names: tuple[str, ...] = ()
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
@@ -168,7 +182,9 @@ class FoldedSearchMixin:
         if self.search_stored_field:
             return search_as_typed(queryset, search_term, stored=self.search_stored_field), False
         fields = self.get_search_fields(request)
-        found = search_as_typed(queryset, search_term, fields=fields)
+        found = search_as_typed(
+            queryset, search_term, fields=fields, other_names=self.search_other_names
+        )
         return found, any(lookup_spawns_duplicates(self.opts, field) for field in fields)
 
 

@@ -3,7 +3,7 @@
 The format is documented for people in docs/backup-format.md; in short, one
 JSON document (gzip-compressed when the file name ends in `.gz`)::
 
-    {"format": "ctht-api-export", "format_version": 1,
+    {"format": "ctht-api-export", "format_version": 2,
      "exported_at": "2026-11-28T21:00:00+00:00", "app_version": "0.1.0",
      "counts": {"people.country": 250, "people.institution": 12, ...},
      "models": {"people.country": [{"code": "AD", "name": "Andorra"}, ...], ...}}
@@ -53,6 +53,10 @@ Decisions, each for a reason:
   is created inactive, with an unusable password and no permissions, so that
   history still says who made each change (it cannot sign in until an
   administrator acts).
+* **Older files stay readable.** A file of an earlier `format_version` is read
+  as it was written: the models a later version added (`ADDED_IN_VERSION`:
+  version 2 added other names and topic translations) are simply absent from
+  it and restored empty. A file newer than the server is refused.
 * **Only into an empty record.** The target's record tables (all but the
   countries) must be empty; there is no merge and no `--replace`.
 """
@@ -88,7 +92,19 @@ from events.record_version import record_changed
 from people.models import Person
 
 FORMAT = "ctht-api-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# The entry models each format version added. A file of an earlier version has no count
+# and no section for them (nor for their history tables): they are read as empty.
+ADDED_IN_VERSION = {
+    2: (  # other names (ctht_api.other_names) and topic translations
+        "people.institutionothername",
+        "people.personothername",
+        "people.positionothername",
+        "events.programmeothername",
+        "events.eventothername",
+        "events.topictranslation",
+    ),
+}
 RECORD_APPS = ("people", "events")
 REFERENCE_MODELS = {"people.country"}  # verified against the target, never written
 DERIVED_FIELDS = {"events.statement": {"search_document"}}  # rebuilt on import
@@ -146,6 +162,23 @@ def record_models() -> list[type[models.Model]]:
     for model in [m for m in found if m not in history] + [m for m in found if m in history]:
         visit(model)
     return ordered
+
+
+def added_after(version: int) -> set[str]:
+    """The labels a complete file of format `version` lacks: the entry models added by
+    later versions, with their history tables."""
+    labels: set[str] = set()
+    for added, entries in ADDED_IN_VERSION.items():
+        if added <= version:
+            continue
+        for label in entries:
+            history_model, pairs = history_tables(apps.get_model(label))
+            labels |= {
+                label,
+                history_model._meta.label_lower,
+                *(m2m_history._meta.label_lower for _, m2m_history in pairs),
+            }
+    return labels
 
 
 @dataclass
@@ -551,7 +584,9 @@ def validate(path: str) -> Plan:
         if isinstance(item, Header):
             header = item
             unknown = sorted(set(header.counts) - set(by_label))
-            missing = sorted(set(by_label) - set(header.counts))
+            missing = sorted(
+                set(by_label) - set(header.counts) - added_after(header.format_version)
+            )
             if unknown:
                 raise BackupError(f"unknown model {unknown[0]} in counts")
             if missing:

@@ -50,8 +50,10 @@ data. Here the columns come from the serializer, before any row is read.
   a list of related entries (`organisers`): their ids, `;`-joined (names
   may hold `;`, ids cannot);
 - a list of objects that are not entries (a statement's `translations`,
-  `{language, text, kind}`): one cell holding the list as JSON text, so
-  nothing is lost and `json.loads` reads it back.
+  `{language, text, kind}`; the `other_names` of people, institutions,
+  positions, programmes and events, `{name, language, note}`): one cell
+  holding the list as JSON text, so nothing is lost and `json.loads` reads it
+  back.
 
 **Cells**: null and an empty list are empty cells; booleans are `true` and
 `false`, as in the JSON; dates and timestamps as in the JSON; an object or

@@ -189,6 +189,8 @@ class RecordFilterSet(django_filters.FilterSet):
     )
 
     search_fields: list[str] = []
+    # Relations to other names (ctht_api.other_names) that `q` also searches.
+    search_other_names: list[str] = []
 
     @classmethod
     def get_filters(cls):
@@ -196,7 +198,7 @@ class RecordFilterSet(django_filters.FilterSet):
         return describe_filters(cls._meta.model, filters) if cls._meta.model else filters
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return search(queryset, value, self.search_fields)
+        return search(queryset, value, self.search_fields, other_names=self.search_other_names)
 
     def filter_updated_since(self, queryset: QuerySet, name: str, value) -> QuerySet:
         # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 and Python allow.

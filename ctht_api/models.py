@@ -214,6 +214,23 @@ class OtherNameBase(TimestampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.language})" if self.language else self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.touch_owner()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.touch_owner()
+        return result
+
+    def touch_owner(self) -> None:
+        """The owner's JSON shows its other names, so a change of one is a change of the
+        owner: it is saved (its `updated_at` moves, its version goes up once per write,
+        see ctht_api.audit; its history and the change feed see it), as a statement is
+        after a change of its translations. A deletion cascading from the owner's own
+        deletion does not come here (Django deletes those rows without `delete()`)."""
+        getattr(self, self.owner_field).save(update_fields=["updated_at"])
+
 
 def other_name_constraints(model: str) -> list:
     """The constraints every concrete other-name model carries."""

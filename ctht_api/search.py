@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 import cyrtranslit
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import F, Q, QuerySet, TextField, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.expressions import Func
 from django.db.models.functions import Cast
 
@@ -152,6 +152,12 @@ def statement_search_document(
     it was written. `translations` are (language, text) pairs; they are
     ordered here, in Python, so that the result does not depend on the
     database's collation.
+
+    Not the speaker's other names nor the event's other titles (ctht_api.other_names):
+    `q=Симић` finds "Nenad Simić"'s statements by folding, but a former name or an
+    acronym would have to be copied into every statement of its owner, and copied
+    again at each change of one. Such a name finds the person (`/people/?q=`), whose
+    statements are a filter away (`/statements/?speaker=`).
     """
     parts = [text, speaker_name, event_title or ""]
     parts += [translated for _, translated in sorted(translations)]
@@ -270,13 +276,45 @@ def _annotate(queryset: QuerySet, fields: Sequence[str], *, prefix: bool = False
     return queryset.alias(**{f"_fold_{f}": _folded(f) for f in fields})
 
 
+def _other_names_match(model, relation: str, text: str, *, prefix: bool) -> Exists:
+    """`EXISTS` an other name (ctht_api.models.OtherNameBase) reached by `relation` from
+    the outer row (`other_names`, or `person__other_names` through a foreign key) that
+    matches `text` on its own: a subquery, not a join, so that no row is repeated."""
+    *path, last = relation.split("__")
+    for step in path:
+        model = model._meta.get_field(step).related_model
+    reverse = model._meta.get_field(last)
+    names = reverse.related_model._default_manager.filter(
+        **{reverse.field.name: OuterRef("__".join(path) or "pk")}
+    )
+    names = _annotate(names, ["name"], prefix=prefix).filter(
+        _matches(["name"], text, prefix=prefix)
+    )
+    return Exists(names)
+
+
 def search(
-    queryset: QuerySet, text: str, fields: Sequence[str], *, prefix: bool = False
+    queryset: QuerySet,
+    text: str,
+    fields: Sequence[str],
+    *,
+    other_names: Sequence[str] = (),
+    prefix: bool = False,
 ) -> QuerySet:
-    """Rows any of whose `fields` match; for small tables (computed per row)."""
+    """Rows any of whose `fields` match, or one of whose other names (each relation of
+    `other_names`, e.g. `other_names`, `person__other_names`) matches on its own; for small
+    tables (computed per row).
+
+    The fields are one document (every word of `text` in one of them); an other name
+    is a document of its own: "Ненад Симић" as an other name finds its person for
+    `q=simic` or `q=ненад симић`, but a query mixing a word of the name with a
+    word found only in an other name finds nothing."""
     if not words(text):
         return queryset.none()
-    return _annotate(queryset, fields, prefix=prefix).filter(_matches(fields, text, prefix=prefix))
+    condition = _matches(fields, text, prefix=prefix)
+    for relation in other_names:
+        condition |= _other_names_match(queryset.model, relation, text, prefix=prefix)
+    return _annotate(queryset, fields, prefix=prefix).filter(condition)
 
 
 def search_stored(
@@ -300,7 +338,12 @@ def search_stored(
 
 
 def search_as_typed(
-    queryset: QuerySet, text: str, *, fields: Sequence[str] = (), stored: str | None = None
+    queryset: QuerySet,
+    text: str,
+    *,
+    fields: Sequence[str] = (),
+    other_names: Sequence[str] = (),
+    stored: str | None = None,
 ) -> QuerySet:
     """What an admin search box or autocomplete finds for `text`: the rows whose stored,
     folded document `stored` (indexed; a statement's `search_document`) or else whose
@@ -317,10 +360,11 @@ def search_as_typed(
     (`_prefix_query`), so the whole token or its start finds the statement, but a
     word from inside it ("odihr") does not on PostgreSQL (it does on SQLite).
 
+    `other_names` are searched as `search` does (each other name a document of its own).
     The one search of the admin (ctht_api.admin.FoldedSearchMixin): a change to how
     words fold is made in `fold()` and here, never in an admin class.
     """
     text = text[:MAX_QUERY_LENGTH]
     if stored is not None:
         return search_stored(queryset, text, stored, prefix=True)
-    return search(queryset, text, fields, prefix=True)
+    return search(queryset, text, fields, other_names=other_names, prefix=True)

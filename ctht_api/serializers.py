@@ -4,14 +4,18 @@
   refuses exactly what the admin refuses, with the field named and a 400.
 - `BriefRelatedField` reads a related object in brief form (`id`, `url` and its
   display field) and writes it by id, as the contract asks.
+- `other_names_field()` and `OtherNamesMixin`: the `other_names` list of people,
+  institutions, positions, programmes and events (ctht_api.other_names).
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
 from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
 
-from ctht_api.models import LanguageTagField
+from ctht_api.models import LanguageTagField, OtherNameBase, validate_language_tag
+from ctht_api.other_names import ANNOTATION, other_name_errors, replace_other_names
 
 _PK = "987654321"
 
@@ -165,3 +169,106 @@ class RecordSerializer(serializers.ModelSerializer):
             for field in self.Meta.model._meta.concrete_fields
             if field.name not in exposed or field.name == "slug"
         ]
+
+
+def _unwrapped(detail):
+    """DRF's `{"non_field_errors": [...]}` for an error about a whole value, as the list."""
+    if isinstance(detail, dict) and set(detail) == {api_settings.NON_FIELD_ERRORS_KEY}:
+        return detail[api_settings.NON_FIELD_ERRORS_KEY]
+    return detail
+
+
+def _help(name: str) -> str:
+    return OtherNameBase._meta.get_field(name).help_text
+
+
+class OtherNameListSerializer(AnnotatedListSerializer):
+    """The list by language tag, then name (code point order, the same on both databases),
+    from the `other_name_list` annotation when the queryset has it."""
+
+    def to_representation(self, data):
+        rows = super().to_representation(data)
+        return sorted(rows, key=lambda row: (row["language"], row["name"]))
+
+    def to_internal_value(self, data):
+        """Errors about the list itself (not a list, too long) named `other_names`, not
+        `other_names.non_field_errors`."""
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(_unwrapped(error.detail)) from None
+
+
+class OtherNameSerializer(serializers.Serializer):
+    """Another name of the entry: in another script or language, a former name, an acronym."""
+
+    name = serializers.CharField(max_length=500, help_text=_help("name"))
+    language = LanguageTagSerializerField(
+        max_length=35,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[validate_language_tag],
+        help_text=_help("language"),
+    )
+    note = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text=_help("note")
+    )
+
+    class Meta:
+        list_serializer_class = OtherNameListSerializer
+        annotation = ANNOTATION
+        sort_keys = ["language", "name"]
+
+    def to_internal_value(self, data):
+        """An item that is not an object is named `other_names.<i>`, not
+        `other_names.<i>.non_field_errors`."""
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(_unwrapped(error.detail)) from None
+
+
+MAX_OTHER_NAMES = 100
+
+
+def other_names_field() -> OtherNameSerializer:
+    return OtherNameSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_OTHER_NAMES,
+        help_text=(
+            "Other names: other scripts and languages, former names, acronyms; searched by "
+            "`q`. Shown here and in the entry's own list, not in the brief form other "
+            "entries embed. Replaced as a whole on write (left out: kept as they are). "
+            f"At most {MAX_OTHER_NAMES}."
+        ),
+    )
+
+
+class OtherNamesMixin:
+    """For the serializer of a model with `other_names` (declared with
+    `other_names_field()`): each item is checked as the other-name model checks it,
+    errors named `other_names.<i>.<field>`; the list is written with the entry, in its
+    write (one version, one history record, one change-feed row for the entry)."""
+
+    def validate_other_names(self, rows: list[dict]) -> list[dict]:
+        errors = other_name_errors(self.Meta.model, rows)
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return rows
+
+    def create(self, validated_data):
+        rows = validated_data.pop("other_names", None)
+        instance = super().create(validated_data)
+        if rows is not None:
+            replace_other_names(owner=instance, rows=rows)
+        return instance
+
+    def update(self, instance, validated_data):
+        rows = validated_data.pop("other_names", None)
+        instance = super().update(instance, validated_data)
+        if rows is not None:
+            instance.__dict__.pop(ANNOTATION, None)  # the response shows what was stored
+            replace_other_names(owner=instance, rows=rows)
+        return instance

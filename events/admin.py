@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from ctht_api.admin import (
     AuditedModelForm,
+    OtherNameInline,
     PublishableAdmin,
     TimestampedAdmin,
     VersionCheckedForm,
@@ -25,7 +26,9 @@ from events.imports import StatementResource
 from events.models import (
     Document,
     Event,
+    EventOtherName,
     Programme,
+    ProgrammeOtherName,
     Statement,
     StatementTranslation,
     Topic,
@@ -90,14 +93,24 @@ class TopicAdmin(TimestampedAdmin):
         return obj.statement_total
 
 
+class ProgrammeOtherNameInline(OtherNameInline):
+    model = ProgrammeOtherName
+
+
+class EventOtherNameInline(OtherNameInline):
+    model = EventOtherName
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(TimestampedAdmin):
     list_display = ("name", "short_name", "parent", "start_date", "end_date")
     list_select_related = ("parent",)
     list_filter = (("funders", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name", "short_name", "slug", "description")
+    search_other_names = ("other_names",)
     autocomplete_fields = ("parent", "funders")
     prepopulated_fields = {"slug": ("name",)}
+    inlines = [ProgrammeOtherNameInline]
     fields = (
         "name",
         "short_name",
@@ -335,6 +348,7 @@ class EventAdmin(PublishableAdmin):
         "start_date",
     )
     search_fields = ("title", "summary", "city", "slug")
+    search_other_names = ("other_names",)
     date_hierarchy = "start_date"
     autocomplete_fields = (
         "country",
@@ -346,7 +360,7 @@ class EventAdmin(PublishableAdmin):
         "source",
     )
     prepopulated_fields = {"slug": ("title",)}
-    inlines = [StatementInline]
+    inlines = [EventOtherNameInline, StatementInline]
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "status", "summary", "add_statement")}),
         (

@@ -88,6 +88,7 @@ class EventFilter(PublishableFilterSet):
     )
 
     search_fields = ["title", "summary", "city"]
+    search_other_names = ["other_names"]
 
     class Meta:
         model = Event
@@ -121,6 +122,7 @@ class ProgrammeFilter(RecordFilterSet):
         help_text="Sort by name, start_date, created_at, updated_at or id. Default: name.",
     )
     search_fields = ["name", "short_name", "description"]
+    search_other_names = ["other_names"]
 
     class Meta:
         model = Programme

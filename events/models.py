@@ -31,6 +31,7 @@ from ctht_api.models import (
     other_name_constraints,
     validate_not_blank,
 )
+from ctht_api.other_names import with_other_names
 from ctht_api.search import statement_search_document
 from people.models import Country, Institution, Person, Position
 
@@ -167,7 +168,7 @@ class Document(SluggedModel):
 class EventQuerySet(PublishableQuerySet):
     def for_api(self):
         """Everything an event's JSON shows, in one query (see ctht_api.aggregates)."""
-        return self.select_related("country", "source").annotate(
+        return with_other_names(self.select_related("country", "source")).annotate(
             country_codes=json_array(
                 Event.countries.through.objects.all(), "event_id", "country_id"
             ),

@@ -8,9 +8,11 @@ from ctht_api.serializers import (
     AnnotatedListSerializer,
     AnnotatedManyRelatedField,
     BriefRelatedField,
+    OtherNamesMixin,
     RecordSerializer,
     SelfUrlField,
     absolute_url,
+    other_names_field,
 )
 from events.models import (
     EVENT_ANNOTATIONS,
@@ -155,7 +157,10 @@ class TopicSerializer(DisplayMixin, RecordSerializer):
         return write_topic(topic=instance, values=validated_data, translations=translations)
 
 
-class ProgrammeSerializer(RecordSerializer):
+class ProgrammeSerializer(OtherNamesMixin, RecordSerializer):
+    """A programme; its `other_names` (its name in other languages, an acronym) in its
+    detail and in `/programmes/`, not in the brief form events embed."""
+
     url = SelfUrlField(view_name="programme-detail")
     parent = BriefRelatedField(
         display="name",
@@ -166,6 +171,7 @@ class ProgrammeSerializer(RecordSerializer):
         help_text="The programme this one is part of.",
     )
     funders = brief_institution(many=True, required=False, help_text="Funding institutions.")
+    other_names = other_names_field()
 
     class Meta:
         model = Programme
@@ -181,6 +187,7 @@ class ProgrammeSerializer(RecordSerializer):
             "start_date",
             "end_date",
             "website",
+            "other_names",
             "created_at",
             "updated_at",
         ]
@@ -217,7 +224,11 @@ class DocumentSerializer(RecordSerializer):
         extra_kwargs = {"slug": {"required": False}}
 
 
-class EventSerializer(RecordSerializer):
+class EventSerializer(OtherNamesMixin, RecordSerializer):
+    """An event; its `other_names` (other titles: translations, an editorial correction of
+    the source's title) in its detail and in `/events/`, not in the brief form statements
+    embed."""
+
     url = SelfUrlField(view_name="event-detail")
     country = CountryCodesField(
         required=False, allow_null=True, help_text="Country where it was held (ISO code)."
@@ -252,6 +263,7 @@ class EventSerializer(RecordSerializer):
         lookup_url_kwarg="event_pk",
         help_text="The statements made at this event.",
     )
+    other_names = other_names_field()
 
     class Meta:
         model = Event
@@ -277,6 +289,7 @@ class EventSerializer(RecordSerializer):
             "documents",
             "source",
             "statements_url",
+            "other_names",
             "created_at",
             "updated_at",
         ]

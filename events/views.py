@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from ctht_api.aggregates import json_array
 from ctht_api.csv_export import CSVListMixin, csv_filename, csv_response, field_columns, wants_csv
 from ctht_api.languages import DisplayLanguageMixin
+from ctht_api.other_names import with_other_names
 from ctht_api.pagination import KeysetPagination, Order
 from ctht_api.params import StrictQueryParamsMixin
 from ctht_api.permissions import can_see_drafts
@@ -82,7 +83,7 @@ class TopicViewSet(DisplayLanguageMixin, RecordViewSet):
 class ProgrammeViewSet(RecordViewSet):
     """Funding programmes and projects, with their funders and parent programme."""
 
-    queryset = (
+    queryset = with_other_names(
         Programme.objects.select_related("parent")
         .prefetch_related("funders")
         .order_by("name", "id")

@@ -5,11 +5,25 @@ from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 from django.utils.html import format_html
 
-from ctht_api.admin import FoldedSearchMixin, TimestampedAdmin, VersionedInline, shortened
+from ctht_api.admin import (
+    FoldedSearchMixin,
+    OtherNameInline,
+    TimestampedAdmin,
+    VersionedInline,
+    shortened,
+)
 from ctht_api.filters import related_exists
 from ctht_api.imports import AuditedImportMixin
 from people.imports import InstitutionResource, PersonResource
-from people.models import Country, Institution, Person, Position
+from people.models import (
+    Country,
+    Institution,
+    InstitutionOtherName,
+    Person,
+    PersonOtherName,
+    Position,
+    PositionOtherName,
+)
 
 
 @admin.register(Country)
@@ -46,6 +60,18 @@ class PersonPositionInline(PositionInline):
 class InstitutionPositionInline(PositionInline):
     fk_name = "institution"
     fields = ("person", "title", "start_date", "end_date")
+
+
+class InstitutionOtherNameInline(OtherNameInline):
+    model = InstitutionOtherName
+
+
+class PersonOtherNameInline(OtherNameInline):
+    model = PersonOtherName
+
+
+class PositionOtherNameInline(OtherNameInline):
+    model = PositionOtherName
 
 
 def institution_name(institution: Institution | None) -> str:
@@ -96,9 +122,10 @@ class InstitutionAdmin(AuditedImportMixin, TimestampedAdmin):
     list_select_related = ("country", "parent")
     list_filter = ("kind", ("country", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "short_name", "slug")
+    search_other_names = ("other_names",)
     autocomplete_fields = ("country", "parent")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [InstitutionPositionInline]
+    inlines = [InstitutionOtherNameInline, InstitutionPositionInline]
     fields = (
         "name",
         "short_name",
@@ -145,8 +172,9 @@ class PersonAdmin(AuditedImportMixin, TimestampedAdmin):
         HasStatementsFilter,
     )
     search_fields = ("full_name", "sort_name", "slug", "positions__title")
+    search_other_names = ("other_names",)
     prepopulated_fields = {"slug": ("full_name",)}
-    inlines = [PersonPositionInline]
+    inlines = [PersonOtherNameInline, PersonPositionInline]
     fields = ("full_name", "sort_name", "slug", "created_at", "updated_at")
 
     def get_queryset(self, request):
@@ -191,7 +219,9 @@ class PositionAdmin(TimestampedAdmin):
         ("institution", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("title", "person__full_name", "institution__name", "institution__short_name")
+    search_other_names = ("other_names", "person__other_names", "institution__other_names")
     autocomplete_fields = ("person", "institution")
+    inlines = [PositionOtherNameInline]
     fields = (
         "person",
         "title",

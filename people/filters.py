@@ -58,6 +58,7 @@ class InstitutionFilter(RecordFilterSet):
     )
 
     search_fields = ["name", "short_name"]
+    search_other_names = ["other_names"]
 
     class Meta:
         model = Institution
@@ -76,6 +77,7 @@ class PersonFilter(RecordFilterSet):
     )
 
     search_fields = ["full_name", "sort_name"]
+    search_other_names = ["other_names"]
 
     class Meta:
         model = Person
@@ -96,6 +98,7 @@ class PositionFilter(RecordFilterSet):
     )
 
     search_fields = ["title", "person__full_name", "institution__name"]
+    search_other_names = ["other_names", "person__other_names", "institution__other_names"]
 
     class Meta:
         model = Position

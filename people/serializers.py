@@ -5,7 +5,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ctht_api.serializers import BriefRelatedField, RecordSerializer, SelfUrlField
+from ctht_api.serializers import (
+    BriefRelatedField,
+    OtherNamesMixin,
+    RecordSerializer,
+    SelfUrlField,
+    other_names_field,
+)
 from people.countries import normalise_code
 from people.models import Country, Institution, Person, Position
 
@@ -45,7 +51,10 @@ def brief_person(**kwargs) -> BriefRelatedField:
     )
 
 
-class InstitutionSerializer(RecordSerializer):
+class InstitutionSerializer(OtherNamesMixin, RecordSerializer):
+    """An institution; its `other_names` in its detail and in `/institutions/`, not in the
+    brief form statements and positions embed."""
+
     url = SelfUrlField(view_name="institution-detail")
     country = CountryCodesField(
         required=False,
@@ -53,6 +62,7 @@ class InstitutionSerializer(RecordSerializer):
         help_text="ISO 3166-1 alpha-2 code; null for an international body.",
     )
     parent = brief_institution(required=False, allow_null=True, help_text="Parent institution.")
+    other_names = other_names_field()
 
     class Meta:
         model = Institution
@@ -66,25 +76,43 @@ class InstitutionSerializer(RecordSerializer):
             "country",
             "parent",
             "website",
+            "other_names",
             "created_at",
             "updated_at",
         ]
         extra_kwargs = {"slug": {"required": False}}
 
 
-class PersonSerializer(RecordSerializer):
+class PersonSerializer(OtherNamesMixin, RecordSerializer):
+    """A person; their `other_names` (e.g. the name in Cyrillic) in their detail and in
+    `/people/`, not in the brief form a statement's `speaker` embeds."""
+
     url = SelfUrlField(view_name="person-detail")
+    other_names = other_names_field()
 
     class Meta:
         model = Person
-        fields = ["id", "url", "full_name", "sort_name", "slug", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "url",
+            "full_name",
+            "sort_name",
+            "slug",
+            "other_names",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs = {"slug": {"required": False}, "sort_name": {"required": False}}
 
 
-class PositionSerializer(RecordSerializer):
+class PositionSerializer(OtherNamesMixin, RecordSerializer):
+    """A position; its `other_names` (the title in other languages) in its detail and in
+    `/positions/`, not in the brief form a statement's `position` embeds."""
+
     url = SelfUrlField(view_name="position-detail")
     person = brief_person(help_text="Who holds the position (id on write).")
     institution = brief_institution(help_text="Where it is held (id on write).")
+    other_names = other_names_field()
 
     class Meta:
         model = Position
@@ -96,6 +124,7 @@ class PositionSerializer(RecordSerializer):
             "title",
             "start_date",
             "end_date",
+            "other_names",
             "created_at",
             "updated_at",
         ]

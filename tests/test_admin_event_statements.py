@@ -313,9 +313,10 @@ def event_with_statements(count: int) -> Event:
 
 
 # The session and the user; the event and its five lists (countries, organisers, topics,
-# programmes, documents); the statements with their speaker and position joined, their
-# countries, their topics; the transaction's savepoint and its release. None per row.
-PAGE_QUERIES = 13
+# programmes, documents); its other names (their inline); the statements with their
+# speaker and position joined, their countries, their topics; the transaction's savepoint
+# and its release. None per row.
+PAGE_QUERIES = 14
 
 
 def test_the_page_reads_a_fixed_number_of_queries_however_many_statements(admin_client):
@@ -371,6 +372,10 @@ def test_an_event_and_its_statements_are_added_on_one_page(admin_client):
         f"{ROWS}-TOTAL_FORMS": "1",
         f"{ROWS}-INITIAL_FORMS": "0",
         **{f"{ROWS}-0-{name}": value for name, value in row(speaker, status="draft").items()},
+        "other_names-TOTAL_FORMS": "1",
+        "other_names-INITIAL_FORMS": "0",
+        "other_names-0-name": "Atelier",
+        "other_names-0-language": "fr",
     }
 
     response = admin_client.post(reverse("admin:events_event_add"), data)
@@ -378,6 +383,8 @@ def test_an_event_and_its_statements_are_added_on_one_page(admin_client):
     assert response.status_code == 302, row_errors(response)
     statement = Statement.objects.get()
     assert (statement.event.title, statement.date) == ("Workshop", datetime.date(2026, 6, 1))
+    assert list(statement.event.other_names.values_list("name", "language")) == [("Atelier", "fr")]
+    assert statement.event.version == 1  # created with its other name: one version
 
 
 # The position search of a row ----------------------------------------------------------

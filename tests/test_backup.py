@@ -17,8 +17,9 @@ from django.core.management.color import no_style
 from django.db import connection
 from rest_framework.test import APIClient
 
-from ctht_api.backup import FORMAT, FORMAT_VERSION, record_models
+from ctht_api.backup import FORMAT, FORMAT_VERSION, added_after, record_models
 from events.models import Statement
+from people.models import Person, PersonOtherName
 from tests.api.conftest import token_client
 from tests.api.helpers import API
 
@@ -83,6 +84,19 @@ def record(demo, writer):
         {"name": "Department of Prisons", "kind": "ministry", "parent": institution["id"]},
         format="json",
     )
+    writer.patch(
+        institution["url"],
+        {"other_names": [{"name": "Ministarstvo pravde", "language": "sr-Latn"}]},
+        format="json",
+    )
+    simic = Person.objects.get(full_name="Nenad Simić")
+    other_names = [
+        {"name": "Ненад Симић", "language": "sr-Cyrl"},
+        {"name": "N. Simić", "note": "As the article abbreviates him"},
+    ]
+    for names in (other_names, other_names[:1]):  # a deleted other name in the history
+        response = writer.patch(f"{API}people/{simic.pk}/", {"other_names": names}, format="json")
+        assert response.status_code == 200, response.content
     return {"deleted": [("topics", gone["id"])]}
 
 
@@ -296,9 +310,51 @@ def test_another_format_is_refused(exported, tmp_path):
 
 
 def test_a_newer_format_version_is_refused(exported, tmp_path):
+    newer = FORMAT_VERSION + 1
     refused(
-        write(tmp_path, {**exported, "format_version": 2}),
-        "format_version 2 is newer than this server supports (1)",
+        write(tmp_path, {**exported, "format_version": newer}),
+        f"format_version {newer} is newer than this server supports ({FORMAT_VERSION})",
+    )
+
+
+def as_version_1(document: dict) -> dict:
+    """An export as version 1 wrote it: no other names, no topic translations."""
+    absent = added_after(1)
+    return {
+        **document,
+        "format_version": 1,
+        "counts": {k: v for k, v in document["counts"].items() if k not in absent},
+        "models": {k: v for k, v in document["models"].items() if k not in absent},
+    }
+
+
+def test_a_version_1_file_is_restored_without_other_names(exported, writer, tmp_path):
+    assert exported["models"]["people.personothername"]  # the record has some
+
+    call_command("import_data", str(write(tmp_path, as_version_1(exported))))
+
+    person = writer.get(f"{API}people/{exported['models']['people.person'][0]['id']}/").json()
+    assert person["other_names"] == []
+    assert writer.get(f"{API}statements/").json()["results"]
+
+
+def test_a_version_2_file_without_its_other_names_is_refused(exported, tmp_path):
+    document = as_version_1(exported)
+
+    refused(write(tmp_path, {**document, "format_version": 2}), "no count for", "othername")
+
+
+def test_other_names_round_trip_with_their_history(exported, tmp_path):
+    names = exported["models"]["people.personothername"]
+    assert {"name", "language", "note", "person", "version"} <= set(names[0])
+
+    call_command("import_data", str(write(tmp_path, exported)))
+
+    assert list(PersonOtherName.objects.values_list("name", flat=True).order_by("id")) == [
+        n["name"] for n in names
+    ]
+    assert PersonOtherName.history.count() == len(
+        exported["models"]["people.historicalpersonothername"]
     )
 
 

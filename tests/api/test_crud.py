@@ -50,14 +50,30 @@ RESOURCES = [
         create=lambda: {"name": "Ministry of Justice of Montenegro", "kind": "ministry"},
         replace=lambda: {"name": "Ministry of Justice", "kind": "judiciary", "country": "ME"},
         patch={"short_name": "MoJ"},
-        fields={"name", "short_name", "slug", "kind", "country", "parent", "website"},
+        fields={
+            "name",
+            "short_name",
+            "slug",
+            "kind",
+            "country",
+            "parent",
+            "website",
+            "other_names",
+        },
     ),
     Resource(
         "people",
         create=lambda: {"full_name": "Ana Petrović"},
-        replace=lambda: {"full_name": "Ana Marković", "sort_name": "Marković, Ana"},
+        replace=lambda: {
+            "full_name": "Ana Marković",
+            "sort_name": "Marković, Ana",
+            "other_names": [  # as they are read back: by language tag, then name
+                {"name": "Ana Petrović", "language": "", "note": "Former name"},
+                {"name": "Ана Марковић", "language": "sr-Cyrl", "note": ""},
+            ],
+        },
         patch={"sort_name": "Petrović-Marković, Ana"},
-        fields={"full_name", "sort_name", "slug"},
+        fields={"full_name", "sort_name", "slug", "other_names"},
     ),
     Resource(
         "positions",
@@ -73,7 +89,7 @@ RESOURCES = [
             "start_date": "2023-01-01",
         },
         patch={"end_date": "2024-12-31"},
-        fields={"person", "institution", "title", "start_date", "end_date"},
+        fields={"person", "institution", "title", "start_date", "end_date", "other_names"},
     ),
     Resource(
         "events",
@@ -107,6 +123,7 @@ RESOURCES = [
             "documents",
             "source",
             "statements_url",
+            "other_names",
         },
     ),
     Resource(
@@ -153,6 +170,7 @@ RESOURCES = [
             "start_date",
             "end_date",
             "website",
+            "other_names",
         },
     ),
     Resource(

@@ -16,6 +16,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from ctht_api.api import router
+from events.models import EventOtherName, ProgrammeOtherName
+from people.models import InstitutionOtherName, PersonOtherName, PositionOtherName
 from tests.factories import (
     DocumentFactory,
     EventFactory,
@@ -79,6 +81,15 @@ def many_rows(conference, simic, serbian_ministry):
         )
         statement.topics.set([topic])
         StatementTranslationFactory(statement=statement)
+        for language in ("sr-Cyrl", "en"):  # other names: in the entries' own lists
+            InstitutionOtherName.objects.create(
+                institution=institution, name="I", language=language
+            )
+            ProgrammeOtherName.objects.create(programme=programme, name="P", language=language)
+            EventOtherName.objects.create(event=event, name="E", language=language)
+            PositionOtherName.objects.create(position=position, name="T", language=language)
+    for language in ("sr-Cyrl", "en"):
+        PersonOtherName.objects.create(person=simic, name="Ненад Симић", language=language)
 
 
 def scope_values() -> dict[str, object]:
