@@ -54,6 +54,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from ctht_api.csv_export import wants_csv
+from ctht_api.models import canonical_case
 
 LANG_PARAMETER = "lang"
 ORIGINAL = "original"
@@ -86,13 +87,15 @@ class Rendering:
 
 
 def standard_tag(raw: str) -> str | None:
-    """`raw` in standard form (`SR-latn` → `sr-Latn`), or None if it is not a valid tag."""
+    """`raw` in its conventional case (`SR-latn` → `sr-Latn`), or None if it is not a valid tag.
+
+    Codes are kept as given (`cnr` stays Montenegrin), as the stored tags are."""
     if len(raw) > MAX_TAG_LENGTH or not RANGE.fullmatch(raw):
         return None
     try:
         if not langcodes.tag_is_valid(raw):
             return None
-        return langcodes.standardize_tag(raw)
+        return canonical_case(raw)
     except (ValueError, langcodes.LanguageTagError):
         return None
 

@@ -9,6 +9,7 @@ a raw query, a future bug) can store what the validator would refuse.
 import re
 
 import langcodes
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -42,8 +43,49 @@ def validate_language_tag(value: str) -> None:
         )
 
 
+def canonical_case(tag: str) -> str:
+    """`tag` in BCP 47's conventional case, and nothing else changed (`sr-latn` → `sr-Latn`).
+
+    Language and extensions lower case, a four-letter script title case, a
+    two-letter region upper case (RFC 5646 §2.1.1). Deliberately not
+    langcodes' `standardize_tag`, which also replaces codes: it would record
+    Montenegrin (`cnr`) as Serbian of Montenegro (`sr-ME`), Serbo-Croatian
+    (`sh`) as `sr-Latn`, Moldovan (`mo`) as `ro` — another language than the
+    one the editor or the source named. The tag is stored as given.
+    """
+    first, *rest = tag.split("-")
+    parts, extension = [first.lower()], False
+    for part in rest:
+        extension = extension or len(part) == 1
+        if not extension and len(part) == 4 and part.isalpha():
+            parts.append(part.title())
+        elif not extension and len(part) == 2 and part.isalpha():
+            parts.append(part.upper())
+        else:
+            parts.append(part.lower())
+    return "-".join(parts)
+
+
+def stored_tag(value):
+    """A valid tag in its conventional case; anything else as given, for the validator to name."""
+    if value and langcodes.tag_is_valid(value):
+        return canonical_case(value)
+    return value
+
+
+class LanguageTagFormField(forms.CharField):
+    """The admin's field for a tag: case made canonical before the form compares rows.
+
+    So two inline rows `sr-latn` and `sr-Latn` are the duplicate they are, named
+    on the form, instead of both passing and meeting the unique constraint.
+    """
+
+    def to_python(self, value):
+        return stored_tag(super().to_python(value))
+
+
 class LanguageTagField(models.CharField):
-    """A BCP 47 language tag, normalised to its standard form (`sr-latn` → `sr-Latn`)."""
+    """A BCP 47 language tag, stored in its conventional case (`sr-latn` → `sr-Latn`)."""
 
     default_validators = [validate_language_tag]
 
@@ -52,10 +94,10 @@ class LanguageTagField(models.CharField):
         super().__init__(*args, **kwargs)
 
     def to_python(self, value):
-        value = super().to_python(value)
-        if value and langcodes.tag_is_valid(value):
-            return langcodes.standardize_tag(value)
-        return value
+        return stored_tag(super().to_python(value))
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": LanguageTagFormField, **kwargs})
 
 
 def not_blank_constraint(field: str, model: str) -> models.CheckConstraint:

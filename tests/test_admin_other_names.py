@@ -109,6 +109,37 @@ def test_a_name_twice_in_one_language_is_an_error_on_the_page(admin_client):
     assert (person.version, person.other_names.count()) == (1, 0)
 
 
+def test_two_rows_differing_only_in_the_tags_case_are_a_duplicate_on_the_page(admin_client):
+    # The tags are compared as stored (sr-latn is sr-Latn): a form error, not a 500 from the
+    # unique constraint.
+    person = PersonFactory()
+    data = with_rows(
+        form_data(admin_client, person),
+        {"name": "Same", "language": "sr-latn"},
+        {"name": "Same", "language": "sr-Latn"},
+    )
+
+    response = admin_client.post(change_url(person), data)
+
+    assert response.status_code == 200
+    assert "Please correct the duplicate data" in response.content.decode()
+    person.refresh_from_db()
+    assert (person.version, person.other_names.count()) == (1, 0)
+
+
+def test_a_language_code_is_kept_as_given_not_replaced(admin_client):
+    # Montenegrin stays Montenegrin (langcodes would have made it sr-ME).
+    person = PersonFactory()
+    data = with_rows(form_data(admin_client, person), {"name": "Test Osoba", "language": "CNR"})
+
+    response = admin_client.post(change_url(person), data)
+
+    assert response.status_code == 302, response.context["errors"]
+    assert api_other_names("people", person.pk) == [
+        {"name": "Test Osoba", "language": "cnr", "note": ""}
+    ]
+
+
 def test_a_bad_language_tag_is_a_row_error(admin_client):
     person = PersonFactory()
     data = with_rows(form_data(admin_client, person), {"name": "Simić", "language": "xx-Foo"})

@@ -168,7 +168,16 @@ def test_statement_position_must_be_the_speakers():
 
 @pytest.mark.parametrize(
     ("given", "stored"),
-    [("sr-latn", "sr-Latn"), ("FR", "fr"), ("en-gb", "en-GB"), ("es-419", "es-419")],
+    [
+        ("sr-latn", "sr-Latn"),
+        ("FR", "fr"),
+        ("en-gb", "en-GB"),
+        ("es-419", "es-419"),
+        ("sr-cyrl-me", "sr-Cyrl-ME"),
+        # Codes are kept, only their case changes: Montenegrin is not Serbian of Montenegro.
+        ("CNR", "cnr"),
+        ("sh", "sh"),
+    ],
 )
 def test_language_tags_are_stored_in_standard_form(given, stored):
     statement = build(Statement, language=given)
