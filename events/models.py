@@ -658,6 +658,11 @@ class EventOtherName(OtherNameBase):
         ]
 
 
+# A topic's name and description are written in English: the original its translations
+# are beside, and the original of the API's `display`.
+TOPIC_LANGUAGE = "en"
+
+
 class TopicTranslation(TimestampedModel):
     """A topic's name and description in another language, chosen by the client's `lang`."""
 
@@ -689,3 +694,12 @@ class TopicTranslation(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.language}: {self.name}"
+
+    def clean(self) -> None:
+        if self.language == TOPIC_LANGUAGE:
+            raise ValidationError(
+                {
+                    "language": f"The topic's own name and description are in {TOPIC_LANGUAGE}: "
+                    "a translation must be in another language."
+                }
+            )

@@ -16,6 +16,7 @@ from ctht_api.serializers import (
 )
 from events.models import (
     EVENT_ANNOTATIONS,
+    TOPIC_LANGUAGE,
     Document,
     Event,
     Programme,
@@ -61,9 +62,9 @@ def country_codes(**kwargs) -> AnnotatedManyRelatedField:
     )
 
 
-# A topic's name and description are written in English: the original of `display`.
-TOPIC_LANGUAGE = "en"
 DISPLAY_KINDS = [ORIGINAL, *StatementTranslation.Kind.values]
+# One per language tag is the most a topic needs; a bound keeps a write's cost bounded.
+MAX_TOPIC_TRANSLATIONS = 100
 
 
 class TopicDisplaySerializer(serializers.Serializer):
@@ -106,6 +107,7 @@ class TopicSerializer(DisplayMixin, RecordSerializer):
     translations = TopicTranslationSerializer(
         many=True,
         required=False,
+        max_length=MAX_TOPIC_TRANSLATIONS,
         help_text="The name and description in other languages; replaced as a whole on write.",
     )
     display = TopicDisplayField(

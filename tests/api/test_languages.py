@@ -370,8 +370,11 @@ def test_a_topic_created_with_translations(writer, db):
         [{"language": "fr", "name": "A"}, {"language": "fr", "name": "B"}],
         [{"language": "not a tag", "name": "A"}],
         [{"language": "fr", "name": " "}],
+        [{"language": "en", "name": "Online recruitment, again"}],
+        [{"language": "fr", "name": "A"}, {"language": "FR", "name": "B"}],
+        [{"language": "fr", "name": "A"}] * 101,
     ],
-    ids=["twice", "bad tag", "blank name"],
+    ids=["twice", "bad tag", "blank name", "the original's language", "twice by case", "101"],
 )
 def test_bad_topic_translations_are_a_400_naming_translations(writer, topic, translations):
     response = writer.patch(
