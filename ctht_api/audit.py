@@ -26,6 +26,7 @@ save and every many-to-many change is recorded as it happens.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -150,6 +151,44 @@ def take_snapshot(sender, instance, history_instance, **kwargs) -> None:
     snapshot = getattr(history_instance, "take_snapshot", None)
     if snapshot is not None:
         snapshot(instance)
+
+
+def snapshot_history(
+    field_name: str, rows: Callable[[models.Model], list[dict]], *, what: str
+) -> type[models.Model]:
+    """An abstract base for a history model (`audit_trail(bases=[...])`) that records,
+    beside the entry's own columns, a list written with it (`field_name`).
+
+    The list's rows have their own table and history, but to a reader they are
+    part of the entry (the API writes them with it), so each version of the
+    entry records them as they then stood (`rows(entry)`: the list as the API
+    shows it, in its order), and the history's `changes` lists them when they
+    changed. Stored as JSON text, so that the backup treats the column as any
+    other; null where nothing was recorded (versions stored before the column
+    existed, or written in SQL by `generate_data`), which the history reads as
+    unknown, not as empty (ctht_api.history). `what` completes the column's
+    help text.
+    """
+
+    def take_snapshot(self, instance: models.Model) -> None:
+        setattr(self, field_name, json.dumps(rows(instance), ensure_ascii=False))
+
+    return type(
+        f"{field_name.title().replace('_', '')}Snapshot",
+        (models.Model,),
+        {
+            "__module__": __name__,
+            field_name: models.TextField(  # null (unknown) is not "[]" (none)
+                null=True,
+                blank=True,
+                editable=False,
+                help_text=f"The {what} at this version, as a JSON list; null if not recorded.",
+            ),
+            "snapshot_fields": (field_name,),
+            "take_snapshot": take_snapshot,
+            "Meta": type("Meta", (), {"abstract": True}),
+        },
+    )
 
 
 def audit_trail(**kwargs) -> AuditTrail:

@@ -13,11 +13,14 @@ outside a signed-in request, e.g. by a management command), `reason` (the
 field whose stored value differs from the previous record, with `old` and
 `new` as stored (a related entry as its id, a list of related entries as
 sorted ids; fields are named as in the model, which is the API's name except
-for a document's `url`, shown as `link` in the API; a statement's record also
-has its `translations`, as the API lists them). The first record lists every
-field, with `old` null. A statement version stored before its translations
-were recorded (or written in bulk by `generate_data`) shows no `translations`
-change to or from it.
+for a document's `url`, shown as `link` in the API). The lists written with an
+entry are recorded with it, as the API lists them: a statement's and a topic's
+`translations`, the `other_names` of people, institutions, positions,
+programmes and events. The first record lists every field, with `old` null. A
+version stored before a list was recorded (before its column was added, or
+written in bulk by `generate_data`) holds it as unknown (null in the table):
+no change is shown to or from it, and the first version that records it
+shows no change either unless it is the entry's first record.
 """
 
 import json
@@ -74,7 +77,7 @@ def history_versions(history_model, pk) -> QuerySet:
 
 def _state(row, tracked: list, snapshots: tuple[str, ...]) -> dict:
     state = {f.name: _plain(getattr(row, f.attname)) for f in tracked}
-    for name in snapshots:  # JSON text (see events.models.StatementHistory)
+    for name in snapshots:  # JSON text (see ctht_api.audit.snapshot_history)
         if state[name] is not None:
             state[name] = json.loads(state[name])
     return state

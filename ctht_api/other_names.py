@@ -31,6 +31,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import JSONObject
 
 from ctht_api.aggregates import json_array
+from ctht_api.audit import snapshot_history
 from ctht_api.models import OtherNameBase
 
 OTHER_NAME_FIELDS = ("name", "language", "note")
@@ -55,6 +56,21 @@ def with_other_names(queryset: QuerySet) -> QuerySet:
             )
         }
     )
+
+
+def other_name_rows(owner: models.Model) -> list[dict]:
+    """`owner`'s other names as the API shows them: by language tag, then name."""
+    if owner.pk is None:
+        return []
+    model = other_name_model(type(owner))
+    rows = model.objects.filter(**{model.owner_field: owner.pk})
+    return sorted(
+        rows.order_by().values(*OTHER_NAME_FIELDS), key=lambda row: (row["language"], row["name"])
+    )
+
+
+# The history base of an owner of other names: each version records them (ctht_api.audit).
+OtherNamesHistory = snapshot_history("other_names", other_name_rows, what="other names")
 
 
 def _values(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ what they describe.
 """
 
 import datetime
-import json
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -13,7 +12,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, JSONObject
 
 from ctht_api.aggregates import json_array
-from ctht_api.audit import audit_trail
+from ctht_api.audit import audit_trail, snapshot_history
 from ctht_api.models import (
     URL_MAX_LENGTH,
     LanguageTagField,
@@ -31,12 +30,24 @@ from ctht_api.models import (
     other_name_constraints,
     validate_not_blank,
 )
-from ctht_api.other_names import with_other_names
+from ctht_api.other_names import OtherNamesHistory, with_other_names
 from ctht_api.search import statement_search_document
 from people.models import Country, Institution, Person, Position
 
 # A statement's place in date order: unknown dates count as the oldest.
 SORT_DATE = Coalesce("date", Value(datetime.date.min))
+
+
+def topic_translation_rows(topic: "Topic") -> list[dict]:
+    """A topic's translations as the API shows them: language, name, description, by language."""
+    if topic.pk is None:
+        return []
+    rows = TopicTranslation.objects.filter(topic=topic.pk).order_by()
+    return sorted(rows.values("language", "name", "description"), key=lambda row: row["language"])
+
+
+# A topic's history records its translations with each version (ctht_api.audit).
+TopicHistory = snapshot_history("translations", topic_translation_rows, what="translations")
 
 
 class Topic(SluggedModel):
@@ -50,7 +61,7 @@ class Topic(SluggedModel):
     )
     description = models.TextField(blank=True, help_text="What the topic covers.")
 
-    history = audit_trail()
+    history = audit_trail(bases=[TopicHistory])
 
     class Meta:
         ordering = ["name"]
@@ -90,7 +101,7 @@ class Programme(SluggedModel):
     end_date = models.DateField(null=True, blank=True, help_text="End; empty if unknown.")
     website = models.URLField(max_length=URL_MAX_LENGTH, blank=True, help_text="Official page.")
 
-    history = audit_trail(m2m_fields=["funders"])
+    history = audit_trail(m2m_fields=["funders"], bases=[OtherNamesHistory])
 
     class Meta:
         ordering = ["name", "id"]
@@ -286,7 +297,8 @@ class Event(SluggedModel, PublishableModel):
     objects = EventQuerySet.as_manager()
 
     history = audit_trail(
-        m2m_fields=["countries", "organisers", "topics", "programmes", "documents"]
+        m2m_fields=["countries", "organisers", "topics", "programmes", "documents"],
+        bases=[OtherNamesHistory],
     )
 
     class Meta:
@@ -348,32 +360,11 @@ class StatementQuerySet(PublishableQuerySet):
         )
 
 
-class StatementHistory(models.Model):
-    """What a statement's history keeps beside its own columns: its translations.
-
-    They are rows of their own, with their own history, but to a reader they
-    are part of the statement (the API writes them as one list), so each
-    version of the statement records them as they then stood, and the
-    history's `changes` lists them when they changed. Stored as JSON text, so
-    that the backup treats the column as any other; null where nothing was
-    recorded (versions written before this column, or in SQL by
-    `generate_data`), which the history reads as unknown, not as empty.
-    """
-
-    translations = models.TextField(  # noqa: DJ001 - null (unknown) is not "[]" (none)
-        null=True,
-        blank=True,
-        editable=False,
-        help_text="The translations at this version, as a JSON list; null if not recorded.",
-    )
-
-    snapshot_fields = ("translations",)
-
-    class Meta:
-        abstract = True
-
-    def take_snapshot(self, statement: "Statement") -> None:
-        self.translations = json.dumps(statement.translation_rows(), ensure_ascii=False)
+# What a statement's history keeps beside its own columns: its translations, as the
+# API lists them (ctht_api.audit.snapshot_history; null where not recorded).
+StatementHistory = snapshot_history(
+    "translations", lambda statement: statement.translation_rows(), what="translations"
+)
 
 
 class Statement(TimestampedModel, PublishableModel):

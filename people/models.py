@@ -20,6 +20,7 @@ from ctht_api.models import (
     other_name_constraints,
     validate_not_blank,
 )
+from ctht_api.other_names import OtherNamesHistory
 from people.countries import COUNTRY_CODES
 
 
@@ -95,7 +96,7 @@ class Institution(SluggedModel):
     )
     website = models.URLField(max_length=URL_MAX_LENGTH, blank=True, help_text="Official website.")
 
-    history = audit_trail()
+    history = audit_trail(bases=[OtherNamesHistory])
 
     class Meta:
         ordering = ["name", "id"]
@@ -132,7 +133,7 @@ class Person(SluggedModel):
         help_text="Name for sorting, e.g. 'Tanić, Stanislava'; made from the full name if empty.",
     )
 
-    history = audit_trail()
+    history = audit_trail(bases=[OtherNamesHistory])
 
     class Meta:
         ordering = ["sort_name", "id"]
@@ -174,7 +175,7 @@ class Position(TimestampedModel):
         null=True, blank=True, help_text="Last day; empty if unknown or still held."
     )
 
-    history = audit_trail()
+    history = audit_trail(bases=[OtherNamesHistory])
 
     class Meta:
         ordering = ["person__sort_name", "-start_date", "id"]
