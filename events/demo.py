@@ -4,10 +4,11 @@ Source: ``docs/sources/sarajevo-conference.fr.txt``, a French news article. Ever
 entity below is named in it.
 
 **Words as the source gives them** (DOMAIN.md, "Trust of the record"): the
-event's title, the programmes' names and the positions' titles are stored in the
-article's French, as it writes them; the statements are verbatim. English
-renderings sit beside them as other names (``language="en"``), each with a note
-saying it is an editorial translation, not the source's words.
+event's title, the programmes' names, the positions' titles and the
+institutions' names are stored in the article's French, as it writes them; the
+statements are verbatim. English renderings sit beside them as other names
+(``language="en"``), each with a note saying whose they are: an editorial
+translation, or the body's official English name; neither is the source's words.
 
 Choices made where the article is silent, or where its words are not a name:
 
@@ -24,15 +25,27 @@ Choices made where the article is silent, or where its words are not a name:
   Nord"): each is recorded under a description made of those words, lower-case
   like the article's, and its description says that it is not an official name.
   No official name is invented.
-- **Institutions keep their English names** as the record's stable names: for
-  the Council of Europe, the European Union and GRETA English is an official
-  name, and the ministries' own names are in their languages, not in French.
-  The article's French names are other names (``fr``, "As named in the
-  source"), and the ministries' official names in their own languages are added
-  where the editors are sure of them: the Serbian ministry in Serbian Cyrillic
-  and Latin, the North Macedonian one in Macedonian, the Bosnian one in
-  Bosnian, Croatian and Serbian (both scripts). The two units' own names are not
-  known to the editors and are left out.
+- **Institutions are named as the article names them**, word for word and
+  case for case: "ministère de la Sécurité de Bosnie-Herzégovine", "bureau du
+  Conseil de l'Europe à Sarajevo", "ministère de l'intérieur de la Macédoine du
+  Nord" (lower-case "intérieur", as written, where the Serbian ministry has
+  "l'Intérieur"). The first letter is not capitalised: the article writes these
+  names mid-sentence, and French typography writes "ministère", "bureau",
+  "département" and "unité" in lower case there too; the positions and the
+  unnamed projects are kept lower-case the same way. A client that wants a
+  capital at the start of a line adds it on display. GRETA is named as the
+  article names it, "GRETA" (its short name too); its official French and
+  English names are other names. The English names the earlier versions stored
+  are other names (``en``): "Official English name" for the Council of Europe,
+  the European Union, GRETA and the Council of Europe Office in Sarajevo, whose
+  working languages include English; an editorial translation for the
+  ministries and their units, whose own names are in their languages. The
+  ministries' official names in their own languages are added where the
+  editors are sure of them: the Serbian ministry in Serbian Cyrillic and Latin,
+  the North Macedonian one in Macedonian, the Bosnian one in Bosnian, Croatian
+  and Serbian (both scripts). The two units' own names are not known to the
+  editors and are left out. No institution the article does not name is
+  recorded.
 - **Positions** are titled as the article states them, in French, grammatical
   gender included ("chef du département" for Stanislava Tanić, as written).
 - **Names in Cyrillic** where the person's own institution writes in it:
@@ -56,9 +69,14 @@ is found by its slug (a position by its statement, or by its person and title;
 a statement by its speaker and event) and created when missing. Slugs never
 change, so partners' URLs keep working. On an entity already there, a field is
 rewritten only while it still holds exactly the value the previous version of
-this module wrote (``PREVIOUS``): the English names and titles and the
-corrected event title become the source's words; any other value is an
-editor's and is kept. An other name or a topic translation is added only when
+this module wrote (``PREVIOUS``, which covers both earlier versions): the
+English names and titles and the corrected event title become the source's
+words; any other value is an editor's and is kept. The version before this one
+had the article's French institution names as other names (``fr``, "As named
+in the source"); where such an other name is still exactly as written and is
+now the institution's name, the upgrade deletes it (a recorded write of the
+institution, in the same changeset), so that the name is not repeated beside
+itself. An other name or a topic translation is added only when
 its owner has never had one in that language (its history included), so an
 editor's correction or deletion of it stands. What is added to an entity that
 was there already is a write of that entity: its version goes up once and the
@@ -73,7 +91,7 @@ from dataclasses import dataclass, field
 import cyrtranslit
 from django.db import models, transaction
 
-from ctht_api.audit import changeset
+from ctht_api.audit import changeset, current_changeset
 from ctht_api.models import Status
 from events.models import (
     Document,
@@ -99,6 +117,7 @@ SOURCE_REFERENCE = "shared/seeds/000_8cfe726e4bde808f.txt"
 
 EDITORIAL_TRANSLATION = "Editorial translation; not in the source"
 AS_NAMED_IN_THE_SOURCE = "As named in the source"
+OFFICIAL_ENGLISH_NAME = "Official English name; not in the source"
 OFFICIAL_NAME = "Official name in the institution's language; not in the source"
 TRANSLITERATED = "Cyrillic spelling, transliterated by the editors; the source writes it in Latin"
 
@@ -334,66 +353,66 @@ for _languages in TOPIC_TRANSLATIONS.values():
     _name, _description = _languages["sr-Latn"]
     _languages["sr-Cyrl"] = (serbian_cyrillic(_name), serbian_cyrillic(_description))
 
-# slug: (name, short name, kind, country, parent slug)
+# slug: (name, short name, kind, country, parent slug); the name as the article writes it
 INSTITUTIONS = {
     "council-of-europe": (
-        "Council of Europe",
+        "Conseil de l'Europe",
         "CoE",
         Institution.Kind.INTERNATIONAL_ORGANISATION,
         None,
         None,
     ),
     "european-union": (
-        "European Union",
+        "Union européenne",
         "EU",
         Institution.Kind.INTERNATIONAL_ORGANISATION,
         None,
         None,
     ),
     "greta": (
-        "Group of Experts on Action against Trafficking in Human Beings",
+        "GRETA",
         "GRETA",
         Institution.Kind.INTERNATIONAL_ORGANISATION,
         None,
         "council-of-europe",
     ),
     "council-of-europe-office-in-sarajevo": (
-        "Council of Europe Office in Sarajevo",
+        "bureau du Conseil de l'Europe à Sarajevo",
         "",
         Institution.Kind.IO_OFFICE,
         "BA",
         "council-of-europe",
     ),
     "ministry-of-security-of-bosnia-and-herzegovina": (
-        "Ministry of Security of Bosnia and Herzegovina",
+        "ministère de la Sécurité de Bosnie-Herzégovine",
         "",
         Institution.Kind.MINISTRY,
         "BA",
         None,
     ),
     "department-for-combating-thb-and-illegal-migration": (
-        "Department for Combating Trafficking in Human Beings and Illegal Migration",
+        "département de lutte contre la traite des êtres humains et l'immigration clandestine",
         "",
         Institution.Kind.MINISTRY,
         "BA",
         "ministry-of-security-of-bosnia-and-herzegovina",
     ),
     "ministry-of-interior-of-the-republic-of-serbia": (
-        "Ministry of Interior of the Republic of Serbia",
+        "ministère de l'Intérieur de la République de Serbie",
         "",
         Institution.Kind.MINISTRY,
         "RS",
         None,
     ),
     "ministry-of-interior-of-north-macedonia": (
-        "Ministry of Interior of North Macedonia",
+        "ministère de l'intérieur de la Macédoine du Nord",
         "",
         Institution.Kind.MINISTRY,
         "MK",
         None,
     ),
     "unit-for-combating-thb-north-macedonia": (
-        "Unit for Combating Trafficking in Human Beings",
+        "unité de lutte contre la traite des êtres humains",
         "",
         Institution.Kind.LAW_ENFORCEMENT,
         "MK",
@@ -403,13 +422,14 @@ INSTITUTIONS = {
 
 # slug: other names. One per language: that is how a later load knows it added one.
 INSTITUTION_OTHER_NAMES: dict[str, list[OtherName]] = {
-    "council-of-europe": [
-        OtherName("Conseil de l'Europe", "fr", "Official French name; as named in the source"),
-    ],
-    "european-union": [
-        OtherName("Union européenne", "fr", "Official French name; as named in the source"),
-    ],
+    "council-of-europe": [OtherName("Council of Europe", "en", OFFICIAL_ENGLISH_NAME)],
+    "european-union": [OtherName("European Union", "en", OFFICIAL_ENGLISH_NAME)],
     "greta": [
+        OtherName(
+            "Group of Experts on Action against Trafficking in Human Beings",
+            "en",
+            OFFICIAL_ENGLISH_NAME,
+        ),
         OtherName(
             "Groupe d'experts sur la lutte contre la traite des êtres humains",
             "fr",
@@ -417,10 +437,10 @@ INSTITUTION_OTHER_NAMES: dict[str, list[OtherName]] = {
         ),
     ],
     "council-of-europe-office-in-sarajevo": [
-        OtherName("bureau du Conseil de l'Europe à Sarajevo", "fr", AS_NAMED_IN_THE_SOURCE),
+        OtherName("Council of Europe Office in Sarajevo", "en", OFFICIAL_ENGLISH_NAME),
     ],
     "ministry-of-security-of-bosnia-and-herzegovina": [
-        OtherName("ministère de la Sécurité de Bosnie-Herzégovine", "fr", AS_NAMED_IN_THE_SOURCE),
+        OtherName("Ministry of Security of Bosnia and Herzegovina", "en", EDITORIAL_TRANSLATION),
         OtherName("Ministarstvo sigurnosti Bosne i Hercegovine", "bs", OFFICIAL_NAME),
         OtherName("Ministarstvo sigurnosti Bosne i Hercegovine", "hr", OFFICIAL_NAME),
         OtherName("Ministarstvo bezbjednosti Bosne i Hercegovine", "sr-Latn", OFFICIAL_NAME),
@@ -428,26 +448,22 @@ INSTITUTION_OTHER_NAMES: dict[str, list[OtherName]] = {
     ],
     "department-for-combating-thb-and-illegal-migration": [
         OtherName(
-            "département de lutte contre la traite des êtres humains et l'immigration clandestine",
-            "fr",
-            AS_NAMED_IN_THE_SOURCE,
+            "Department for Combating Trafficking in Human Beings and Illegal Migration",
+            "en",
+            EDITORIAL_TRANSLATION,
         ),
     ],
     "ministry-of-interior-of-the-republic-of-serbia": [
-        OtherName(
-            "ministère de l'Intérieur de la République de Serbie", "fr", AS_NAMED_IN_THE_SOURCE
-        ),
+        OtherName("Ministry of Interior of the Republic of Serbia", "en", EDITORIAL_TRANSLATION),
         OtherName("Министарство унутрашњих послова Републике Србије", "sr-Cyrl", OFFICIAL_NAME),
         OtherName("Ministarstvo unutrašnjih poslova Republike Srbije", "sr-Latn", OFFICIAL_NAME),
     ],
     "ministry-of-interior-of-north-macedonia": [
-        OtherName("ministère de l'intérieur de la Macédoine du Nord", "fr", AS_NAMED_IN_THE_SOURCE),
+        OtherName("Ministry of Interior of North Macedonia", "en", EDITORIAL_TRANSLATION),
         OtherName("Министерство за внатрешни работи", "mk", OFFICIAL_NAME),
     ],
     "unit-for-combating-thb-north-macedonia": [
-        OtherName(
-            "unité de lutte contre la traite des êtres humains", "fr", AS_NAMED_IN_THE_SOURCE
-        ),
+        OtherName("Unit for Combating Trafficking in Human Beings", "en", EDITORIAL_TRANSLATION),
     ],
 }
 
@@ -696,6 +712,45 @@ PREVIOUS = {
     },
     "programme_description": "",
     "position_titles": {quote.person_slug: quote.position_title_en for quote in QUOTES},
+    # The institutions' English names (both earlier versions wrote them).
+    "institution_names": {
+        "council-of-europe": "Council of Europe",
+        "european-union": "European Union",
+        "greta": "Group of Experts on Action against Trafficking in Human Beings",
+        "council-of-europe-office-in-sarajevo": "Council of Europe Office in Sarajevo",
+        "ministry-of-security-of-bosnia-and-herzegovina": (
+            "Ministry of Security of Bosnia and Herzegovina"
+        ),
+        "department-for-combating-thb-and-illegal-migration": (
+            "Department for Combating Trafficking in Human Beings and Illegal Migration"
+        ),
+        "ministry-of-interior-of-the-republic-of-serbia": (
+            "Ministry of Interior of the Republic of Serbia"
+        ),
+        "ministry-of-interior-of-north-macedonia": "Ministry of Interior of North Macedonia",
+        "unit-for-combating-thb-north-macedonia": "Unit for Combating Trafficking in Human Beings",
+    },
+    # The article's French names, which the version before this one added as other names
+    # (language fr) and this one makes the names: (name, note). Such an other name, still
+    # exactly as written and now the institution's name, would repeat it: it is deleted.
+    "institution_french_other_names": {
+        "council-of-europe": (
+            "Conseil de l'Europe",
+            "Official French name; as named in the source",
+        ),
+        "european-union": ("Union européenne", "Official French name; as named in the source"),
+        **{
+            slug: (INSTITUTIONS[slug][0], AS_NAMED_IN_THE_SOURCE)
+            for slug in (
+                "council-of-europe-office-in-sarajevo",
+                "ministry-of-security-of-bosnia-and-herzegovina",
+                "department-for-combating-thb-and-illegal-migration",
+                "ministry-of-interior-of-the-republic-of-serbia",
+                "ministry-of-interior-of-north-macedonia",
+                "unit-for-combating-thb-north-macedonia",
+            )
+        },
+    },
 }
 
 
@@ -778,6 +833,26 @@ def _add_topic_translations(topic: Topic, result: LoadResult) -> bool:
     return added
 
 
+def _remove_repeated_name(institution: Institution, name: tuple[str, str]) -> bool:
+    """Delete the French other name the previous version gave the institution if, still
+    exactly as written, it is the name this load leaves it (`name`: previous, new); the
+    name is then not repeated beside itself. An editor's other name is kept. True if
+    one was deleted (a recorded write of the institution, in this load's changeset)."""
+    previous, new = name
+    final = new if institution.name == previous else institution.name
+    repeated = PREVIOUS["institution_french_other_names"].get(institution.slug)
+    if repeated is None or repeated[0] != final:
+        return False
+    deleted = False
+    for other in institution.other_names.filter(name=repeated[0], language="fr", note=repeated[1]):
+        # A deletion's history record takes the changeset's reason now, not at its end:
+        # this load is an upgrade (the institution is saved below), so say so first.
+        current_changeset().reason = UPGRADE_REASON
+        other.delete()
+        deleted = True
+    return deleted
+
+
 def _upgrade(instance: models.Model, created: bool, changes: dict, added: bool, result) -> None:
     """Bring an entity that was there already to this version: each field in `changes`
     (field: (previous value, new value)) is rewritten if it still holds the previous
@@ -819,10 +894,12 @@ def _load_demo() -> LoadResult:
             },
         )
         result.count(created)
+        changes = {"name": (PREVIOUS["institution_names"][slug], name)}
+        removed = not created and _remove_repeated_name(institutions[slug], changes["name"])
         added = _add_other_names(
             institutions[slug], InstitutionOtherName, INSTITUTION_OTHER_NAMES.get(slug, ()), result
         )
-        _upgrade(institutions[slug], created, {}, added, result)
+        _upgrade(institutions[slug], created, changes, added or removed, result)
 
     programmes: dict[str, Programme] = {}
     for slug, data in PROGRAMMES.items():

@@ -176,10 +176,10 @@ def test_institutions_show_country_kind_and_parent(admin_client, demo):
         "country",
         "parent_name",
     ]
-    office = "Council of Europe Office"
+    office = "bureau du Conseil de l'Europe"
     row = next(r for r in rows(admin_client, Institution) if r.startswith(office))
     assert row == (
-        "Council of Europe Office in Sarajevo | - | Office of an international organisation | "
+        "bureau du Conseil de l'Europe à Sarajevo | - | Office of an international organisation | "
         "Bosnia and Herzegovina (BA) | CoE"
     )
 

@@ -309,7 +309,7 @@ def test_statement_institution_brief_includes_country(anon, simic, serbian_minis
     assert body["institution"] == {
         "id": serbian_ministry.pk,
         "url": f"{API}institutions/{serbian_ministry.pk}/",
-        "name": "Ministry of Interior of the Republic of Serbia",
+        "name": "ministère de l'Intérieur de la République de Serbie",
         "country": "RS",
     }
 
@@ -397,7 +397,7 @@ def test_event_embeds_briefs_codes_and_slugs(anon, conference):
     body = anon.get(f"/api/v1/events/{conference.pk}/").json()
 
     assert body["countries"] == ["BA", "MK", "RS"]
-    assert body["organisers"][0]["name"] == "Council of Europe"
+    assert body["organisers"][0]["name"] == "Conseil de l'Europe"
     assert "digital-evidence" in body["topics"]
     assert {p["name"] for p in body["programmes"]} >= {
         "Facilité horizontale pour les Balkans occidentaux et la Turquie (phase III)"

@@ -79,7 +79,7 @@ def test_demo_has_the_four_quoted_statements_in_french(demo):
         (
             "Bojana Urumova",
             "cheffe du bureau du Conseil de l'Europe à Sarajevo",
-            "Council of Europe Office in Sarajevo",
+            "bureau du Conseil de l'Europe à Sarajevo",
             "fr",
             Status.PUBLISHED,
         ),
@@ -87,21 +87,21 @@ def test_demo_has_the_four_quoted_statements_in_french(demo):
             "Stanislava Tanić",
             "chef du département de lutte contre la traite des êtres humains"
             " et l'immigration clandestine",
-            "Department for Combating Trafficking in Human Beings and Illegal Migration",
+            "département de lutte contre la traite des êtres humains et l'immigration clandestine",
             "fr",
             Status.PUBLISHED,
         ),
         (
             "Nenad Simić",
             "coordinateur national pour la lutte contre la traite des êtres humains",
-            "Ministry of Interior of the Republic of Serbia",
+            "ministère de l'Intérieur de la République de Serbie",
             "fr",
             Status.PUBLISHED,
         ),
         (
             "Biljana Lalova",
             "cheffe de l'unité de lutte contre la traite des êtres humains",
-            "Unit for Combating Trafficking in Human Beings",
+            "unité de lutte contre la traite des êtres humains",
             "fr",
             Status.PUBLISHED,
         ),
@@ -155,12 +155,14 @@ def test_demo_institutions_have_their_parents(demo):
         Institution.objects.filter(parent__isnull=False).values_list("name", "parent__name")
     )
     assert parents == {
-        "Council of Europe Office in Sarajevo": "Council of Europe",
-        "Group of Experts on Action against Trafficking in Human Beings": "Council of Europe",
-        "Department for Combating Trafficking in Human Beings and Illegal Migration": (
-            "Ministry of Security of Bosnia and Herzegovina"
+        "bureau du Conseil de l'Europe à Sarajevo": "Conseil de l'Europe",
+        "GRETA": "Conseil de l'Europe",
+        "département de lutte contre la traite des êtres humains et l'immigration clandestine": (
+            "ministère de la Sécurité de Bosnie-Herzégovine"
         ),
-        "Unit for Combating Trafficking in Human Beings": "Ministry of Interior of North Macedonia",
+        "unité de lutte contre la traite des êtres humains": (
+            "ministère de l'intérieur de la Macédoine du Nord"
+        ),
     }
     assert Institution.objects.get(short_name="CoE").country is None
 
@@ -256,29 +258,73 @@ def test_positions_are_titled_as_the_source_states_them_with_english_beside(demo
         assert note == "Editorial translation; not in the source"
 
 
-def test_institutions_keep_their_names_with_the_source_french_and_their_own_languages(demo):
-    by_slug = {
-        i.slug: {language: name for language, name, _ in other_names(i)}
-        for i in Institution.objects.prefetch_related("other_names")
+def test_institutions_are_named_as_the_source_names_them_with_english_beside(demo, client):
+    body = client.get("/api/v1/institutions/", {"page_size": 20}).json()
+    by_slug = {i["slug"]: i for i in body["results"]}
+    assert {slug: i["name"] for slug, i in by_slug.items()} == {
+        "council-of-europe": "Conseil de l'Europe",
+        "european-union": "Union européenne",
+        "greta": "GRETA",
+        "council-of-europe-office-in-sarajevo": "bureau du Conseil de l'Europe à Sarajevo",
+        "ministry-of-security-of-bosnia-and-herzegovina": (
+            "ministère de la Sécurité de Bosnie-Herzégovine"
+        ),
+        "department-for-combating-thb-and-illegal-migration": (
+            "département de lutte contre la traite des êtres humains et l'immigration clandestine"
+        ),
+        "ministry-of-interior-of-the-republic-of-serbia": (
+            "ministère de l'Intérieur de la République de Serbie"
+        ),
+        "ministry-of-interior-of-north-macedonia": (
+            "ministère de l'intérieur de la Macédoine du Nord"
+        ),
+        "unit-for-combating-thb-north-macedonia": (
+            "unité de lutte contre la traite des êtres humains"
+        ),
     }
     text = source_text()
-    for slug, names in by_slug.items():
-        if slug != "greta":
-            assert names["fr"] in text, slug
-    assert by_slug["ministry-of-interior-of-the-republic-of-serbia"]["sr-Cyrl"] == (
+    for slug, institution in by_slug.items():
+        # Word for word and case for case, as the article writes it.
+        assert institution["name"] in text, slug
+        names = {o["language"]: o for o in institution["other_names"]}
+        # The English name beside it, flagged as not the source's.
+        assert names["en"]["note"] in (
+            "Official English name; not in the source",
+            "Editorial translation; not in the source",
+        ), slug
+        # The name is not repeated as an other name.
+        assert institution["name"] not in {o["name"] for o in institution["other_names"]}, slug
+    assert {s: i["short_name"] for s, i in by_slug.items() if i["short_name"]} == {
+        "council-of-europe": "CoE",
+        "european-union": "EU",
+        "greta": "GRETA",
+    }
+    english = {s: {o["language"]: o["name"] for o in i["other_names"]} for s, i in by_slug.items()}
+    assert english["council-of-europe"]["en"] == "Council of Europe"
+    assert english["greta"] == {
+        "en": "Group of Experts on Action against Trafficking in Human Beings",
+        "fr": "Groupe d'experts sur la lutte contre la traite des êtres humains",
+    }
+    assert "l'étude du GRETA" in text
+    assert english["ministry-of-interior-of-the-republic-of-serbia"]["sr-Cyrl"] == (
         "Министарство унутрашњих послова Републике Србије"
     )
-    assert by_slug["ministry-of-interior-of-north-macedonia"]["mk"] == (
+    assert english["ministry-of-interior-of-north-macedonia"]["mk"] == (
         "Министерство за внатрешни работи"
     )
-    assert set(by_slug["ministry-of-security-of-bosnia-and-herzegovina"]) == {
-        "fr",
+    assert set(english["ministry-of-security-of-bosnia-and-herzegovina"]) == {
+        "en",
         "bs",
         "hr",
         "sr-Latn",
         "sr-Cyrl",
     }
-    assert Institution.objects.get(slug="council-of-europe").name == "Council of Europe"
+    # Found by their English names too.
+    found = client.get("/api/v1/institutions/", {"q": "Ministry of Interior"}).json()
+    assert sorted(i["slug"] for i in found["results"]) == [
+        "ministry-of-interior-of-north-macedonia",
+        "ministry-of-interior-of-the-republic-of-serbia",
+    ]
 
 
 def test_officials_have_their_cyrillic_names_flagged_as_transliterations(demo, client):

@@ -1,10 +1,13 @@
-"""`load_demo` on a database the previous version loaded: the source's words, no duplicates.
+"""`load_demo` on a database an earlier version loaded: the source's words, no duplicates.
 
-The previous version (tests/events/previous_demo.py, frozen) stored English names
-for the programmes and positions and the corrected conference title. Loading this
-version over it keeps every id and slug (partners' URLs), rewrites only what still
-holds the previous version's value, adds the other names and translations, and
-says so in the history; an editor's later corrections are kept.
+Two earlier versions, frozen: tests/events/previous_demo.py (d91c004) stored English
+names for the institutions, programmes and positions and the corrected conference
+title; tests/events/previous_demo_2.py (e541f58) had the programmes, positions and
+title in the source's French but the institutions still under English names, with the
+article's French as other names. Loading this version over either keeps every id and
+slug (partners' URLs), rewrites only what still holds the earlier version's value,
+adds the other names and translations, and says so in the history; an editor's later
+corrections are kept.
 """
 
 import pytest
@@ -21,8 +24,8 @@ from events.models import (
     Topic,
     TopicTranslation,
 )
-from people.models import Institution, Person, Position, PositionOtherName
-from tests.events import previous_demo
+from people.models import Institution, InstitutionOtherName, Person, Position, PositionOtherName
+from tests.events import previous_demo, previous_demo_2
 from tests.events.test_load_demo import MODELS, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -41,22 +44,32 @@ def slugs() -> dict[str, list]:
     }
 
 
+VERSIONS = {"d91c004": previous_demo, "e541f58": previous_demo_2}
+
+
+@pytest.fixture(params=list(VERSIONS))
+def previous(request, db):
+    """A database loaded by one of the earlier versions: (ids, slugs, version)."""
+    VERSIONS[request.param].load_demo()
+    # The earlier versions' data: institutions under English names.
+    assert Institution.objects.get(slug="council-of-europe").name == "Council of Europe"
+    return ids(), slugs(), request.param
+
+
 @pytest.fixture
-def previous(db):
+def first_version(db):
     previous_demo.load_demo()
-    event = Event.objects.get()
-    assert event.title == demo.EVENT_CORRECTED_TITLE  # the previous version's data
-    return ids(), slugs()
+    assert Event.objects.get().title == demo.EVENT_CORRECTED_TITLE  # the first version's data
 
 
 def test_upgrade_keeps_every_id_and_slug_and_adds_no_duplicate(previous, client):
-    before_ids, before_slugs = previous
+    before_ids, before_slugs, _ = previous
     demo.load_demo()
     assert ids() == before_ids
     assert slugs() == before_slugs
     assert {model.__name__: model.objects.count() for model in MODELS} == {
         "Institution": 9,
-        "InstitutionOtherName": 16,
+        "InstitutionOtherName": 17,
         "Person": 4,
         "PersonOtherName": 3,
         "Position": 4,
@@ -81,6 +94,15 @@ def test_upgrade_keeps_every_id_and_slug_and_adds_no_duplicate(previous, client)
         "coordinateur national pour la lutte contre la traite des êtres humains"
     )
     assert statement.json()["event"]["title"] == demo.EVENT_TITLE
+    assert statement.json()["institution"]["name"] == (
+        "ministère de l'Intérieur de la République de Serbie"
+    )
+    ministry = client.get(f"/api/v1/institutions/{simic.institution_id}/").json()
+    assert [(o["language"], o["name"]) for o in ministry["other_names"]] == [
+        ("en", "Ministry of Interior of the Republic of Serbia"),
+        ("sr-Cyrl", "Министарство унутрашњих послова Републике Србије"),
+        ("sr-Latn", "Ministarstvo unutrašnjih poslova Republike Srbije"),
+    ]
 
 
 def test_upgraded_record_is_the_fresh_one(previous):
@@ -88,12 +110,18 @@ def test_upgraded_record_is_the_fresh_one(previous):
 
     def content():
         return {
+            "institutions": sorted(Institution.objects.values_list("slug", "name", "short_name")),
             "programmes": sorted(Programme.objects.values_list("slug", "name", "description")),
             "positions": sorted(Position.objects.values_list("person__slug", "title")),
             "event": list(Event.objects.values_list("slug", "title")),
             "other names": sorted(
                 (type(o).__name__, o.name, o.language, o.note)
-                for model in (EventOtherName, ProgrammeOtherName, PositionOtherName)
+                for model in (
+                    EventOtherName,
+                    ProgrammeOtherName,
+                    PositionOtherName,
+                    InstitutionOtherName,
+                )
                 for o in model.objects.all()
             ),
             "translations": sorted(
@@ -120,7 +148,7 @@ def test_upgraded_record_is_the_fresh_one(previous):
     assert content() == upgraded
 
 
-def test_upgrade_is_one_recorded_write_per_entry_with_its_reason(previous):
+def test_upgrade_is_one_recorded_write_per_entry_with_its_reason(first_version):
     versions = dict(Programme.objects.values_list("slug", "version"))
     last_seq = Change.objects.order_by("-seq").values_list("seq", flat=True).first()
     demo.load_demo()
@@ -180,7 +208,72 @@ def test_other_names_deleted_by_an_editor_are_not_put_back():
 def test_the_command_says_what_it_upgraded(previous, capsys):
     from django.core.management import call_command
 
+    # d91c004: every topic, institution, programme, person, position and the event;
+    # e541f58: the nine institutions.
+    upgraded = {"d91c004": 29, "e541f58": 9}[previous[2]]
     call_command("load_demo")
-    assert "29 brought to the source's wording." in capsys.readouterr().out
+    assert f"{upgraded} brought to the source's wording." in capsys.readouterr().out
     call_command("load_demo")
-    assert capsys.readouterr().out.strip().endswith("0 created, 114 already present.")
+    assert capsys.readouterr().out.strip().endswith("0 created, 115 already present.")
+
+
+@pytest.fixture
+def second_version(db):
+    previous_demo_2.load_demo()
+    assert Institution.objects.get(slug="greta").name.startswith("Group of Experts")
+
+
+def test_institutions_take_the_source_names_in_one_recorded_write_each(second_version, client):
+    versions = dict(Institution.objects.values_list("slug", "version"))
+    last_seq = Change.objects.order_by("-seq").values_list("seq", flat=True).first()
+    demo.load_demo()
+    assert dict(Institution.objects.values_list("slug", "version")) == {
+        slug: version + 1 for slug, version in versions.items()
+    }
+    office = Institution.objects.get(slug="council-of-europe-office-in-sarajevo")
+    latest = office.history.first()
+    assert latest.history_change_reason == demo.UPGRADE_REASON
+    assert latest.prev_record.name == "Council of Europe Office in Sarajevo"
+    assert latest.name == "bureau du Conseil de l'Europe à Sarajevo"
+    # The French other name that is now the name was deleted, on the record.
+    deleted = InstitutionOtherName.history.filter(history_type="-")
+    assert sorted(deleted.values_list("name", "history_change_reason")) == sorted(
+        (name, demo.UPGRADE_REASON)
+        for name, _ in demo.PREVIOUS["institution_french_other_names"].values()
+    )
+    body = client.get(f"/api/v1/institutions/{office.pk}/").json()
+    assert body["name"] == "bureau du Conseil de l'Europe à Sarajevo"
+    assert body["other_names"] == [
+        {
+            "name": "Council of Europe Office in Sarajevo",
+            "language": "en",
+            "note": "Official English name; not in the source",
+        }
+    ]
+    changed = set(Change.objects.filter(seq__gt=last_seq).values_list("resource", flat=True))
+    # The renamed institutions, and what shows their names (briefs); nothing else.
+    assert "institutions" in changed
+    assert not changed & {"people", "topics"}
+
+
+def test_an_editor_s_institution_names_are_kept(second_version):
+    ministry = Institution.objects.get(slug="ministry-of-interior-of-north-macedonia")
+    ministry.name = "Ministry of Internal Affairs of North Macedonia"
+    ministry.save()
+    unit = Institution.objects.get(slug="unit-for-combating-thb-north-macedonia")
+    french = unit.other_names.get(language="fr")
+    french.note = "The source's words"
+    french.save()
+    demo.load_demo()
+    ministry.refresh_from_db()
+    assert ministry.name == "Ministry of Internal Affairs of North Macedonia"
+    # Its French other name is not its name: it stays, and the English one is added.
+    assert sorted(ministry.other_names.values_list("language", "name")) == [
+        ("en", "Ministry of Interior of North Macedonia"),
+        ("fr", "ministère de l'intérieur de la Macédoine du Nord"),
+        ("mk", "Министерство за внатрешни работи"),
+    ]
+    # An other name an editor touched is theirs, even where it repeats the name.
+    unit.refresh_from_db()
+    assert unit.name == "unité de lutte contre la traite des êtres humains"
+    assert unit.other_names.filter(language="fr", note="The source's words").exists()
