@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from ctht_api.audit import changeset
 from events.models import Statement, StatementTranslation, Topic, TopicTranslation
@@ -52,18 +52,26 @@ LANGUAGE_OF_A_TRANSLATION = (
 def validate_translations(*, statement: Statement, translations: Sequence[Mapping]) -> None:
     """Refuse a list of translations the models would refuse, naming `translations`:
     two in one language, one in the statement's language, a bad tag or blank text."""
-    languages = [t.get("language") for t in translations]
+    _validate_translation_rows(
+        [StatementTranslation(statement=statement, **_translation_values(t)) for t in translations],
+        owner_field="statement",
+    )
+
+
+def _validate_translation_rows(rows: Sequence[models.Model], *, owner_field: str) -> None:
+    """Refuse translation rows (of a statement or a topic) the model would refuse, all named
+    under `translations`: two in one language, or a row its `full_clean` refuses. The owner
+    may be unsaved yet; one per language is checked here, not by the constraint."""
+    languages = [row.language for row in rows]
     if len(languages) != len(set(languages)):
         raise ValidationError({"translations": ONE_TRANSLATION_PER_LANGUAGE})
     messages = []
-    for values in translations:
-        translation = StatementTranslation(statement=statement, **_translation_values(values))
+    for row in rows:
         try:
-            # The statement may be unsaved yet; one per language is checked above.
-            translation.full_clean(exclude=["statement"], validate_constraints=False)
+            row.full_clean(exclude=[owner_field], validate_constraints=False)
         except ValidationError as error:
             messages += [
-                f"{translation.language}: {message}"
+                f"{row.language}: {message}"
                 for field_messages in error.message_dict.values()
                 for message in field_messages
             ]
@@ -174,22 +182,10 @@ def _topic_translation_values(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _validate_topic_translations(topic: Topic, translations: Sequence[Mapping]) -> None:
-    languages = [t.get("language") for t in translations]
-    if len(languages) != len(set(languages)):
-        raise ValidationError({"translations": ONE_TRANSLATION_PER_LANGUAGE})
-    messages = []
-    for values in translations:
-        translation = TopicTranslation(topic=topic, **_topic_translation_values(values))
-        try:
-            translation.full_clean(exclude=["topic"], validate_constraints=False)
-        except ValidationError as error:
-            messages += [
-                f"{translation.language}: {message}"
-                for field_messages in error.message_dict.values()
-                for message in field_messages
-            ]
-    if messages:
-        raise ValidationError({"translations": messages})
+    _validate_translation_rows(
+        [TopicTranslation(topic=topic, **_topic_translation_values(t)) for t in translations],
+        owner_field="topic",
+    )
 
 
 def _replace_topic_translations(topic: Topic, translations: Sequence[Mapping]) -> None:
