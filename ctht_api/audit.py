@@ -147,10 +147,19 @@ class AuditTrail(HistoricalRecords):
 @receiver(pre_create_historical_record)
 def take_snapshot(sender, instance, history_instance, **kwargs) -> None:
     """A history model may record more than its entry's own columns (a statement's
-    translations): its `take_snapshot(instance)` fills those in, on every path."""
-    snapshot = getattr(history_instance, "take_snapshot", None)
-    if snapshot is not None:
-        snapshot(instance)
+    translations): each of its bases' `take_snapshot(instance)` fills its part in, on
+    every path (a person's history records its other names and its identifiers)."""
+    for base in type(history_instance).__mro__:
+        snapshot = base.__dict__.get("take_snapshot")
+        if snapshot is not None:
+            snapshot(history_instance, instance)
+
+
+def snapshot_fields(history_model: type[models.Model]) -> tuple[str, ...]:
+    """The list columns a history model records beside its entry's own (all its bases')."""
+    return tuple(
+        name for base in history_model.__mro__ for name in base.__dict__.get("snapshot_fields", ())
+    )
 
 
 def snapshot_history(

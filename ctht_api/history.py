@@ -32,6 +32,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 
+from ctht_api.audit import snapshot_fields
 from ctht_api.pagination import StrictPageNumberPagination
 from ctht_api.permissions import can_read_history
 
@@ -116,7 +117,7 @@ def history_records(history_model, rows: list, previous_row=None) -> list[dict]:
             values[history_id].append(value)
         related[m2m_field.name] = {key: sorted(v) for key, v in values.items()}
 
-    snapshots = getattr(history_model, "snapshot_fields", ())
+    snapshots = snapshot_fields(history_model)
     records, previous = [], None
     for row in chronological:
         state = _state(row, tracked, snapshots)

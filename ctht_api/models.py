@@ -216,7 +216,35 @@ class SluggedModel(TimestampedModel):
         return slug
 
 
-class OtherNameBase(TimestampedModel):
+class PartOfOwner(TimestampedModel):
+    """A row of a list its owner's JSON shows (other names, identifiers): a write of one is
+    a write of the owner. A concrete model names its owner's foreign key in `owner_field`."""
+
+    # The owner's foreign key, named in each concrete model.
+    owner_field: str = ""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.touch_owner()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.touch_owner()
+        return result
+
+    def touch_owner(self) -> None:
+        """The owner's JSON shows this list, so a change of one row is a change of the
+        owner: it is saved (its `updated_at` moves, its version goes up once per write,
+        see ctht_api.audit; its history and the change feed see it), as a statement is
+        after a change of its translations. A deletion cascading from the owner's own
+        deletion does not come here (Django deletes those rows without `delete()`)."""
+        getattr(self, self.owner_field).save(update_fields=["updated_at"])
+
+
+class OtherNameBase(PartOfOwner):
     """Another name of a record: in another script or language, a former name, an acronym.
 
     Popolo's `other_name` with a language tag: the record's own name stays as its
@@ -246,9 +274,6 @@ class OtherNameBase(TimestampedModel):
         help_text="What it is, e.g. 'Former name', 'Acronym', 'Editorial translation'.",
     )
 
-    # The owner's foreign key, named in each concrete model.
-    owner_field: str = ""
-
     class Meta:
         abstract = True
         ordering = ["language", "name", "id"]
@@ -256,29 +281,80 @@ class OtherNameBase(TimestampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.language})" if self.language else self.name
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        self.touch_owner()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self.touch_owner()
-        return result
-
-    def touch_owner(self) -> None:
-        """The owner's JSON shows its other names, so a change of one is a change of the
-        owner: it is saved (its `updated_at` moves, its version goes up once per write,
-        see ctht_api.audit; its history and the change feed see it), as a statement is
-        after a change of its translations. A deletion cascading from the owner's own
-        deletion does not come here (Django deletes those rows without `delete()`)."""
-        getattr(self, self.owner_field).save(update_fields=["updated_at"])
-
 
 def other_name_constraints(model: str) -> list:
     """The constraints every concrete other-name model carries."""
     return [
         not_blank_constraint("name", model),
         language_constraint("language", model, optional=True),
+    ]
+
+
+# Wikidata's item identifiers: Q and a number without leading zeros (Q8908).
+WIKIDATA_ITEM_REGEX = r"^Q[1-9][0-9]*$"
+# A scheme names a database or register: lower-case letters, digits, '.', '_', '-'.
+IDENTIFIER_SCHEME_REGEX = r"^[a-z][a-z0-9._-]*$"
+WIKIDATA = "wikidata"
+
+
+class IdentifierBase(PartOfOwner):
+    """The record's identifier in another database (Popolo's `identifier`): what partners
+    join their data with ours by, e.g. `{"scheme": "wikidata", "identifier": "Q8908"}`.
+
+    A concrete model adds the foreign key to its owner, `related_name="identifiers"`;
+    one scheme and value names at most one record of a kind (a unique constraint).
+    """
+
+    scheme = models.CharField(
+        max_length=40,
+        help_text="The database or register that issued it, in lower case: 'wikidata', 'isni'.",
+    )
+    identifier = models.CharField(
+        max_length=200,
+        validators=[validate_not_blank],
+        help_text="The identifier in that scheme, e.g. 'Q8908' for Wikidata.",
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["scheme", "identifier", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.identifier}"
+
+    def clean(self) -> None:
+        if not re.fullmatch(IDENTIFIER_SCHEME_REGEX, self.scheme or ""):
+            raise ValidationError(
+                {
+                    "scheme": "A scheme is a lower-case name: letters, digits, '.', '_', '-' "
+                    "(e.g. wikidata)."
+                }
+            )
+        if self.scheme == WIKIDATA and not re.fullmatch(WIKIDATA_ITEM_REGEX, self.identifier):
+            raise ValidationError(
+                {"identifier": "A Wikidata identifier is Q followed by digits, e.g. Q8908."}
+            )
+
+
+def identifier_constraints(model: str) -> list:
+    """The constraints every concrete identifier model carries."""
+    return [
+        not_blank_constraint("identifier", model),
+        models.CheckConstraint(
+            condition=Q(scheme__regex=IDENTIFIER_SCHEME_REGEX),
+            name=f"{model}_scheme_format",
+            violation_error_message="scheme is not a lower-case name.",
+        ),
+        models.CheckConstraint(
+            condition=~Q(scheme=WIKIDATA) | Q(identifier__regex=WIKIDATA_ITEM_REGEX),
+            name=f"{model}_wikidata_format",
+            violation_error_message="A Wikidata identifier is Q followed by digits.",
+        ),
+        models.UniqueConstraint(
+            fields=["scheme", "identifier"],
+            name=f"{model}_unique",
+            violation_error_message="This identifier names another entry already.",
+        ),
     ]
 
 
@@ -321,6 +397,15 @@ class PublishableModel(models.Model):
         default=Status.DRAFT,
         db_index=True,
         help_text="Drafts are visible to editors only; published entries are public.",
+    )
+    publish_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=(
+            "Embargo: a published entry stays hidden from the public until this moment, "
+            "then appears everywhere at once. Empty: public as soon as published."
+        ),
     )
 
     class Meta:

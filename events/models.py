@@ -13,8 +13,10 @@ from django.db.models.functions import Coalesce, JSONObject
 
 from ctht_api.aggregates import json_array
 from ctht_api.audit import audit_trail, snapshot_history
+from ctht_api.identifiers import IdentifiersHistory
 from ctht_api.models import (
     URL_MAX_LENGTH,
+    IdentifierBase,
     LanguageTagField,
     OtherNameBase,
     PublishableModel,
@@ -25,6 +27,7 @@ from ctht_api.models import (
     clean_date_range,
     clean_parent_chain,
     date_range_constraint,
+    identifier_constraints,
     language_constraint,
     not_blank_constraint,
     other_name_constraints,
@@ -101,7 +104,16 @@ class Programme(SluggedModel):
     end_date = models.DateField(null=True, blank=True, help_text="End; empty if unknown.")
     website = models.URLField(max_length=URL_MAX_LENGTH, blank=True, help_text="Official page.")
 
-    history = audit_trail(m2m_fields=["funders"], bases=[OtherNamesHistory])
+    sources = models.ManyToManyField(
+        "Document",
+        blank=True,
+        related_name="sourced_programmes",
+        help_text="Documents this record of the programme was taken from.",
+    )
+
+    history = audit_trail(
+        m2m_fields=["funders", "sources"], bases=[OtherNamesHistory, IdentifiersHistory]
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -163,7 +175,7 @@ class Document(SluggedModel):
         max_length=URL_MAX_LENGTH, blank=True, help_text="Where the document can be read."
     )
 
-    history = audit_trail()
+    history = audit_trail(bases=[IdentifiersHistory])
 
     class Meta:
         ordering = ["title", "id"]
@@ -298,7 +310,7 @@ class Event(SluggedModel, PublishableModel):
 
     history = audit_trail(
         m2m_fields=["countries", "organisers", "topics", "programmes", "documents"],
-        bases=[OtherNamesHistory],
+        bases=[OtherNamesHistory, IdentifiersHistory],
     )
 
     class Meta:
@@ -365,6 +377,27 @@ class StatementQuerySet(PublishableQuerySet):
 StatementHistory = snapshot_history(
     "translations", lambda statement: statement.translation_rows(), what="translations"
 )
+
+
+class SafetyOverrideHistory(models.Model):
+    """A statement's history records when a write went past the personal-data check, and why.
+
+    Filled in from the write's changeset (ctht_api.audit) by the check's override
+    (events.safety); empty on every version written without one."""
+
+    safety_override = models.TextField(
+        blank=True,
+        default="",
+        db_default="",  # the history rows generate_data and the backup write in SQL
+        editable=False,
+        help_text=(
+            "The reason given to publish despite the personal-data check's findings; "
+            "empty when no override was used."
+        ),
+    )
+
+    class Meta:
+        abstract = True
 
 
 class Statement(TimestampedModel, PublishableModel):
@@ -447,10 +480,16 @@ class Statement(TimestampedModel, PublishableModel):
     history = audit_trail(
         excluded_fields=["search_document"],
         m2m_fields=["countries", "topics"],
-        bases=[StatementHistory],
+        bases=[StatementHistory, SafetyOverrideHistory],
     )
 
     class Meta:
+        permissions = [
+            (
+                "override_personal_data_check",
+                "Can publish a statement the personal-data check refuses, giving a reason",
+            )
+        ]
         ordering = [F("date").desc(nulls_last=True), "-id"]
         indexes = [
             models.Index(fields=["date", "id"], name="statement_date_id"),
@@ -694,3 +733,57 @@ class TopicTranslation(TimestampedModel):
                     "a translation must be in another language."
                 }
             )
+
+
+class EventIdentifier(IdentifierBase):
+    """An identifier of an event in another database (Wikidata, …)."""
+
+    owner_field = "event"
+
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        related_name="identifiers",
+        help_text="The event so identified.",
+    )
+
+    history = audit_trail()
+
+    class Meta(IdentifierBase.Meta):
+        constraints = identifier_constraints("eventidentifier")
+
+
+class ProgrammeIdentifier(IdentifierBase):
+    """An identifier of a programme in another database (Wikidata, …)."""
+
+    owner_field = "programme"
+
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.CASCADE,
+        related_name="identifiers",
+        help_text="The programme so identified.",
+    )
+
+    history = audit_trail()
+
+    class Meta(IdentifierBase.Meta):
+        constraints = identifier_constraints("programmeidentifier")
+
+
+class DocumentIdentifier(IdentifierBase):
+    """An identifier of a document in another database (Wikidata, …)."""
+
+    owner_field = "document"
+
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.CASCADE,
+        related_name="identifiers",
+        help_text="The document so identified.",
+    )
+
+    history = audit_trail()
+
+    class Meta(IdentifierBase.Meta):
+        constraints = identifier_constraints("documentidentifier")

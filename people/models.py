@@ -8,14 +8,17 @@ from django.db import models
 from django.db.models import F, Q
 
 from ctht_api.audit import audit_trail
+from ctht_api.identifiers import IdentifiersHistory
 from ctht_api.models import (
     URL_MAX_LENGTH,
+    IdentifierBase,
     OtherNameBase,
     SluggedModel,
     TimestampedModel,
     clean_date_range,
     clean_parent_chain,
     date_range_constraint,
+    identifier_constraints,
     not_blank_constraint,
     other_name_constraints,
     validate_not_blank,
@@ -96,7 +99,14 @@ class Institution(SluggedModel):
     )
     website = models.URLField(max_length=URL_MAX_LENGTH, blank=True, help_text="Official website.")
 
-    history = audit_trail(bases=[OtherNamesHistory])
+    sources = models.ManyToManyField(
+        "events.Document",
+        blank=True,
+        related_name="sourced_institutions",
+        help_text="Documents this record of the institution was taken from.",
+    )
+
+    history = audit_trail(m2m_fields=["sources"], bases=[OtherNamesHistory, IdentifiersHistory])
 
     class Meta:
         ordering = ["name", "id"]
@@ -133,7 +143,14 @@ class Person(SluggedModel):
         help_text="Name for sorting, e.g. 'Tanić, Stanislava'; made from the full name if empty.",
     )
 
-    history = audit_trail(bases=[OtherNamesHistory])
+    sources = models.ManyToManyField(
+        "events.Document",
+        blank=True,
+        related_name="sourced_people",
+        help_text="Documents this record of the person was taken from.",
+    )
+
+    history = audit_trail(m2m_fields=["sources"], bases=[OtherNamesHistory, IdentifiersHistory])
 
     class Meta:
         ordering = ["sort_name", "id"]
@@ -175,7 +192,14 @@ class Position(TimestampedModel):
         null=True, blank=True, help_text="Last day; empty if unknown or still held."
     )
 
-    history = audit_trail(bases=[OtherNamesHistory])
+    sources = models.ManyToManyField(
+        "events.Document",
+        blank=True,
+        related_name="sourced_positions",
+        help_text="Documents this record of the position was taken from.",
+    )
+
+    history = audit_trail(m2m_fields=["sources"], bases=[OtherNamesHistory])
 
     class Meta:
         ordering = ["person__sort_name", "-start_date", "id"]
@@ -264,3 +288,39 @@ class PositionOtherName(OtherNameBase):
                 violation_error_message="This name in this language is recorded already.",
             ),
         ]
+
+
+class InstitutionIdentifier(IdentifierBase):
+    """An identifier of an institution in another database (Wikidata, ISNI, …)."""
+
+    owner_field = "institution"
+
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        related_name="identifiers",
+        help_text="The institution so identified.",
+    )
+
+    history = audit_trail()
+
+    class Meta(IdentifierBase.Meta):
+        constraints = identifier_constraints("institutionidentifier")
+
+
+class PersonIdentifier(IdentifierBase):
+    """An identifier of a person in another database (Wikidata, ISNI, …)."""
+
+    owner_field = "person"
+
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="identifiers",
+        help_text="The person so identified.",
+    )
+
+    history = audit_trail()
+
+    class Meta(IdentifierBase.Meta):
+        constraints = identifier_constraints("personidentifier")
