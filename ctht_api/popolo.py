@@ -71,7 +71,8 @@ from itertools import islice
 
 import orjson
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db import models
+from django.db.models import Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import (
@@ -114,7 +115,7 @@ def compact(item: dict) -> dict:
     return {key: value for key, value in item.items() if value not in (None, "", [])}
 
 
-def identifiers_of(model) -> object:
+def identifiers_of(model: type[models.Model]) -> Subquery:
     """`[{scheme, identifier}]` of each row of `model` (people, institutions, events)."""
     related = model._meta.get_field("identifiers").related_model
     return json_array(
@@ -124,7 +125,7 @@ def identifiers_of(model) -> object:
     )
 
 
-def sources_of(model) -> object:
+def sources_of(model: type[models.Model]) -> Subquery:
     """`[{id, url, title}]` of the documents each row of `model` names as its sources."""
     through = model.sources.through
     return json_array(

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from jsonschema import Draft3Validator, FormatChecker
@@ -23,6 +24,7 @@ from referencing.jsonschema import DRAFT3
 from rest_framework.test import APIClient
 
 from ctht_api.models import Status
+from ctht_api.popolo import EVENT_ID, popolo_id
 from events.generate import generate
 from events.models import Document, Event, EventIdentifier, Statement
 from people.models import Institution, InstitutionIdentifier, Person, PersonIdentifier, Position
@@ -431,3 +433,43 @@ def test_documents_named_as_sources_need_not_have_a_url(anon, db, validators):
     assert exported["persons"][0]["sources"] == [
         {"url": f"http://testserver/api/v1/documents/{document.pk}/", "note": "Notes"}
     ]
+
+
+def test_the_export_spends_the_rate_budget_like_any_read(anon, db, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "anon": "2/min"}
+    caches["ratelimit"].clear()
+    assert [anon.get(URL).status_code for _ in range(2)] == [200, 200]
+    response = anon.get(URL)
+    assert_problem(response, 429)
+    assert response["Retry-After"].isdigit()
+
+
+def test_a_bad_token_is_a_401_not_an_anonymous_export(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token ctht_not-a-key")
+    assert_problem(client.get(URL), 401)
+
+
+def test_the_export_says_what_the_api_says(anon, demo):
+    """The export's rows are read by hand for speed: held equal to the API's own JSON."""
+    _, document = export(anon)
+    people = {p["id"]: p for p in anon.get("/api/v1/people/", {"page_size": 500}).json()["results"]}
+    for person in document["persons"]:
+        listed = people[int(person["id"].removeprefix("people/"))]
+        assert person["name"] == listed["full_name"]
+        assert person["updated_at"] == listed["updated_at"]
+        assert sorted(
+            (n["name"], n.get("lang", ""), n.get("note", "")) for n in person.get("other_names", [])
+        ) == sorted((n["name"], n["language"], n["note"]) for n in listed["other_names"])
+    statements = {
+        s["id"]: s for s in anon.get("/api/v1/statements/", {"page_size": 500}).json()["results"]
+    }
+    assert speech_ids(document) == set(statements)
+    for speech in document["speeches"]:
+        listed = statements[int(speech["id"].removeprefix("statements/"))]
+        assert (speech["text"], speech["lang"]) == (listed["text"], listed["language"])
+        day = listed["date"]
+        assert speech.get("date") == (f"{day}T00:00:00Z" if day else None)
+        assert speech["creator_id"] == f"people/{listed['speaker']['id']}"
+        assert speech.get("role") == (listed["position"] or {}).get("title")
+        assert speech.get("event_id") == popolo_id(EVENT_ID, (listed["event"] or {}).get("id"))
