@@ -13,6 +13,7 @@ from rest_framework.views import get_view_description
 
 from changes import views as changes
 from ctht_api.params import StrictQueryParamsMixin
+from ctht_api.popolo import PopoloExportViewSet
 from events import views as events
 from people import views as people
 
@@ -138,3 +139,4 @@ router.register(
     events.InstitutionStatementViewSet,
     basename="institution-statements",
 )
+router.register("export/popolo", PopoloExportViewSet, basename="popolo-export")

@@ -205,8 +205,15 @@ def csv_lines(
     One small buffer, emptied after each piece: memory holds one piece, never the file.
     `rows` is closed when the download ends or is abandoned (its transaction with it).
     """
+    return closing_rows(_csv_lines(rows, columns, rows_per_piece), rows)
+
+
+def closing_rows(pieces: Iterator[bytes], rows: Iterable) -> Iterator[bytes]:
+    """`pieces` of a download made from `rows`; `rows` closed when the download ends or is
+    abandoned (the server closes the response), so its transaction ends with it
+    (`rows_in_one_transaction`). Any streamed export made of rows uses it (ctht_api.popolo)."""
     try:
-        yield from _csv_lines(rows, columns, rows_per_piece)
+        yield from pieces
     finally:
         close = getattr(rows, "close", None)
         if close is not None:
@@ -235,11 +242,12 @@ def _csv_lines(
         yield piece()
 
 
-def csv_filename(request) -> str:
-    """`statements-2026-11-30.csv`: the list's path after the version, and today's date."""
+def csv_filename(request, extension: str = "csv") -> str:
+    """`statements-2026-11-30.csv`: the list's path after the version, and today's date
+    (`export-popolo-2026-11-30.json` for another `extension`)."""
     path = re.sub(r"^/api/v[0-9]+/", "", request.path_info).strip("/")
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", path) or "list"
-    return f"{name}-{timezone.localdate().isoformat()}.csv"
+    return f"{name}-{timezone.localdate().isoformat()}.{extension}"
 
 
 def csv_response(
