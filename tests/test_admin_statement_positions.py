@@ -17,6 +17,7 @@ from tests.factories import (
     PositionFactory,
     StatementFactory,
 )
+from tests.test_admin_import import actions, confirm, csv_file, problems, upload
 from tests.test_audit import change_url, form_data, posted
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +182,30 @@ def test_an_event_row_labels_its_position_as_the_picker_does(admin_client, state
         f'<option value="{statement.position_id}" selected>National Coordinator, '
         "Ministry of Interior (2019-01-01 to 2022-12-31)</option>"
     ) in html
+
+
+# The bulk import -------------------------------------------------------------------------
+
+
+def test_the_import_refuses_a_position_not_held_then_and_fills_in_an_empty_one(
+    admin_client, speaker, coordinator
+):
+    content = csv_file(
+        "text,language,speaker_id,position_id,date",
+        f"Not held then.,en,{speaker.pk},{coordinator.pk},2024-03-01",
+        f"Held then.,en,{speaker.pk},,2020-05-17",
+    )
+
+    preview = upload(admin_client, Statement, "statements.csv", content)
+
+    assert actions(preview) == ["Refused", "New"]
+    assert problems(preview)[2] == [
+        (
+            "position_id",
+            "This position was not held on 2024-03-01, the statement's date (National "
+            "Coordinator, Ministry of Interior (2019-01-01 to 2022-12-31)).",
+        )
+    ]
+    content = csv_file("text,language,speaker_id,date", f"Held then.,en,{speaker.pk},2020-05-17")
+    confirm(admin_client, Statement, upload(admin_client, Statement, "statements.csv", content))
+    assert Statement.objects.get().position == coordinator
