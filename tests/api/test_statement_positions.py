@@ -6,7 +6,9 @@ with a 400 naming `position`, on a POST and on a PATCH, and nothing is written."
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from events.generate import generate
 from events.models import Statement
 from people.models import Position
 from tests.api.helpers import API
@@ -264,3 +266,28 @@ def test_a_patch_without_a_position_fills_it_in(writer, statement, coordinator):
     assert response.status_code == 200, response.content
     assert position_id(response) == coordinator.pk
     assert response.json()["institution"]["id"] == coordinator.institution_id
+
+
+# The demo and the generated record keep the rule -------------------------------------
+
+
+def refusals_of_stored_statements() -> list[str]:
+    """The refusals `Statement.clean` would give the stored statements: none expected."""
+    refusals = []
+    for statement in Statement.objects.select_related("position", "event"):
+        try:
+            statement.clean()
+        except ValidationError as error:
+            refusals.append(f"{statement.pk}: {error}")
+    return refusals
+
+
+def test_the_demo_statements_keep_the_rule(demo):
+    assert Statement.objects.filter(position__isnull=False).count() == 4
+    assert refusals_of_stored_statements() == []
+
+
+def test_the_generated_statements_keep_the_rule():
+    generate(statements=300, seed=3)
+    assert not Statement.objects.filter(position__isnull=True).exists()
+    assert refusals_of_stored_statements() == []
