@@ -554,7 +554,7 @@ class Statement(TimestampedModel, PublishableModel):
         day = self.known_date()
         if self.speaker_id is None or day is None:
             return None
-        positions = Position.objects.filter(person_id=self.speaker_id).select_related("institution")
+        positions = Position.objects.filter(person_id=self.speaker_id)
         if self.institution_id is not None:
             positions = positions.filter(institution_id=self.institution_id)
         held = [position for position in positions if position.was_held_on(day)]
