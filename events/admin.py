@@ -1,5 +1,7 @@
 """How editors see events, statements, topics, programmes and documents."""
 
+import datetime
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
@@ -8,6 +10,7 @@ from django.db import models
 from django.db.models import Count, F
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from ctht_api.admin import (
@@ -196,12 +199,19 @@ class LabelledAutocompleteSelectMultiple(PrefetchedLabels, AutocompleteSelectMul
 
 
 class SpeakerPositionSelect(LabelledAutocompleteSelect):
-    """The position of a statement row, searched among the positions of the row's
-    speaker only: events/static/events/speaker_positions.js sends the chosen speaker
-    to `EventAdmin.speaker_positions`, and clears the position when the speaker
+    """The position of a statement (its own page, or a row of its event's page),
+    searched among the positions of the speaker chosen beside it only:
+    events/static/events/speaker_positions.js sends the chosen speaker to
+    `EventAdmin.speaker_positions`, and clears the position when the speaker
     changes. Django's own autocomplete cannot depend on another field, hence the
     small script; without it, the model's rule still refuses another person's
-    position with an error on the row."""
+    position, or one not held on the statement's date, with an error on `position`.
+
+    Before a speaker is chosen (a new statement) the search offers nothing but
+    "Choose the speaker first.": every position of the record would be a list of
+    strangers' titles, and choosing the speaker first is what the rule asks anyway.
+    An empty position is filled in on save when the speaker held exactly one on
+    the statement's date (`Statement.held_position`)."""
 
     def get_url(self) -> str:
         return reverse(f"{self.admin_site.name}:events_event_speaker_positions")
@@ -218,6 +228,42 @@ class SpeakerPositionSelect(LabelledAutocompleteSelect):
         # Named with jquery.init.js, so that the merged list loads it after django.jQuery.
         script = forms.Media(js=["admin/js/jquery.init.js", "events/speaker_positions.js"])
         return super().media + script
+
+
+class SpeakerPositionField(forms.ModelChoiceField):
+    """A statement's position, labelled by title, institution and dates: the speaker is
+    known beside it, and those tell their positions apart."""
+
+    def label_from_instance(self, obj: Position) -> str:
+        return obj.dated_label()
+
+
+def speaker_position_field(db_field, admin_site, kwargs: dict) -> dict:
+    """The arguments of a statement's position field, on its page and in its event's
+    rows: the speaker's positions search, labelled with their institution (joined)."""
+    return {
+        **kwargs,
+        "widget": SpeakerPositionSelect(
+            db_field, admin_site, attrs=ROW_WIDGET, using=kwargs.get("using")
+        ),
+        "form_class": SpeakerPositionField,
+        "queryset": Position.objects.select_related("institution"),
+    }
+
+
+def picker_order(positions: list[Position], today: datetime.date) -> list[Position]:
+    """One speaker's positions as the position picker offers them: those held today
+    first (`Position.was_held_on`, so an unknown end counts as still held), then by
+    start date, newest first, unknown starts last, then by title."""
+    return sorted(
+        positions,
+        key=lambda p: (
+            not p.was_held_on(today),
+            -(p.start_date or datetime.date.min).toordinal(),
+            p.title,
+            p.pk,
+        ),
+    )
 
 
 class StatementRowForm(KeptTranslationsCheck, VersionCheckedForm):
@@ -241,7 +287,8 @@ class StatementRowForm(KeptTranslationsCheck, VersionCheckedForm):
             widget = getattr(field, "widget", None)
             widget = getattr(widget, "widget", widget)  # inside the "add another" wrapper
             if isinstance(widget, PrefetchedLabels):
-                widget.labels = {str(entry.pk): str(entry) for entry in related}
+                label = getattr(field, "label_from_instance", str)
+                widget.labels = {str(entry.pk): label(entry) for entry in related}
 
     def add_error(self, field, error):
         """The model's rule about a field the row does not show (the institution, kept
@@ -297,15 +344,16 @@ class StatementInline(VersionedStackedInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("speaker", "position__person")
+            .select_related("speaker", "position__person", "position__institution")
             .prefetch_related("countries", "topics")
             .order_by(F("date").asc(nulls_last=True), "id")
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        widget = {"speaker": LabelledAutocompleteSelect, "position": SpeakerPositionSelect}
-        if db_field.name in widget:
-            kwargs["widget"] = widget[db_field.name](
+        if db_field.name == "position":
+            kwargs = speaker_position_field(db_field, self.admin_site, kwargs)
+        elif db_field.name == "speaker":
+            kwargs["widget"] = LabelledAutocompleteSelect(
                 db_field, self.admin_site, attrs=ROW_WIDGET, using=kwargs.get("using")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -450,7 +498,10 @@ class EventAdmin(PublishableAdmin):
 
     def speaker_positions(self, request: HttpRequest) -> JsonResponse:
         """The positions of one speaker (`?speaker=<person id>`) matching `term`, in the
-        answer format of Django's autocomplete, for the statement rows' position."""
+        answer format of Django's autocomplete, for a statement's position (its page and
+        its event's rows): current ones first (`picker_order`), labelled by title,
+        institution and dates. A person holds few positions: they are sorted here, with
+        the rule of `Position.was_held_on`, rather than a second time in SQL."""
         position_admin = self.admin_site.get_model_admin(Position)
         if not position_admin.has_view_permission(request):
             raise PermissionDenied
@@ -459,14 +510,12 @@ class EventAdmin(PublishableAdmin):
             # Not an empty id: select2 hides that one as the placeholder.
             hint = {"id": "no-speaker", "text": "Choose the speaker first.", "disabled": True}
             return JsonResponse({"results": [hint], "pagination": {"more": False}})
-        positions = Position.objects.filter(person_id=int(speaker)).select_related("person")
+        positions = Position.objects.filter(person_id=int(speaker)).select_related("institution")
         term = request.GET.get("term", "")
         if term:
             positions, _ = position_admin.get_search_results(request, positions, term)
-        results = [
-            {"id": str(p.pk), "text": str(p)}
-            for p in positions.distinct().order_by("-start_date", "title")[:SPEAKER_POSITIONS]
-        ]
+        ordered = picker_order(list(positions.distinct()), timezone.localdate())
+        results = [{"id": str(p.pk), "text": p.dated_label()} for p in ordered[:SPEAKER_POSITIONS]]
         return JsonResponse({"results": results, "pagination": {"more": False}})
 
 
@@ -540,6 +589,12 @@ class StatementAdmin(AuditedImportMixin, PublishableAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("countries")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """The position is searched among the speaker's (`SpeakerPositionSelect`)."""
+        if db_field.name == "position":
+            kwargs = speaker_position_field(db_field, self.admin_site, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="statement")
     def text_excerpt(self, obj: Statement) -> str:

@@ -508,8 +508,27 @@ class Statement(TimestampedModel, PublishableModel):
         return f"{self.speaker}: {excerpt}"
 
     def clean(self) -> None:
+        """Who spoke as what (DOMAIN.md, "Trust of the record"): the position must be the
+        speaker's, held on the statement's date, and at the statement's institution.
+
+        The date is the statement's own, else its event's start date (the default
+        `save` stores). When neither is known the dates cannot be checked and the
+        position is accepted; so is a position whose unknown start or end leaves the
+        date possible (`Position.was_held_on`). The rule reads the statement as it
+        would be stored: a change of only the speaker or the date that leaves the
+        kept position another person's, or not held then, is refused on `position`
+        too, so the editor chooses again (or empties it, to have it derived).
+        """
         if self.position_id and self.speaker_id and self.position.person_id != self.speaker_id:
             raise ValidationError({"position": "This position is held by another person."})
+        day = self.known_date()
+        if self.position_id and day is not None and not self.position.was_held_on(day):
+            raise ValidationError(
+                {
+                    "position": f"This position was not held on {day.isoformat()}, "
+                    f"the statement's date ({self.position.dated_label()})."
+                }
+            )
         if (
             self.position_id
             and self.institution_id
@@ -517,12 +536,44 @@ class Statement(TimestampedModel, PublishableModel):
         ):
             raise ValidationError({"institution": "The position belongs to another institution."})
 
+    def known_date(self) -> datetime.date | None:
+        """The statement's date, else its event's start date (`save` stores that default),
+        else None. The event may be unsaved yet, given by the admin's page of a new event."""
+        if self.date is not None:
+            return self.date
+        if self.event_id is not None or Statement.event.is_cached(self):
+            return self.event.start_date if self.event is not None else None
+        return None
+
+    def held_position(self) -> Position | None:
+        """The position the speaker held on the statement's date, when exactly one of
+        theirs was (`Position.was_held_on`: unknown start or end dates do not exclude
+        a day); None when none was, when two or more were (ambiguous: the editors
+        choose), or when the speaker or the date is unknown. With an institution given,
+        only the speaker's positions there count, so the default never contradicts it."""
+        day = self.known_date()
+        if self.speaker_id is None or day is None:
+            return None
+        positions = Position.objects.filter(person_id=self.speaker_id)
+        if self.institution_id is not None:
+            positions = positions.filter(institution_id=self.institution_id)
+        held = [position for position in positions if position.was_held_on(day)]
+        return held[0] if len(held) == 1 else None
+
     def save(self, *args, **kwargs):
-        if self.institution_id is None and self.position_id is not None:
-            self.institution_id = self.position.institution_id
+        """Apply the defaults DOMAIN.md prescribes, in the order they depend on each other:
+        the date from the event, then the position from the speaker and that date
+        (`held_position`), then the institution from the position (given or derived);
+        the countries follow from the institution (`apply_default_countries`). A save
+        of named columns only (`update_fields`: publishing, the search document) derives
+        nothing."""
+        update_fields = kwargs.get("update_fields")
         if self.date is None and self.event_id is not None:
             self.date = self.event.start_date
-        update_fields = kwargs.get("update_fields")
+        if self.position_id is None and update_fields is None:
+            self.position = self.held_position()
+        if self.institution_id is None and self.position_id is not None:
+            self.institution_id = self.position.institution_id
         if update_fields is None or "text" in update_fields:
             self.search_document = self.build_search_document()
         super().save(*args, **kwargs)

@@ -343,7 +343,12 @@ class StatementSerializer(DisplayMixin, RecordSerializer):
         queryset=Position.objects.all(),
         required=False,
         allow_null=True,
-        help_text="The speaker's position when speaking (position id on write).",
+        help_text=(
+            "The speaker's position when speaking (position id on write): one of the "
+            "speaker's, held on the statement's date (its own, else the event's start "
+            "date). Left empty, it is the one the speaker held on that date, when "
+            "exactly one was."
+        ),
     )
     institution = brief_institution(
         required=False,

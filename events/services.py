@@ -8,10 +8,15 @@ place where that happens, so that no caller can forget a step:
 - the statement and every translation are validated by the models
   (`full_clean`: field validators, `clean()`, constraints) before anything is
   written, so every caller refuses the same data with the field named;
-- the defaults DOMAIN.md prescribes (institution from the position, date from
-  the event: `Statement.save`; countries from the institution or the event:
-  `Statement.apply_default_countries`) are applied once the editor's countries
-  are known;
+- the defaults DOMAIN.md prescribes are applied in the order they depend on
+  each other (`Statement.save`): the date from the event; the position, when
+  none is given, from the speaker's positions held on that date (the only one;
+  none when two or more were, or none: `Statement.held_position`); the
+  institution from the position, given or derived; then, once the editor's
+  countries are known, the countries from that institution or the event
+  (`Statement.apply_default_countries`). A position given is checked by
+  `Statement.clean` (the speaker's, held on the date): a refused one is a 400
+  naming `position`, an error on the admin form's `position`;
 - translations are replaced as a whole, one language at a time, each save and
   delete through the model, so their own history and the statement's search
   document follow;

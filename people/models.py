@@ -4,6 +4,8 @@ Country lives here because institutions are the first to need it; the events
 app, which already depends on people, reuses it.
 """
 
+import datetime
+
 from django.db import models
 from django.db.models import F, Q
 
@@ -213,6 +215,31 @@ class Position(TimestampedModel):
 
     def clean(self) -> None:
         clean_date_range(self)
+
+    def was_held_on(self, day: datetime.date) -> bool:
+        """Whether the position was held on `day` as far as its dates tell (both days
+        included): an unknown start counts as held since ever, an unknown end as still
+        held, so only a known date can exclude a day. The one home of the rule: the
+        statement's check and derivation (events.models.Statement) and the admin's
+        position picker all ask this."""
+        return (self.start_date is None or self.start_date <= day) and (
+            self.end_date is None or day <= self.end_date
+        )
+
+    def dated_label(self) -> str:
+        """Title, institution and dates, which tell one person's positions apart (the
+        admin's position picker of a statement, where the person is known)."""
+        start = self.start_date.isoformat() if self.start_date else None
+        end = self.end_date.isoformat() if self.end_date else None
+        if start and end:
+            dates = f"{start} to {end}"
+        elif start:
+            dates = f"since {start}"
+        elif end:
+            dates = f"until {end}"
+        else:
+            dates = "dates unknown"
+        return f"{self.title}, {self.institution} ({dates})"
 
 
 class InstitutionOtherName(OtherNameBase):

@@ -1,10 +1,11 @@
-"""The statement rows of an event's admin page in a real browser: the position of a row
-is searched among the positions of the speaker chosen in that row.
+"""The statement rows of an event's admin page, and a statement's own page, in a real
+browser: the position is searched among the positions of the speaker chosen beside it.
 
 The chosen speaker reaching the position search is the page's script
 (events/static/events/speaker_positions.js); the server's part is tested in
-tests/test_admin_event_statements.py. Same browser and live server as the dashboard's
-tests (tests/browser/test_dashboard.py explains the choice of Selenium).
+tests/test_admin_event_statements.py and tests/test_admin_statement_positions.py. Same
+browser and live server as the dashboard's tests (tests/browser/test_dashboard.py explains
+the choice of Selenium).
 """
 
 from pathlib import Path
@@ -17,7 +18,13 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import BROWSER_TESTS
-from tests.factories import EventFactory, PersonFactory, PositionFactory, StatementFactory
+from tests.factories import (
+    EventFactory,
+    InstitutionFactory,
+    PersonFactory,
+    PositionFactory,
+    StatementFactory,
+)
 
 pytestmark = BROWSER_TESTS
 
@@ -65,9 +72,10 @@ def offered_positions(driver, name: str) -> list[str]:
 
 def test_a_row_position_is_searched_among_its_speaker_positions(browser, server):
     first, second = PersonFactory(full_name="Ana Marić"), PersonFactory(full_name="Ivo Kos")
-    PositionFactory(person=first, title="Minister of Justice")
-    PositionFactory(person=second, title="National Coordinator")
-    PositionFactory(person=second, title="State Secretary")
+    ministry = InstitutionFactory(name="Ministry of Justice")
+    PositionFactory(person=first, title="Minister of Justice", institution=ministry)
+    PositionFactory(person=second, title="National Coordinator", institution=ministry)
+    PositionFactory(person=second, title="State Secretary", institution=ministry)
     event = EventFactory(title="Regional conference")
     StatementFactory(event=event, speaker=first, text="Words already entered.")
     sign_in(browser, server)
@@ -76,13 +84,38 @@ def test_a_row_position_is_searched_among_its_speaker_positions(browser, server)
 
     assert offered_positions(browser, "statements-1-position") == ["Choose the speaker first."]
     choose(browser, "statements-1-speaker", second)
-    assert sorted(offered_positions(browser, "statements-1-position")) == [
-        "Ivo Kos: National Coordinator",
-        "Ivo Kos: State Secretary",
+    assert offered_positions(browser, "statements-1-position") == [
+        "National Coordinator, Ministry of Justice (dates unknown)",
+        "State Secretary, Ministry of Justice (dates unknown)",
     ]
-    assert offered_positions(browser, "statements-0-position") == ["Ana Marić: Minister of Justice"]
+    assert offered_positions(browser, "statements-0-position") == [
+        "Minister of Justice, Ministry of Justice (dates unknown)"
+    ]
 
     SCREENSHOT.parent.mkdir(exist_ok=True)
     browser.save_screenshot(str(SCREENSHOT))
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == []
+
+
+def test_a_statement_position_is_searched_among_its_speaker_positions(browser, server):
+    first, second = PersonFactory(full_name="Ana Marić"), PersonFactory(full_name="Ivo Kos")
+    ministry = InstitutionFactory(name="Ministry of Justice")
+    PositionFactory(person=first, title="Minister of Justice", institution=ministry)
+    PositionFactory(person=second, title="State Secretary", institution=ministry)
+    statement = StatementFactory(speaker=first, text="Words already entered.")
+    sign_in(browser, server)
+
+    browser.get(f"{server.url}/admin/events/statement/add/")
+    assert offered_positions(browser, "position") == ["Choose the speaker first."]
+    browser.get(f"{server.url}/admin/events/statement/{statement.pk}/change/")
+    assert offered_positions(browser, "position") == [
+        "Minister of Justice, Ministry of Justice (dates unknown)"
+    ]
+    choose(browser, "speaker", second)
+    assert offered_positions(browser, "position") == [
+        "State Secretary, Ministry of Justice (dates unknown)"
+    ]
+
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == []

@@ -1,13 +1,14 @@
 'use strict';
-// The position of each statement row on an event's page lists the positions of the
-// row's speaker only (events/admin.py, SpeakerPositionSelect): select2 as Django's
-// autocomplete.js starts it, plus the speaker chosen in the same row; a new speaker
-// clears a position that was another person's.
+// The position of a statement (its own page, or each statement row on an event's page)
+// lists the positions of the speaker chosen beside it only (events/admin.py,
+// SpeakerPositionSelect): select2 as Django's autocomplete.js starts it, plus the
+// speaker ("speaker" beside "position", "statements-0-speaker" beside
+// "statements-0-position"); a new speaker clears a position that was another person's.
 {
     const $ = django.jQuery;
 
     function speakerOf(position) {
-        const name = position.name.replace(/-position$/, '-speaker');
+        const name = position.name.replace(/position$/, 'speaker');
         return document.querySelector(`select[name="${name}"]`);
     }
 
