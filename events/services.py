@@ -38,6 +38,7 @@ from django.db import models, transaction
 
 from ctht_api.audit import changeset
 from events.models import Statement, StatementTranslation, Topic, TopicTranslation
+from events.safety import check_statement, record_override
 from people.models import Country
 
 TRANSLATION_FIELDS = ("language", "text", "kind")
@@ -100,7 +101,9 @@ def write_statement(
     translations. `None` leaves a relation as it is; a list replaces it as a whole.
 
     Raises `django.core.exceptions.ValidationError` (a 400 in the API) before
-    writing anything when the models refuse the data.
+    writing anything when the models refuse the data, and its subclass
+    `events.safety.PersonalDataFound` (a 422) when a published statement would carry
+    personal data and the write has no override.
     """
     statement = statement if statement is not None else Statement()
     for name, value in (values or {}).items():
@@ -110,8 +113,10 @@ def write_statement(
         validate_translations(statement=statement, translations=translations)
     else:
         validate_kept_translations(statement_id=statement.pk, language=statement.language)
+    override = check_statement(statement, translations=translations)  # events.safety
     with changeset():  # joins the caller's changeset (its user and reason) if there is one
         statement.save()
+        record_override(statement, override)
         if countries is not None:
             statement.countries.set(countries)
         if topics is not None:
