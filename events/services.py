@@ -8,6 +8,9 @@ place where that happens, so that no caller can forget a step:
 - the statement and every translation are validated by the models
   (`full_clean`: field validators, `clean()`, constraints) before anything is
   written, so every caller refuses the same data with the field named;
+- a published statement is checked for personal data (events.safety) before
+  anything is written, and refused unless the caller's changeset carries an
+  override, whose reason goes to the statement's history record;
 - the defaults DOMAIN.md prescribes (institution from the position, date from
   the event: `Statement.save`; countries from the institution or the event:
   `Statement.apply_default_countries`) are applied once the editor's countries

@@ -125,8 +125,8 @@ def assert_no_finding(statements) -> None:
         translations.setdefault(statement_id, []).append(text)
     checked = 0
     for pk, text, context in statements.values_list("pk", "text", "context"):
-        assert scan_statement(
-            text=text, context=context, translations=translations.get(pk, [])
-        ) == [], pk
+        assert (
+            scan_statement(text=text, context=context, translations=translations.get(pk, [])) == []
+        ), pk
         checked += 1
     assert checked
