@@ -119,6 +119,8 @@ PHONE_WORDS = re.compile(r"tel|phone|mob|fax|gsm|viber|whatsapp|тел|моб|т
 PHONE_RUN = re.compile(
     r"(?:\+|\(\+?)?\d(?:(?:[ \u00a0]?[\-./]?[ \u00a0]?|\)[ \u00a0]?|[ \u00a0]?\()\d)*"
 )
+# Where a phone number may start (`+`, or a `0` beginning a number): none, no phone.
+PHONE_START = re.compile(r"(?<![\w.,])(?:\+|\(?0)\d")
 GROUP = re.compile(r"[+(]*\d+\)?")
 THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:([ \u00a0.,])\d{3})(?:\1\d{3})*")
 AMOUNT_AFTER = re.compile(
@@ -225,6 +227,8 @@ def _set_aside(text: str) -> str:
 
 
 def _phones(text: str, taken: list[tuple[int, int]]) -> Iterable[tuple[int, str]]:
+    if not PHONE_START.search(text):
+        return
     visible = _set_aside(text)
     for run in PHONE_RUN.finditer(visible):
         value = run.group()
