@@ -66,6 +66,8 @@ from ctht_api.schema import ProblemErrorSerializer, ProblemSerializer
 from events.models import SAFETY_OVERRIDES, Statement, StatementTranslation
 
 OVERRIDE_PERMISSION = "events.override_personal_data_check"
+# Where a write's changeset keeps the override it was given (`allow_override`).
+OVERRIDE_REASON = "safety_override_reason"
 CODE = "personal_data"
 EMAIL, PHONE, IDENTITY_NUMBER, IBAN = "email", "phone", "identity_number", "iban"
 KINDS = {
@@ -326,7 +328,7 @@ def allow_override(reason: str, *, user) -> None:
     """Let the current write (its audit changeset) publish despite findings, for `reason`.
 
     Only a user holding the override permission may; the reason must say something."""
-    if not getattr(user, "has_perm", lambda _: False)(OVERRIDE_PERMISSION):
+    if user is None or not user.has_perm(OVERRIDE_PERMISSION):
         raise PermissionDenied(
             f"Overriding the personal-data check needs the `{OVERRIDE_PERMISSION}` permission."
         )
@@ -338,10 +340,8 @@ def allow_override(reason: str, *, user) -> None:
     current.parts[OVERRIDE_REASON] = reason.strip()
 
 
-OVERRIDE_REASON = "safety_override_reason"
-
-
 def override_reason() -> str:
+    """The override the current write was given, or "" (events.safety.allow_override)."""
     current = current_changeset()
     return current.parts.get(OVERRIDE_REASON, "") if current is not None else ""
 
