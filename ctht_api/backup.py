@@ -38,6 +38,8 @@ Decisions, each for a reason:
   bypassing `save()` and the model signals: primary keys, versions and timestamps are
   kept as exported, and the audit trail records nothing; the history rows are
   the file's. Sequences are then moved past the largest ids (PostgreSQL).
+  Nor is the personal-data check (events.safety) run: a published statement
+  is restored as it was published, with the override its history records.
   The change feed starts afresh (changes/feed.py `restart`): every restored
   entry once, under a new epoch, so a mirror of the old database is told to
   re-sync (410) instead of resuming from a cursor that counted elsewhere.

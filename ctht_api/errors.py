@@ -156,6 +156,17 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class ProblemWithErrors(exceptions.APIException):
+    """A refusal that lists what it refuses as `errors`, like a validation error, with a
+    status and a problem type of its own (`kind`, ctht_api.problems)."""
+
+    kind = ""
+
+    def __init__(self, detail: str, errors: list[dict]):
+        super().__init__(detail)
+        self.errors = errors
+
+
 def dependents_conflict(error: ProtectedError | RestrictedError) -> Conflict:
     """A 409 naming the entries that still refer to the one being deleted."""
     if isinstance(error, ProtectedError):
@@ -195,6 +206,10 @@ def problem_exception_handler(exc, context):
         detail = f"Invalid input: {fields}." if fields else "Invalid input."
         body = problem(
             request, response.status_code, detail, errors=errors, kind="validation-error"
+        )
+    elif isinstance(exc, ProblemWithErrors):
+        body = problem(
+            request, response.status_code, str(exc.detail), errors=exc.errors, kind=exc.kind
         )
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)

@@ -9,7 +9,9 @@ history of a deleted entry stays readable at the same URL.
 Each record: `version` (what the entry's ETag said then), `type` (`created`,
 `updated`, `deleted`), `date`, `user` (username, or null for changes made
 outside a signed-in request, e.g. by a management command), `reason` (the
-`X-Change-Reason` header or the admin's reason field), and `changes`: each
+`X-Change-Reason` header or the admin's reason field), for a statement
+`safety_override` (the reason given to publish it despite the personal-data
+check, or null), and `changes`: each
 field whose stored value differs from the previous record, with `old` and
 `new` as stored (a related entry as its id, a list of related entries as
 sorted ids; fields are named as in the model, which is the API's name except
@@ -31,6 +33,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
+from rest_framework.fields import SkipField
 
 from ctht_api.audit import snapshot_fields
 from ctht_api.pagination import StrictPageNumberPagination
@@ -52,12 +55,28 @@ class ChangeSerializer(serializers.Serializer):
     new = AnyValueField(allow_null=True, help_text="Its value after.")
 
 
+class WriteField(serializers.CharField):
+    """A column about the write that only some models' histories have: absent elsewhere."""
+
+    def get_attribute(self, instance):
+        if self.field_name not in instance:
+            raise SkipField
+        return super().get_attribute(instance)
+
+
 class HistoryRecordSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The entry's version after this change.")
     type = serializers.ChoiceField(choices=sorted(HISTORY_TYPES.values()))
     date = serializers.DateTimeField(help_text="When the change was stored (UTC).")
     user = serializers.CharField(allow_null=True, help_text="Username of who made it.")
     reason = serializers.CharField(allow_null=True, help_text="Why, as the editor said.")
+    safety_override = WriteField(
+        required=False,
+        allow_null=True,
+        help_text="Statements only: the reason given to publish this version despite the "
+        "personal-data check's findings (`X-Safety-Override`, or the admin's confirmation); "
+        "null when no override was used.",
+    )
     changes = ChangeSerializer(many=True)
 
 
@@ -92,6 +111,14 @@ def _shown(name: str, old, new, *, first: bool, snapshots: tuple[str, ...]) -> b
     return first or old != new
 
 
+def write_fields(history_model) -> tuple[str, ...]:
+    """Columns a history model records about the write rather than the entry (a
+    statement's `safety_override`): shown on the record, like `reason`, not as changes."""
+    return tuple(
+        name for base in history_model.__mro__ for name in base.__dict__.get("write_fields", ())
+    )
+
+
 def history_records(history_model, rows: list, previous_row=None) -> list[dict]:
     """`rows` (versions of one entry, newest first) as records, each with its changes
     from the version before it (`previous_row` for the oldest of them, if any).
@@ -99,11 +126,12 @@ def history_records(history_model, rows: list, previous_row=None) -> list[dict]:
     A fixed number of queries whatever the number of rows: one per tracked
     many-to-many field.
     """
+    about_the_write = write_fields(history_model)
     tracked = [
         f
         for f in history_model._meta.concrete_fields
         if not f.name.startswith("history_")
-        and f.name not in ("id", "version", "created_at", "updated_at")
+        and f.name not in ("id", "version", "created_at", "updated_at", *about_the_write)
     ]
     chronological = [*([previous_row] if previous_row is not None else []), *reversed(rows)]
     related: dict[str, dict[int, list]] = {}
@@ -142,6 +170,7 @@ def history_records(history_model, rows: list, previous_row=None) -> list[dict]:
                     "date": row.history_date,
                     "user": row.history_user.get_username() if row.history_user else None,
                     "reason": row.history_change_reason,
+                    **{name: getattr(row, name) or None for name in about_the_write},
                     "changes": [] if row.history_type == "-" else changes,
                 }
             )

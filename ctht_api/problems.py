@@ -162,6 +162,20 @@ PROBLEM_TYPES = {
             "Send the body as JSON with `Content-Type: application/json`.",
         ),
         ProblemType(
+            "personal-data",
+            422,
+            "Personal data",
+            "The statement is published (or being published), and its text, context or a "
+            "translation holds what looks like personal data: an e-mail address, a phone "
+            "number, a personal identity number (JMBG/EMBG) or an IBAN. `errors` lists each "
+            "finding as `{field, code, kind, message}` (`code` is `personal_data`; the "
+            "number is masked). Nothing was changed.",
+            "Remove the personal data, or save the statement as a draft. If it must be "
+            "published as it is, a user holding the `events.override_personal_data_check` "
+            "permission sends the write again with `X-Safety-Override: <reason>`; the "
+            "statement's history keeps the reason.",
+        ),
+        ProblemType(
             "precondition-required",
             428,
             "Precondition required",

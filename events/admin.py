@@ -22,6 +22,7 @@ from ctht_api.admin import (
     VersionedInline,
     VersionedStackedInline,
     shortened,
+    unpublish,
 )
 from ctht_api.imports import AuditedImportMixin
 from ctht_api.models import LanguageTagField
@@ -36,6 +37,17 @@ from events.models import (
     StatementTranslation,
     Topic,
     TopicTranslation,
+)
+from events.safety_admin import (
+    CONFIRM_FIELD,
+    REASON_FIELD,
+    PersonalDataCheckForm,
+    PersonalDataRowCheck,
+    PersonalDataRowsFormSet,
+    PersonalDataTranslationCheck,
+    may_override,
+    note_override,
+    publish,
 )
 from events.services import validate_kept_translations, write_statement
 from people.models import Position
@@ -266,7 +278,7 @@ def picker_order(positions: list[Position], today: datetime.date) -> list[Positi
     )
 
 
-class StatementRowForm(KeptTranslationsCheck, VersionCheckedForm):
+class StatementRowForm(PersonalDataRowCheck, KeptTranslationsCheck, VersionCheckedForm):
     """A statement as a row of its event's page: version-checked and locked like any
     versioned row; its translations are not on the page, so they are kept, and a
     language one of them has is refused (as on the statement page)."""
@@ -521,11 +533,17 @@ class EventAdmin(PublishableAdmin):
 
 class StatementTranslationInline(VersionedInline):
     model = StatementTranslation
+    formset = PersonalDataRowsFormSet
     extra = 0
     fields = ("language", "kind", "text")
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.may_override = may_override(request)
+        return formset
 
-class StatementForm(KeptTranslationsCheck, AuditedModelForm):
+
+class StatementForm(KeptTranslationsCheck, PersonalDataCheckForm, AuditedModelForm):
     """The statement's form; when the editor may not change its translations (the inline
     rows are shown, not validated), it checks the language against the stored ones."""
 
@@ -535,6 +553,7 @@ class StatementForm(KeptTranslationsCheck, AuditedModelForm):
 @admin.register(Statement)
 class StatementAdmin(AuditedImportMixin, PublishableAdmin):
     form = StatementForm
+    actions = [publish, unpublish]  # publish: after the personal-data check (events.safety_admin)
     resource_classes = [StatementResource]
     list_display = (
         "text_excerpt",
@@ -611,11 +630,24 @@ class StatementAdmin(AuditedImportMixin, PublishableAdmin):
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.translations_editable = request.user.has_perm("events.change_statementtranslation")
+        form.may_override = may_override(request)
+        form.translations_on_page = any(
+            isinstance(inline, StatementTranslationInline)
+            for inline in self.get_inline_instances(request, obj)
+        )
         return form
+
+    def get_fieldsets(self, request, obj=None):
+        """The personal-data check's confirmation, for editors who may override it."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if not may_override(request):
+            return fieldsets
+        return [*fieldsets, ("Personal-data check", {"fields": (CONFIRM_FIELD, REASON_FIELD)})]
 
     def save_model(self, request, obj, form, change):
         """Nothing is written yet: the statement goes with its relations in save_related."""
         self.note_reason(form)
+        note_override(request, form)
 
     def save_related(self, request, form, formsets, change):
         """The statement, its countries, topics and translations, through the one write
@@ -637,8 +669,13 @@ class StatementAdmin(AuditedImportMixin, PublishableAdmin):
         )
 
 
+class StatementTranslationForm(PersonalDataTranslationCheck, AuditedModelForm):
+    """A translation on its own page, checked when its statement is published."""
+
+
 @admin.register(StatementTranslation)
 class StatementTranslationAdmin(TimestampedAdmin):
+    form = StatementTranslationForm
     list_display = ("statement", "language", "kind")
     list_select_related = ("statement__speaker",)
     list_filter = ("language", "kind")

@@ -12,7 +12,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, JSONObject
 
 from ctht_api.aggregates import json_array
-from ctht_api.audit import audit_trail, snapshot_history
+from ctht_api.audit import audit_trail, current_changeset, snapshot_history
 from ctht_api.identifiers import IdentifiersHistory
 from ctht_api.models import (
     URL_MAX_LENGTH,
@@ -379,6 +379,10 @@ StatementHistory = snapshot_history(
 )
 
 
+# Where a write's changeset keeps the override reasons it used, by statement id.
+SAFETY_OVERRIDES = "safety_overrides"
+
+
 class SafetyOverrideHistory(models.Model):
     """A statement's history records when a write went past the personal-data check, and why.
 
@@ -396,8 +400,17 @@ class SafetyOverrideHistory(models.Model):
         ),
     )
 
+    # Not a field of the statement but of the write, as the reason is: the history
+    # shows it on the record, not among the changes (ctht_api.history).
+    write_fields = ("safety_override",)
+
     class Meta:
         abstract = True
+
+    def take_snapshot(self, instance: models.Model) -> None:
+        current = current_changeset()
+        overrides = current.parts.get(SAFETY_OVERRIDES, {}) if current is not None else {}
+        self.safety_override = overrides.get(instance.pk, "")
 
 
 class Statement(TimestampedModel, PublishableModel):

@@ -8,6 +8,9 @@ place where that happens, so that no caller can forget a step:
 - the statement and every translation are validated by the models
   (`full_clean`: field validators, `clean()`, constraints) before anything is
   written, so every caller refuses the same data with the field named;
+- a published statement is checked for personal data (events.safety) before
+  anything is written, and refused unless the caller's changeset carries an
+  override, whose reason goes to the statement's history record;
 - the defaults DOMAIN.md prescribes are applied in the order they depend on
   each other (`Statement.save`): the date from the event; the position, when
   none is given, from the speaker's positions held on that date (the only one;
@@ -43,6 +46,7 @@ from django.db import models, transaction
 
 from ctht_api.audit import changeset
 from events.models import Statement, StatementTranslation, Topic, TopicTranslation
+from events.safety import check_statement, record_override
 from people.models import Country
 
 TRANSLATION_FIELDS = ("language", "text", "kind")
@@ -105,7 +109,9 @@ def write_statement(
     translations. `None` leaves a relation as it is; a list replaces it as a whole.
 
     Raises `django.core.exceptions.ValidationError` (a 400 in the API) before
-    writing anything when the models refuse the data.
+    writing anything when the models refuse the data, and its subclass
+    `events.safety.PersonalDataFound` (a 422) when a published statement would carry
+    personal data and the write has no override.
     """
     statement = statement if statement is not None else Statement()
     for name, value in (values or {}).items():
@@ -115,8 +121,10 @@ def write_statement(
         validate_translations(statement=statement, translations=translations)
     else:
         validate_kept_translations(statement_id=statement.pk, language=statement.language)
+    override = check_statement(statement, translations=translations)  # events.safety
     with changeset():  # joins the caller's changeset (its user and reason) if there is one
         statement.save()
+        record_override(statement, override)
         if countries is not None:
             statement.countries.set(countries)
         if topics is not None:

@@ -14,13 +14,14 @@ from functools import cached_property
 from django.db.models import F
 from django.db.models.functions import JSONObject
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from ctht_api.aggregates import json_array
 from ctht_api.csv_export import CSVListMixin, csv_filename, csv_response, field_columns, wants_csv
+from ctht_api.errors import PROBLEM_CONTENT_TYPE
 from ctht_api.languages import DisplayLanguageMixin
 from ctht_api.other_names import with_other_names
 from ctht_api.pagination import KeysetPagination, Order
@@ -46,6 +47,7 @@ from events.models import (
     TopicTranslation,
 )
 from events.record_version import cached_by_record_version
+from events.safety import PERSONAL_DATA_RESPONSE, SAFETY_OVERRIDE_PARAMETER, SafetyOverrideMixin
 from events.serializers import (
     DocumentSerializer,
     EventSerializer,
@@ -136,7 +138,25 @@ class StatementListMixin:
     default_ordering = "-date"
 
 
-class StatementViewSet(DisplayLanguageMixin, StatementListMixin, RecordViewSet):
+def statement_write_schema(status: int):
+    """A statement write: the override header, and the 422 of the personal-data check."""
+    return extend_schema(
+        parameters=[SAFETY_OVERRIDE_PARAMETER],
+        responses={
+            status: StatementSerializer,
+            (422, PROBLEM_CONTENT_TYPE): PERSONAL_DATA_RESPONSE,
+        },
+    )
+
+
+@extend_schema_view(
+    create=statement_write_schema(201),
+    update=statement_write_schema(200),
+    partial_update=statement_write_schema(200),
+)
+class StatementViewSet(
+    SafetyOverrideMixin, DisplayLanguageMixin, StatementListMixin, RecordViewSet
+):
     """The exact words officials said, with speaker, event, date, countries and topics.
 
     Anonymous clients see published statements only (and none made at a draft

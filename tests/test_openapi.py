@@ -193,10 +193,26 @@ def test_error_responses_are_problem_documents(schema):
         for status, response in operation["responses"].items():
             if int(status) >= 400:
                 assert list(response["content"]) == [PROBLEM], f"{method.upper()} {route} {status}"
+                # The personal-data check's 422 is a Problem whose errors say what was found.
+                name = "PersonalDataProblem" if status == "422" else "Problem"
                 assert response["content"][PROBLEM]["schema"] == {
-                    "$ref": "#/components/schemas/Problem"
+                    "$ref": f"#/components/schemas/{name}"
                 }
                 assert response["description"]
+
+
+def test_statement_writes_document_the_personal_data_check(schema):
+    for method in ("post", "put", "patch"):
+        route = "/api/v1/statements/" if method == "post" else "/api/v1/statements/{id}/"
+        operation = schema["paths"][route][method]
+        assert "X-Safety-Override" in {p["name"] for p in operation["parameters"]}, method
+        assert "422" in operation["responses"], method
+        assert str(201 if method == "post" else 200) in operation["responses"], method
+    assert "422" not in schema["paths"]["/api/v1/statements/{id}/"]["delete"]["responses"]
+    problem = component(schema, "PersonalDataProblem")
+    assert set(component(schema, "Problem")["properties"]) <= set(problem["properties"])
+    error = component(schema, ref_name(problem["properties"]["errors"]["items"]))
+    assert set(error["properties"]) == {"field", "code", "message", "kind"}
 
 
 def test_problem_component_matches_rfc_9457_with_field_errors(schema):

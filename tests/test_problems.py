@@ -107,6 +107,12 @@ def cause(name: str, *, settings) -> tuple[object, int, str]:
     if name == "conflict":
         statement = StatementFactory()
         return writer.delete(f"/api/v1/people/{statement.speaker_id}/"), 409, name
+    if name == "personal-data":
+        statement = StatementFactory(status="draft", text="Call me on 064 123 4567.")
+        response = writer.patch(
+            f"/api/v1/statements/{statement.pk}/", {"status": "published"}, format="json"
+        )
+        return response, 422, name
     if name == "precondition-failed":
         topic = TopicFactory()
         response = writer.patch(
