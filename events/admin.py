@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from ctht_api.admin import (
     AuditedModelForm,
+    IdentifierInline,
     OtherNameInline,
     PublishableAdmin,
     TimestampedAdmin,
@@ -25,9 +26,12 @@ from ctht_api.models import LanguageTagField
 from events.imports import StatementResource
 from events.models import (
     Document,
+    DocumentIdentifier,
     Event,
+    EventIdentifier,
     EventOtherName,
     Programme,
+    ProgrammeIdentifier,
     ProgrammeOtherName,
     Statement,
     StatementTranslation,
@@ -101,6 +105,18 @@ class EventOtherNameInline(OtherNameInline):
     model = EventOtherName
 
 
+class ProgrammeIdentifierInline(IdentifierInline):
+    model = ProgrammeIdentifier
+
+
+class EventIdentifierInline(IdentifierInline):
+    model = EventIdentifier
+
+
+class DocumentIdentifierInline(IdentifierInline):
+    model = DocumentIdentifier
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(TimestampedAdmin):
     list_display = ("name", "short_name", "parent", "start_date", "end_date")
@@ -110,7 +126,7 @@ class ProgrammeAdmin(TimestampedAdmin):
     search_other_names = ("other_names",)
     autocomplete_fields = ("parent", "funders")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [ProgrammeOtherNameInline]
+    inlines = [ProgrammeOtherNameInline, ProgrammeIdentifierInline]
     fields = (
         "name",
         "short_name",
@@ -134,6 +150,7 @@ class DocumentAdmin(TimestampedAdmin):
     search_fields = ("title", "reference", "slug", "publisher__name", "publisher__short_name")
     autocomplete_fields = ("publisher",)
     date_hierarchy = "date"
+    inlines = [DocumentIdentifierInline]
     fields = (
         "title",
         "slug",
@@ -360,7 +377,7 @@ class EventAdmin(PublishableAdmin):
         "source",
     )
     prepopulated_fields = {"slug": ("title",)}
-    inlines = [EventOtherNameInline, StatementInline]
+    inlines = [EventOtherNameInline, EventIdentifierInline, StatementInline]
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "status", "summary", "add_statement")}),
         (
