@@ -34,7 +34,7 @@ IDENTIFIERS = OwnedList(
     annotation="identifier_list",
     given_twice="This identifier is listed twice.",
     unique_across_owners=True,
-    taken="This identifier names another entry already (id {id}).",
+    taken="This identifier names another entry already{by}.",
 )
 FILTER_PARAMETER = "identifier"
 

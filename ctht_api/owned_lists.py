@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import JSONObject
 
@@ -41,7 +41,8 @@ class OwnedList:
     # Values of fields a row may leave out.
     defaults: Mapping[str, Any] = field(default_factory=dict)
     # Whether a key names one owner at the most (the model's unique constraint on it):
-    # then a key held by another owner is refused with `taken`, named on `key[-1]`.
+    # then a key held by another owner is refused with `taken`, named on `key[-1]`; its
+    # `{by}` says which owner, when known.
     unique_across_owners: bool = False
     taken: str = ""
 
@@ -118,7 +119,7 @@ class OwnedList:
         owner_id = f"{model.owner_field}_id"
         held = model.objects.filter(condition).exclude(**{owner_id: owner_pk})
         for *key, other in held.values_list(*self.key, owner_id):
-            errors[keys[tuple(key)]] = {self.key[-1]: [self.taken.format(id=other)]}
+            errors[keys[tuple(key)]] = {self.key[-1]: [self.taken.format(by=f" (id {other})")]}
 
     def replace(self, *, owner: models.Model, rows: Sequence[Mapping[str, Any]]) -> None:
         """Make `owner`'s stored list equal to `rows`.
@@ -129,7 +130,9 @@ class OwnedList:
         touched and the audit trail sees each row). Deletions go first, so that a
         key moved from one row to another is never held twice. Call it inside the
         owner's write (a changeset), after the owner is saved. Raises
-        ValidationError, named after the relation, for rows `errors` refuses.
+        ValidationError, named after the relation, for rows `errors` refuses, and
+        for a key unique across owners that another writer took meanwhile (the
+        unique constraint's IntegrityError, not a 500).
         """
         errors = self.errors(type(owner), rows, owner.pk)
         messages = [
@@ -140,6 +143,17 @@ class OwnedList:
         ]
         if messages:
             raise ValidationError({self.relation: messages})
+        if not self.unique_across_owners:
+            self._write(owner, rows)
+            return
+        try:
+            with transaction.atomic():  # a savepoint: the outer write may go on to its 400
+                self._write(owner, rows)
+        except IntegrityError:
+            # Another writer took a key between the check above and this write.
+            raise ValidationError({self.relation: [self.taken.format(by="")]}) from None
+
+    def _write(self, owner: models.Model, rows: Sequence[Mapping[str, Any]]) -> None:
         model = self.model(type(owner))
         stored = {}
         for row in model.objects.filter(**{model.owner_field: owner}):

@@ -13,6 +13,7 @@ from tests.factories import (
     ProgrammeFactory,
 )
 from tests.test_admin_import import actions, confirm, csv_file, problems, upload
+from tests.test_admin_other_names import with_rows as with_other_name_rows
 from tests.test_audit import change_url, form_data
 
 pytestmark = pytest.mark.django_db
@@ -31,12 +32,7 @@ WIKIDATA = {"scheme": "wikidata", "identifier": "Q8908"}
 
 def with_rows(data: dict, *rows: dict) -> dict:
     """The page as opened, with `rows` filled into new identifier rows."""
-    first = int(data[f"{ROWS}-TOTAL_FORMS"])
-    for offset, row in enumerate(rows):
-        for name, value in row.items():
-            data[f"{ROWS}-{first + offset}-{name}"] = value
-    data[f"{ROWS}-TOTAL_FORMS"] = str(first + len(rows))
-    return data
+    return with_other_name_rows(data, *rows, inline=ROWS)
 
 
 def api_identifiers(resource: str, pk: int) -> list[dict]:

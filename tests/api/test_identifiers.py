@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from ctht_api.owned_lists import OwnedList
 from people.models import PersonIdentifier
 from tests.api.helpers import API, assert_problem, ids, results
 from tests.factories import (
@@ -214,6 +215,24 @@ def test_an_identifier_held_by_another_entry_is_refused_on_creation_too(writer):
     assert_problem(response, 400, "identifiers.0.identifier")
 
 
+def test_an_identifier_taken_by_another_writer_meanwhile_is_a_400_not_a_500(writer, monkeypatch):
+    """Two writers giving one identifier to two entries at once both pass the check; the
+    unique constraint refuses the second, and the client is told so."""
+    with_identifiers(writer, "people", [WIKIDATA])
+    other = owner("people")
+    monkeypatch.setattr(OwnedList, "_refuse_taken", lambda *args: None)  # the check raced
+
+    response = writer.patch(
+        url_of("people", other.pk),
+        {"full_name": "Changed", "identifiers": [WIKIDATA]},
+        format="json",
+    )
+
+    assert_problem(response, 400, "identifiers")
+    assert writer.get(url_of("people", other.pk)).json()["full_name"] == other.full_name
+    assert PersonIdentifier.objects.count() == 1
+
+
 def test_an_entry_keeps_its_own_identifier_on_a_new_write(writer):
     body = with_identifiers(writer, "people", [WIKIDATA])
 
@@ -275,6 +294,7 @@ def test_the_identifier_filter_does_not_show_drafts_to_anonymous_clients(writer,
         "Wikidata:Q8908",
         "wikidata:Q8908,Q458",
         f"isni:{'1' * 201}",
+        "isni:a\x00b",
     ],
 )
 @every_owner
