@@ -149,6 +149,17 @@ class OtherNameInline(VersionedInline):
     verbose_name_plural = "other names (other scripts and languages, former names, acronyms)"
 
 
+class IdentifierInline(VersionedInline):
+    """An entry's identifiers in other databases (ctht_api.identifiers) on its page; a
+    subclass names the `model`. Saved as one write of the entry, as other names are; an
+    identifier another entry holds is a row error (the model's unique constraint, checked
+    by the form), as are a bad scheme or Wikidata value (`IdentifierBase.clean`)."""
+
+    extra = 0
+    fields = ("scheme", "identifier")
+    verbose_name_plural = "identifiers in other databases (e.g. wikidata Q8908)"
+
+
 def shortened(text: str | None, length: int) -> str:
     """A changelist cell: `text` cut to `length` characters, the whole of it in a tooltip
     (the `title` attribute) when cut; "-", the admin's empty value, when there is none."""

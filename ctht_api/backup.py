@@ -3,7 +3,7 @@
 The format is documented for people in docs/backup-format.md; in short, one
 JSON document (gzip-compressed when the file name ends in `.gz`)::
 
-    {"format": "ctht-api-export", "format_version": 2,
+    {"format": "ctht-api-export", "format_version": 3,
      "exported_at": "2026-11-28T21:00:00+00:00", "app_version": "0.1.0",
      "counts": {"people.country": 250, "people.institution": 12, ...},
      "models": {"people.country": [{"code": "AD", "name": "Andorra"}, ...], ...}}
@@ -57,8 +57,10 @@ Decisions, each for a reason:
   administrator acts).
 * **Older files stay readable.** A file of an earlier `format_version` is read
   as it was written: the models a later version added (`ADDED_IN_VERSION`:
-  version 2 added other names and topic translations) are simply absent from
-  it and restored empty. A file newer than the server is refused.
+  version 2 added other names and topic translations, version 3 identifiers)
+  are simply absent from it and restored empty; a list column a later version
+  added to a history table is absent too, and read as null (not recorded). A
+  file newer than the server is refused.
 * **Only into an empty record.** The target's record tables (all but the
   countries) must be empty; there is no merge and no `--replace`.
 """
@@ -94,7 +96,7 @@ from events.record_version import record_changed
 from people.models import Person
 
 FORMAT = "ctht-api-export"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # The entry models each format version added. A file of an earlier version has no count
 # and no section for them (nor for their history tables): they are read as empty.
 ADDED_IN_VERSION = {
@@ -105,6 +107,13 @@ ADDED_IN_VERSION = {
         "events.programmeothername",
         "events.eventothername",
         "events.topictranslation",
+    ),
+    3: (  # identifiers (ctht_api.identifiers)
+        "people.institutionidentifier",
+        "people.personidentifier",
+        "events.eventidentifier",
+        "events.programmeidentifier",
+        "events.documentidentifier",
     ),
 }
 RECORD_APPS = ("people", "events")

@@ -51,7 +51,9 @@ data. Here the columns come from the serializer, before any row is read.
   may hold `;`, ids cannot);
 - a list of objects that are not entries (a statement's `translations`,
   `{language, text, kind}`; the `other_names` of people, institutions,
-  positions, programmes and events, `{name, language, note}`): one cell
+  positions, programmes and events, `{name, language, note}`; the
+  `identifiers` of people, institutions, events, programmes and documents,
+  `{scheme, identifier}`): one cell
   holding the list as JSON text, so nothing is lost and `json.loads` reads it
   back.
 

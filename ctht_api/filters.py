@@ -21,6 +21,7 @@ from django.utils.text import capfirst
 from django_filters.utils import get_model_field
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
+from ctht_api.identifiers import identified_by
 from ctht_api.models import validate_language_tag
 from ctht_api.search import MAX_QUERY_LENGTH, search
 
@@ -107,6 +108,25 @@ class AnyRelatedIdFilter(AnyRelatedFilter, NumberInFilter):
 
 class AnyRelatedCharFilter(AnyRelatedFilter, CharInFilter):
     """`topic=cyber,grooming`: entries linked to any of these codes or slugs."""
+
+
+class IdentifierFilter(CharInFilter):
+    """`identifier=wikidata:Q8908`: entries holding any of these comma-separated
+    `scheme:identifier` values (ctht_api.identifiers); one the identifier model would
+    refuse (no colon, an empty part, a bad scheme or Wikidata value) is a 400."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "Identifiers in other databases as scheme:identifier, comma-separated (OR), "
+            "e.g. wikidata:Q8908; given exactly as stored (lower-case scheme, Q and digits).",
+        )
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if not value:
+            return qs
+        return qs.filter(identified_by(qs.model, value))
 
 
 def date_range(

@@ -18,7 +18,8 @@ sorted ids; fields are named as in the model, which is the API's name except
 for a document's `url`, shown as `link` in the API). The lists written with an
 entry are recorded with it, as the API lists them: a statement's and a topic's
 `translations`, the `other_names` of people, institutions, positions,
-programmes and events. The first record lists every field, with `old` null. A
+programmes and events, the `identifiers` of people, institutions, events,
+programmes and documents. The first record lists every field, with `old` null. A
 version stored before a list was recorded (before its column was added, or
 written in bulk by `generate_data`) holds it as unknown (null in the table):
 no change is shown to or from it, and the first version that records it

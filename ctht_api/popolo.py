@@ -85,7 +85,8 @@ from rest_framework.settings import api_settings
 
 from ctht_api.aggregates import json_array
 from ctht_api.csv_export import chunks, closing_rows, csv_filename, rows_in_one_transaction
-from ctht_api.other_names import ANNOTATION as OTHER_NAMES
+from ctht_api.identifiers import IDENTIFIERS, with_identifiers
+from ctht_api.other_names import OTHER_NAMES as OTHER_NAME_LIST
 from ctht_api.other_names import with_other_names
 from ctht_api.params import StrictQueryParamsMixin
 from ctht_api.serializers import absolute_url
@@ -115,16 +116,6 @@ def compact(item: dict) -> dict:
     return {key: value for key, value in item.items() if value not in (None, "", [])}
 
 
-def identifiers_of(model: type[models.Model]) -> Subquery:
-    """`[{scheme, identifier}]` of each row of `model` (people, institutions, events)."""
-    related = model._meta.get_field("identifiers").related_model
-    return json_array(
-        related.objects.all(),
-        f"{related.owner_field}_id",
-        JSONObject(scheme="scheme", identifier="identifier"),
-    )
-
-
 def sources_of(model: type[models.Model]) -> Subquery:
     """`[{id, url, title}]` of the documents each row of `model` names as its sources."""
     through = model.sources.through
@@ -136,19 +127,22 @@ def sources_of(model: type[models.Model]) -> Subquery:
 
 
 TIMESTAMPS = ("created_at", "updated_at")
+# The JSON arrays `with_other_names` and `with_identifiers` add.
+OTHER_NAMES = OTHER_NAME_LIST.annotation
+IDENTIFIER_LIST = IDENTIFIERS.annotation
 
 
 def person_rows() -> QuerySet:
     return (
-        with_other_names(Person.objects.order_by("id"))
-        .annotate(identifier_list=identifiers_of(Person), source_list=sources_of(Person))
+        with_identifiers(with_other_names(Person.objects.order_by("id")))
+        .annotate(source_list=sources_of(Person))
         .values(
             "id",
             "full_name",
             "sort_name",
             *TIMESTAMPS,
             OTHER_NAMES,
-            "identifier_list",
+            IDENTIFIER_LIST,
             "source_list",
         )
     )
@@ -156,8 +150,8 @@ def person_rows() -> QuerySet:
 
 def organization_rows() -> QuerySet:
     return (
-        with_other_names(Institution.objects.order_by("id"))
-        .annotate(identifier_list=identifiers_of(Institution), source_list=sources_of(Institution))
+        with_identifiers(with_other_names(Institution.objects.order_by("id")))
+        .annotate(source_list=sources_of(Institution))
         .values(
             "id",
             "name",
@@ -167,7 +161,7 @@ def organization_rows() -> QuerySet:
             "website",
             *TIMESTAMPS,
             OTHER_NAMES,
-            "identifier_list",
+            IDENTIFIER_LIST,
             "source_list",
         )
     )
@@ -196,10 +190,8 @@ def visible_events(user) -> QuerySet:
 
 def event_rows(user) -> QuerySet:
     return (
-        visible_events(user)
-        .order_by("id")
+        with_identifiers(visible_events(user).order_by("id"))
         .annotate(
-            identifier_list=identifiers_of(Event),
             organiser_ids=json_array(
                 Event.organisers.through.objects.all(), "event_id", "institution_id"
             ),
@@ -217,7 +209,7 @@ def event_rows(user) -> QuerySet:
             "source__url",
             "source__title",
             *TIMESTAMPS,
-            "identifier_list",
+            IDENTIFIER_LIST,
             "organiser_ids",
         )
     )
@@ -280,7 +272,7 @@ def person(row: dict, links: Links) -> dict:
             "name": row["full_name"],
             "sort_name": row["sort_name"],
             "other_names": other_names(row[OTHER_NAMES]),
-            "identifiers": identifiers(row["identifier_list"]),
+            "identifiers": identifiers(row[IDENTIFIER_LIST]),
             "sources": links.sources(row["source_list"]),
             "created_at": row["created_at"],
             "updated_at": row["updated_at"],
@@ -301,7 +293,7 @@ def organization(row: dict, links: Links) -> dict:
             "classification": row["kind"],
             "parent_id": popolo_id(ORGANIZATION_ID, row["parent_id"]),
             "other_names": names,
-            "identifiers": identifiers(row["identifier_list"]),
+            "identifiers": identifiers(row[IDENTIFIER_LIST]),
             "links": [{"url": row["website"], "note": WEBSITE_NOTE}] if row["website"] else [],
             "sources": links.sources(row["source_list"]),
             "created_at": row["created_at"],
@@ -347,7 +339,7 @@ def event(row: dict, links: Links) -> dict:
             "organization_id": (
                 popolo_id(ORGANIZATION_ID, organisers[0]) if len(organisers) == 1 else None
             ),
-            "identifiers": identifiers(row["identifier_list"]),
+            "identifiers": identifiers(row[IDENTIFIER_LIST]),
             "sources": source_link(row, links),
             "created_at": row["created_at"],
             "updated_at": row["updated_at"],

@@ -4,8 +4,11 @@
   refuses exactly what the admin refuses, with the field named and a 400.
 - `BriefRelatedField` reads a related object in brief form (`id`, `url` and its
   display field) and writes it by id, as the contract asks.
-- `other_names_field()` and `OtherNamesMixin`: the `other_names` list of people,
-  institutions, positions, programmes and events (ctht_api.other_names).
+- `other_names_field()`, `identifiers_field()` and `OwnedListsMixin`: the lists that
+  are part of their owner (ctht_api.owned_lists): the `other_names` of people,
+  institutions, positions, programmes and events (ctht_api.other_names), the
+  `identifiers` of people, institutions, events, programmes and documents
+  (ctht_api.identifiers).
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,8 +17,10 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
-from ctht_api.models import LanguageTagField, OtherNameBase, validate_language_tag
-from ctht_api.other_names import ANNOTATION, other_name_errors, replace_other_names
+from ctht_api.identifiers import IDENTIFIERS
+from ctht_api.models import IdentifierBase, LanguageTagField, OtherNameBase, validate_language_tag
+from ctht_api.other_names import OTHER_NAMES
+from ctht_api.owned_lists import OwnedList
 
 _PK = "987654321"
 
@@ -178,28 +183,76 @@ def _unwrapped(detail):
     return detail
 
 
-def _help(name: str) -> str:
-    return OtherNameBase._meta.get_field(name).help_text
-
-
-class OtherNameListSerializer(AnnotatedListSerializer):
-    """The list by language tag, then name (code point order, the same on both databases),
-    from the `other_name_list` annotation when the queryset has it."""
+class OwnedListSerializer(AnnotatedListSerializer):
+    """A list that is part of its owner (the child's `Meta.owned`, ctht_api.owned_lists),
+    in the API's order, from its JSON annotation when the queryset has it. Each item is
+    checked as the rows' model checks it, errors named `<list>.<i>.<field>`."""
 
     def to_representation(self, data):
-        rows = super().to_representation(data)
-        return sorted(rows, key=lambda row: (row["language"], row["name"]))
+        return self.child.Meta.owned.sorted(super().to_representation(data))
 
     def to_internal_value(self, data):
-        """Errors about the list itself (not a list, too long) named `other_names`, not
-        `other_names.non_field_errors`."""
+        """Errors about the list itself (not a list, too long) named `<list>`, not
+        `<list>.non_field_errors`."""
+        try:
+            rows = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError(_unwrapped(error.detail)) from None
+        owner = self.parent
+        errors = self.child.Meta.owned.errors(
+            owner.Meta.model, rows, getattr(owner.instance, "pk", None)
+        )
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return rows
+
+
+class OwnedRowSerializer(serializers.Serializer):
+    """An item of such a list; a subclass declares its fields and `Meta.owned`."""
+
+    def to_internal_value(self, data):
+        """An item that is not an object is named `<list>.<i>`, not
+        `<list>.<i>.non_field_errors`."""
         try:
             return super().to_internal_value(data)
         except serializers.ValidationError as error:
             raise serializers.ValidationError(_unwrapped(error.detail)) from None
 
 
-class OtherNameSerializer(serializers.Serializer):
+def owned_list_meta(owned: OwnedList) -> type:
+    """The `Meta` of an OwnedRowSerializer of `owned`."""
+    return type(
+        "Meta",
+        (),
+        {
+            "owned": owned,
+            "list_serializer_class": OwnedListSerializer,
+            "annotation": owned.annotation,
+            "sort_keys": list(owned.order),
+        },
+    )
+
+
+# A bound keeps a write's cost bounded; no entry needs more.
+MAX_OWNED_ROWS = 100
+
+
+def owned_list_field(row_serializer: type[OwnedRowSerializer], description: str):
+    """The field of an owner's list: read in full, replaced as a whole on write."""
+    return row_serializer(
+        many=True,
+        required=False,
+        max_length=MAX_OWNED_ROWS,
+        help_text=f"{description} Replaced as a whole on write (left out: kept as they are). "
+        f"At most {MAX_OWNED_ROWS}.",
+    )
+
+
+def _help(name: str) -> str:
+    return OtherNameBase._meta.get_field(name).help_text
+
+
+class OtherNameSerializer(OwnedRowSerializer):
     """Another name of the entry: in another script or language, a former name, an acronym."""
 
     name = serializers.CharField(max_length=500, help_text=_help("name"))
@@ -215,60 +268,68 @@ class OtherNameSerializer(serializers.Serializer):
         max_length=300, required=False, allow_blank=True, default="", help_text=_help("note")
     )
 
-    class Meta:
-        list_serializer_class = OtherNameListSerializer
-        annotation = ANNOTATION
-        sort_keys = ["language", "name"]
-
-    def to_internal_value(self, data):
-        """An item that is not an object is named `other_names.<i>`, not
-        `other_names.<i>.non_field_errors`."""
-        try:
-            return super().to_internal_value(data)
-        except serializers.ValidationError as error:
-            raise serializers.ValidationError(_unwrapped(error.detail)) from None
-
-
-MAX_OTHER_NAMES = 100
+    Meta = owned_list_meta(OTHER_NAMES)
 
 
 def other_names_field() -> OtherNameSerializer:
-    return OtherNameSerializer(
-        many=True,
-        required=False,
-        max_length=MAX_OTHER_NAMES,
-        help_text=(
-            "Other names: other scripts and languages, former names, acronyms; searched by "
-            "`q`. Shown here and in the entry's own list, not in the brief form other "
-            "entries embed. Replaced as a whole on write (left out: kept as they are). "
-            f"At most {MAX_OTHER_NAMES}."
-        ),
+    return owned_list_field(
+        OtherNameSerializer,
+        "Other names: other scripts and languages, former names, acronyms; searched by "
+        "`q`. Shown here and in the entry's own list, not in the brief form other "
+        "entries embed.",
     )
 
 
-class OtherNamesMixin:
-    """For the serializer of a model with `other_names` (declared with
-    `other_names_field()`): each item is checked as the other-name model checks it,
-    errors named `other_names.<i>.<field>`; the list is written with the entry, in its
-    write (one version, one history record, one change-feed row for the entry)."""
+class IdentifierSerializer(OwnedRowSerializer):
+    """The entry's identifier in another database, e.g. `{"scheme": "wikidata",
+    "identifier": "Q8908"}`."""
 
-    def validate_other_names(self, rows: list[dict]) -> list[dict]:
-        errors = other_name_errors(self.Meta.model, rows)
-        if any(errors):
-            raise serializers.ValidationError(errors)
-        return rows
+    scheme = serializers.CharField(
+        max_length=40, help_text=IdentifierBase._meta.get_field("scheme").help_text
+    )
+    identifier = serializers.CharField(
+        max_length=200, help_text=IdentifierBase._meta.get_field("identifier").help_text
+    )
+
+    Meta = owned_list_meta(IDENTIFIERS)
+
+
+def identifiers_field() -> IdentifierSerializer:
+    return owned_list_field(
+        IdentifierSerializer,
+        "Identifiers in other databases, for joining this record with others; filter "
+        "with `identifier=scheme:value`. A scheme is a lower-case name (`wikidata`); a "
+        "Wikidata identifier is `Q` and digits (`Q8908`); values are stored as given, "
+        "not normalised. One scheme and value names one entry of a kind at the most.",
+    )
+
+
+class OwnedListsMixin:
+    """For the serializer of a model with lists of its own (declared with
+    `other_names_field()`, `identifiers_field()`): each list given is written with the
+    entry, in its write (one version, one history record, one change-feed row for the
+    entry); a list left out is kept."""
+
+    def _given_lists(self, validated_data: dict) -> list[tuple[OwnedList, list[dict]]]:
+        return [
+            (field.child.Meta.owned, validated_data.pop(name))
+            for name, field in self.fields.items()
+            if isinstance(field, OwnedListSerializer) and name in validated_data
+        ]
+
+    def _replace_lists(self, instance, lists: list[tuple[OwnedList, list[dict]]]) -> None:
+        for owned, rows in lists:
+            instance.__dict__.pop(owned.annotation, None)  # the response shows what was stored
+            owned.replace(owner=instance, rows=rows)
 
     def create(self, validated_data):
-        rows = validated_data.pop("other_names", None)
+        lists = self._given_lists(validated_data)
         instance = super().create(validated_data)
-        if rows is not None:
-            replace_other_names(owner=instance, rows=rows)
+        self._replace_lists(instance, lists)
         return instance
 
     def update(self, instance, validated_data):
-        rows = validated_data.pop("other_names", None)
+        lists = self._given_lists(validated_data)
         instance = super().update(instance, validated_data)
-        if rows is not None:
-            instance.__dict__.pop(ANNOTATION, None)  # the response shows what was stored
-            replace_other_names(owner=instance, rows=rows)
+        self._replace_lists(instance, lists)
         return instance

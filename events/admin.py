@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from ctht_api.admin import (
     AuditedModelForm,
+    IdentifierInline,
     OtherNameInline,
     PublishableAdmin,
     TimestampedAdmin,
@@ -29,9 +30,12 @@ from ctht_api.models import LanguageTagField
 from events.imports import StatementResource
 from events.models import (
     Document,
+    DocumentIdentifier,
     Event,
+    EventIdentifier,
     EventOtherName,
     Programme,
+    ProgrammeIdentifier,
     ProgrammeOtherName,
     Statement,
     StatementTranslation,
@@ -116,6 +120,18 @@ class EventOtherNameInline(OtherNameInline):
     model = EventOtherName
 
 
+class ProgrammeIdentifierInline(IdentifierInline):
+    model = ProgrammeIdentifier
+
+
+class EventIdentifierInline(IdentifierInline):
+    model = EventIdentifier
+
+
+class DocumentIdentifierInline(IdentifierInline):
+    model = DocumentIdentifier
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(TimestampedAdmin):
     list_display = ("name", "short_name", "parent", "start_date", "end_date")
@@ -125,7 +141,7 @@ class ProgrammeAdmin(TimestampedAdmin):
     search_other_names = ("other_names",)
     autocomplete_fields = ("parent", "funders")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [ProgrammeOtherNameInline]
+    inlines = [ProgrammeOtherNameInline, ProgrammeIdentifierInline]
     fields = (
         "name",
         "short_name",
@@ -149,6 +165,7 @@ class DocumentAdmin(TimestampedAdmin):
     search_fields = ("title", "reference", "slug", "publisher__name", "publisher__short_name")
     autocomplete_fields = ("publisher",)
     date_hierarchy = "date"
+    inlines = [DocumentIdentifierInline]
     fields = (
         "title",
         "slug",
@@ -420,7 +437,7 @@ class EventAdmin(PublishableAdmin):
         "source",
     )
     prepopulated_fields = {"slug": ("title",)}
-    inlines = [EventOtherNameInline, StatementInline]
+    inlines = [EventOtherNameInline, EventIdentifierInline, StatementInline]
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "status", "summary", "add_statement")}),
         (

@@ -59,6 +59,12 @@ Choices made where the article is silent, or where its words are not a name:
 - **Topics** are the record's own vocabulary, in English (the original), with
   translations in French, Bosnian, Serbian (Latin and Cyrillic), Macedonian and
   Albanian. The Serbian Cyrillic is made from the Serbian Latin by cyrtranslit.
+- **Wikidata identifiers** only where the editors could confirm them from
+  references (never guessed): the Council of Europe (Q8908) and the European
+  Union (Q458), each given so by two independent public datasets that map names
+  to Wikidata items (confirmordeny/supraverden, data/general_list.yaml and
+  dist/ALL_BODIES.md; SpocWiki/_Standards, Earth/Continent/Europe). GRETA and the
+  Convention on Cybercrime have none: no reference at hand confirmed theirs.
 - The article gives no date: the event, the statements and the documents have
   none ("unknown"), not an invented one.
 - Statement countries are left to the default (the speaker's institution's
@@ -77,8 +83,9 @@ in the source"); where such an other name is still exactly as written and is
 now the institution's name, the upgrade deletes it (a recorded write of the
 institution, in the same changeset), so that the name is not repeated beside
 itself. An other name or a topic translation is added only when
-its owner has never had one in that language (its history included), so an
-editor's correction or deletion of it stands. What is added to an entity that
+its owner has never had one in that language (its history included), and an
+identifier only when its owner has never had one in that scheme and no other
+entry holds it, so an editor's correction or deletion of it stands. What is added to an entity that
 was there already is a write of that entity: its version goes up once and the
 change feed sees it; running the command again writes nothing. Everything is
 written in one transaction and one audit changeset, whose reason is
@@ -106,6 +113,7 @@ from events.models import (
 from events.services import write_statement
 from people.models import (
     Institution,
+    InstitutionIdentifier,
     InstitutionOtherName,
     Person,
     PersonOtherName,
@@ -418,6 +426,13 @@ INSTITUTIONS = {
         "MK",
         "ministry-of-interior-of-north-macedonia",
     ),
+}
+
+# slug: (scheme, identifier), confirmed from references (see the module docstring). One per
+# scheme: that is how a later load knows it added one.
+INSTITUTION_IDENTIFIERS: dict[str, list[tuple[str, str]]] = {
+    "council-of-europe": [("wikidata", "Q8908")],
+    "european-union": [("wikidata", "Q458")],
 }
 
 # slug: other names. One per language: that is how a later load knows it added one.
@@ -787,10 +802,11 @@ def load_demo() -> LoadResult:
         return result
 
 
-def _languages_ever(model: type[models.Model], owner: dict) -> set[str]:
-    """The languages the owner has, or has ever had, a row of `model` in."""
-    now = model.objects.filter(**owner).values_list("language", flat=True)
-    before = model.history.model.objects.filter(**owner).values_list("language", flat=True)
+def _ever(model: type[models.Model], owner: dict, column: str) -> set[str]:
+    """The values of `column` (languages, schemes) the owner has, or has ever had, a row
+    of `model` with."""
+    now = model.objects.filter(**owner).values_list(column, flat=True)
+    before = model.history.model.objects.filter(**owner).values_list(column, flat=True)
     return {*now, *before}
 
 
@@ -803,7 +819,7 @@ def _add_other_names(
     True if anything was added.
     """
     owner_field = model.owner_field
-    ever = _languages_ever(model, {f"{owner_field}_id": owner.pk})
+    ever = _ever(model, {f"{owner_field}_id": owner.pk}, "language")
     added = False
     for other in names:
         if other.language in ever:
@@ -818,8 +834,28 @@ def _add_other_names(
     return added
 
 
+def _add_identifiers(
+    owner: models.Model, model: type[models.Model], identifiers, result: LoadResult
+) -> bool:
+    """Add each (scheme, identifier) in a scheme the owner has never had one in (its
+    history counts), unless another entry holds it (an editor's choice, and the unique
+    constraint's). True if anything was added."""
+    owner_field = model.owner_field
+    ever = _ever(model, {f"{owner_field}_id": owner.pk}, "scheme")
+    added = False
+    for scheme, identifier in identifiers:
+        if scheme in ever or model.objects.filter(scheme=scheme, identifier=identifier).exists():
+            result.count(False)
+            continue
+        model.objects.create(**{owner_field: owner}, scheme=scheme, identifier=identifier)
+        ever.add(scheme)
+        result.count(True)
+        added = True
+    return added
+
+
 def _add_topic_translations(topic: Topic, result: LoadResult) -> bool:
-    ever = _languages_ever(TopicTranslation, {"topic_id": topic.pk})
+    ever = _ever(TopicTranslation, {"topic_id": topic.pk}, "language")
     added = False
     for language, (name, description) in TOPIC_TRANSLATIONS[topic.slug].items():
         if language in ever:
@@ -899,7 +935,10 @@ def _load_demo() -> LoadResult:
         added = _add_other_names(
             institutions[slug], InstitutionOtherName, INSTITUTION_OTHER_NAMES.get(slug, ()), result
         )
-        _upgrade(institutions[slug], created, changes, added or removed, result)
+        identified = _add_identifiers(
+            institutions[slug], InstitutionIdentifier, INSTITUTION_IDENTIFIERS.get(slug, ()), result
+        )
+        _upgrade(institutions[slug], created, changes, added or removed or identified, result)
 
     programmes: dict[str, Programme] = {}
     for slug, data in PROGRAMMES.items():

@@ -8,6 +8,7 @@ from ctht_api.filters import (
     AnyRelatedCharFilter,
     AnyRelatedIdFilter,
     CharInFilter,
+    IdentifierFilter,
     NumberInFilter,
     RecordFilterSet,
     StableOrderingFilter,
@@ -81,6 +82,7 @@ class EventFilter(PublishableFilterSet):
         field_name="organisers", help_text="Organising institution ids (OR)."
     )
     date_after, date_before = date_range("start_date", "Starting on or {} (YYYY-MM-DD).")
+    identifier = IdentifierFilter()
     ordering = StableOrderingFilter(
         fields=("start_date", "title", "created_at", "updated_at", "id"),
         help_text="Sort by start_date, title, created_at, updated_at or id (prefix - for "
@@ -117,6 +119,7 @@ class TopicFilter(RecordFilterSet):
 class ProgrammeFilter(RecordFilterSet):
     parent = NumberInFilter(field_name="parent_id", help_text="Parent programme ids (OR).")
     funder = AnyRelatedIdFilter(field_name="funders", help_text="Funder ids (OR).")
+    identifier = IdentifierFilter()
     ordering = StableOrderingFilter(
         fields=("name", "start_date", "created_at", "updated_at", "id"),
         help_text="Sort by name, start_date, created_at, updated_at or id. Default: name.",
@@ -135,6 +138,7 @@ class DocumentFilter(RecordFilterSet):
     )
     publisher = NumberInFilter(field_name="publisher_id", help_text="Publisher ids (OR).")
     language = CharInFilter(method="filter_language", help_text="BCP 47 tags (OR).")
+    identifier = IdentifierFilter()
     ordering = StableOrderingFilter(
         fields=("title", "date", "created_at", "updated_at", "id"),
         help_text="Sort by title, date, created_at, updated_at or id. Default: title.",

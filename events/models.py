@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, JSONObject
 
 from ctht_api.aggregates import json_array
 from ctht_api.audit import audit_trail, current_changeset, snapshot_history
-from ctht_api.identifiers import IdentifiersHistory
+from ctht_api.identifiers import IdentifiersHistory, with_identifiers
 from ctht_api.models import (
     URL_MAX_LENGTH,
     IdentifierBase,
@@ -191,7 +191,9 @@ class Document(SluggedModel):
 class EventQuerySet(PublishableQuerySet):
     def for_api(self):
         """Everything an event's JSON shows, in one query (see ctht_api.aggregates)."""
-        return with_other_names(self.select_related("country", "source")).annotate(
+        return with_identifiers(
+            with_other_names(self.select_related("country", "source"))
+        ).annotate(
             country_codes=json_array(
                 Event.countries.through.objects.all(), "event_id", "country_id"
             ),

@@ -8,10 +8,11 @@ from ctht_api.serializers import (
     AnnotatedListSerializer,
     AnnotatedManyRelatedField,
     BriefRelatedField,
-    OtherNamesMixin,
+    OwnedListsMixin,
     RecordSerializer,
     SelfUrlField,
     absolute_url,
+    identifiers_field,
     other_names_field,
 )
 from events.models import (
@@ -159,7 +160,7 @@ class TopicSerializer(DisplayMixin, RecordSerializer):
         return write_topic(topic=instance, values=validated_data, translations=translations)
 
 
-class ProgrammeSerializer(OtherNamesMixin, RecordSerializer):
+class ProgrammeSerializer(OwnedListsMixin, RecordSerializer):
     """A programme; its `other_names` (its name in other languages, an acronym) in its
     detail and in `/programmes/`, not in the brief form events embed."""
 
@@ -174,6 +175,7 @@ class ProgrammeSerializer(OtherNamesMixin, RecordSerializer):
     )
     funders = brief_institution(many=True, required=False, help_text="Funding institutions.")
     other_names = other_names_field()
+    identifiers = identifiers_field()
 
     class Meta:
         model = Programme
@@ -190,13 +192,14 @@ class ProgrammeSerializer(OtherNamesMixin, RecordSerializer):
             "end_date",
             "website",
             "other_names",
+            "identifiers",
             "created_at",
             "updated_at",
         ]
         extra_kwargs = {"slug": {"required": False}}
 
 
-class DocumentSerializer(RecordSerializer):
+class DocumentSerializer(OwnedListsMixin, RecordSerializer):
     url = SelfUrlField(view_name="document-detail")
     link = serializers.URLField(
         source="url",
@@ -206,6 +209,7 @@ class DocumentSerializer(RecordSerializer):
         help_text="Where the document can be read (`url` is this resource's own address).",
     )
     publisher = brief_institution(required=False, allow_null=True, help_text="Publisher.")
+    identifiers = identifiers_field()
 
     class Meta:
         model = Document
@@ -220,13 +224,14 @@ class DocumentSerializer(RecordSerializer):
             "language",
             "date",
             "link",
+            "identifiers",
             "created_at",
             "updated_at",
         ]
         extra_kwargs = {"slug": {"required": False}}
 
 
-class EventSerializer(OtherNamesMixin, RecordSerializer):
+class EventSerializer(OwnedListsMixin, RecordSerializer):
     """An event; its `other_names` (other titles: translations, an editorial correction of
     the source's title) in its detail and in `/events/`, not in the brief form statements
     embed."""
@@ -266,6 +271,7 @@ class EventSerializer(OtherNamesMixin, RecordSerializer):
         help_text="The statements made at this event.",
     )
     other_names = other_names_field()
+    identifiers = identifiers_field()
 
     class Meta:
         model = Event
@@ -292,6 +298,7 @@ class EventSerializer(OtherNamesMixin, RecordSerializer):
             "source",
             "statements_url",
             "other_names",
+            "identifiers",
             "created_at",
             "updated_at",
         ]

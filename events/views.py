@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from ctht_api.aggregates import json_array
 from ctht_api.csv_export import CSVListMixin, csv_filename, csv_response, field_columns, wants_csv
 from ctht_api.errors import PROBLEM_CONTENT_TYPE
+from ctht_api.identifiers import with_identifiers
 from ctht_api.languages import DisplayLanguageMixin
 from ctht_api.other_names import with_other_names
 from ctht_api.pagination import KeysetPagination, Order
@@ -85,10 +86,12 @@ class TopicViewSet(DisplayLanguageMixin, RecordViewSet):
 class ProgrammeViewSet(RecordViewSet):
     """Funding programmes and projects, with their funders and parent programme."""
 
-    queryset = with_other_names(
-        Programme.objects.select_related("parent")
-        .prefetch_related("funders")
-        .order_by("name", "id")
+    queryset = with_identifiers(
+        with_other_names(
+            Programme.objects.select_related("parent")
+            .prefetch_related("funders")
+            .order_by("name", "id")
+        )
     )
     serializer_class = ProgrammeSerializer
     filterset_class = ProgrammeFilter
@@ -97,7 +100,9 @@ class ProgrammeViewSet(RecordViewSet):
 class DocumentViewSet(RecordViewSet):
     """Studies, reports, conventions and articles that events and statements rely on."""
 
-    queryset = Document.objects.select_related("publisher").order_by("title", "id")
+    queryset = with_identifiers(
+        Document.objects.select_related("publisher").order_by("title", "id")
+    )
     serializer_class = DocumentSerializer
     filterset_class = DocumentFilter
 

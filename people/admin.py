@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from ctht_api.admin import (
     FoldedSearchMixin,
+    IdentifierInline,
     OtherNameInline,
     TimestampedAdmin,
     VersionedInline,
@@ -18,8 +19,10 @@ from people.imports import InstitutionResource, PersonResource
 from people.models import (
     Country,
     Institution,
+    InstitutionIdentifier,
     InstitutionOtherName,
     Person,
+    PersonIdentifier,
     PersonOtherName,
     Position,
     PositionOtherName,
@@ -68,6 +71,14 @@ class InstitutionOtherNameInline(OtherNameInline):
 
 class PersonOtherNameInline(OtherNameInline):
     model = PersonOtherName
+
+
+class InstitutionIdentifierInline(IdentifierInline):
+    model = InstitutionIdentifier
+
+
+class PersonIdentifierInline(IdentifierInline):
+    model = PersonIdentifier
 
 
 class PositionOtherNameInline(OtherNameInline):
@@ -125,7 +136,7 @@ class InstitutionAdmin(AuditedImportMixin, TimestampedAdmin):
     search_other_names = ("other_names",)
     autocomplete_fields = ("country", "parent")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [InstitutionOtherNameInline, InstitutionPositionInline]
+    inlines = [InstitutionOtherNameInline, InstitutionIdentifierInline, InstitutionPositionInline]
     fields = (
         "name",
         "short_name",
@@ -174,7 +185,7 @@ class PersonAdmin(AuditedImportMixin, TimestampedAdmin):
     search_fields = ("full_name", "sort_name", "slug", "positions__title")
     search_other_names = ("other_names",)
     prepopulated_fields = {"slug": ("full_name",)}
-    inlines = [PersonOtherNameInline, PersonPositionInline]
+    inlines = [PersonOtherNameInline, PersonIdentifierInline, PersonPositionInline]
     fields = ("full_name", "sort_name", "slug", "created_at", "updated_at")
 
     def get_queryset(self, request):

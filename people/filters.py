@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from ctht_api.filters import (
     AnyRelatedIdFilter,
     CharInFilter,
+    IdentifierFilter,
     NumberInFilter,
     RecordFilterSet,
     StableOrderingFilter,
@@ -51,6 +52,7 @@ class InstitutionFilter(RecordFilterSet):
         help_text="Institution kind; repeat for several.",
     )
     parent = NumberInFilter(field_name="parent_id", help_text="Parent institution ids (OR).")
+    identifier = IdentifierFilter()
     ordering = StableOrderingFilter(
         fields=("name", "short_name", "kind", "country", "created_at", "updated_at", "id"),
         help_text="Sort by name, short_name, kind, country, created_at, updated_at or id "
@@ -70,6 +72,7 @@ class PersonFilter(RecordFilterSet):
         field_name="positions__institution",
         help_text="People who held a position in any of these institutions.",
     )
+    identifier = IdentifierFilter()
     ordering = StableOrderingFilter(
         fields=("sort_name", "full_name", "created_at", "updated_at", "id"),
         help_text="Sort by sort_name, full_name, created_at, updated_at or id "

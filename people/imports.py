@@ -11,7 +11,8 @@ class PersonResource(SerializerResource):
     Columns (the CSV export's, `/api/v1/people/?format=csv`, import back): `id`
     (empty for a new person, an id to update one; `version` optional), `full_name`
     (required), `sort_name` (made from the full name when empty), `slug` (made
-    from the name when empty).
+    from the name when empty), `other_names` and `identifiers` (JSON, as the
+    export writes them; an empty cell empties the list).
     """
 
     serializer_class = PersonSerializer
@@ -28,7 +29,8 @@ class InstitutionResource(SerializerResource):
     `id` (empty for a new institution, an id to update one; `version` optional),
     `name` (required), `short_name`, `slug` (made from the name when empty),
     `kind` (`ministry`, `ngo`, … as in the API), `country` (ISO code),
-    `parent` or `parent_id` (an id or a slug), `website`.
+    `parent` or `parent_id` (an id or a slug), `website`, `other_names` and
+    `identifiers` (JSON, as the export writes them; an empty cell empties the list).
     """
 
     serializer_class = InstitutionSerializer

@@ -7,9 +7,10 @@ from rest_framework import serializers
 
 from ctht_api.serializers import (
     BriefRelatedField,
-    OtherNamesMixin,
+    OwnedListsMixin,
     RecordSerializer,
     SelfUrlField,
+    identifiers_field,
     other_names_field,
 )
 from people.countries import normalise_code
@@ -51,7 +52,7 @@ def brief_person(**kwargs) -> BriefRelatedField:
     )
 
 
-class InstitutionSerializer(OtherNamesMixin, RecordSerializer):
+class InstitutionSerializer(OwnedListsMixin, RecordSerializer):
     """An institution; its `other_names` in its detail and in `/institutions/`, not in the
     brief form statements and positions embed."""
 
@@ -63,6 +64,7 @@ class InstitutionSerializer(OtherNamesMixin, RecordSerializer):
     )
     parent = brief_institution(required=False, allow_null=True, help_text="Parent institution.")
     other_names = other_names_field()
+    identifiers = identifiers_field()
 
     class Meta:
         model = Institution
@@ -77,18 +79,20 @@ class InstitutionSerializer(OtherNamesMixin, RecordSerializer):
             "parent",
             "website",
             "other_names",
+            "identifiers",
             "created_at",
             "updated_at",
         ]
         extra_kwargs = {"slug": {"required": False}}
 
 
-class PersonSerializer(OtherNamesMixin, RecordSerializer):
+class PersonSerializer(OwnedListsMixin, RecordSerializer):
     """A person; their `other_names` (e.g. the name in Cyrillic) in their detail and in
     `/people/`, not in the brief form a statement's `speaker` embeds."""
 
     url = SelfUrlField(view_name="person-detail")
     other_names = other_names_field()
+    identifiers = identifiers_field()
 
     class Meta:
         model = Person
@@ -99,13 +103,14 @@ class PersonSerializer(OtherNamesMixin, RecordSerializer):
             "sort_name",
             "slug",
             "other_names",
+            "identifiers",
             "created_at",
             "updated_at",
         ]
         extra_kwargs = {"slug": {"required": False}, "sort_name": {"required": False}}
 
 
-class PositionSerializer(OtherNamesMixin, RecordSerializer):
+class PositionSerializer(OwnedListsMixin, RecordSerializer):
     """A position; its `other_names` (the title in other languages) in its detail and in
     `/positions/`, not in the brief form a statement's `position` embeds."""
 

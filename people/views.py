@@ -1,5 +1,6 @@
 """Which institutions, people and positions a request sees."""
 
+from ctht_api.identifiers import with_identifiers
 from ctht_api.other_names import with_other_names
 from ctht_api.viewsets import RecordViewSet
 from people.filters import InstitutionFilter, PersonFilter, PositionFilter
@@ -10,7 +11,9 @@ from people.serializers import InstitutionSerializer, PersonSerializer, Position
 class InstitutionViewSet(RecordViewSet):
     """Public bodies, international organisations, NGOs and companies, with their parent."""
 
-    queryset = with_other_names(Institution.objects.select_related("parent")).order_by("name", "id")
+    queryset = with_identifiers(
+        with_other_names(Institution.objects.select_related("parent")).order_by("name", "id")
+    )
     serializer_class = InstitutionSerializer
     filterset_class = InstitutionFilter
 
@@ -18,7 +21,7 @@ class InstitutionViewSet(RecordViewSet):
 class PersonViewSet(RecordViewSet):
     """Public officials quoted in the record: public name and public roles only."""
 
-    queryset = with_other_names(Person.objects.order_by("sort_name", "id"))
+    queryset = with_identifiers(with_other_names(Person.objects.order_by("sort_name", "id")))
     serializer_class = PersonSerializer
     filterset_class = PersonFilter
 

@@ -32,13 +32,13 @@ OWNERS = {
 every_owner = pytest.mark.parametrize("resource", list(OWNERS))
 
 
-def with_rows(data: dict, *rows: dict) -> dict:
-    """The page as opened, with `rows` filled into new other-name rows."""
-    first = int(data[f"{ROWS}-TOTAL_FORMS"])
+def with_rows(data: dict, *rows: dict, inline: str = ROWS) -> dict:
+    """The page as opened, with `rows` filled into new rows of an inline (other names)."""
+    first = int(data[f"{inline}-TOTAL_FORMS"])
     for offset, row in enumerate(rows):
         for name, value in row.items():
-            data[f"{ROWS}-{first + offset}-{name}"] = value
-    data[f"{ROWS}-TOTAL_FORMS"] = str(first + len(rows))
+            data[f"{inline}-{first + offset}-{name}"] = value
+    data[f"{inline}-TOTAL_FORMS"] = str(first + len(rows))
     return data
 
 

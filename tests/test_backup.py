@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from ctht_api.backup import FORMAT, FORMAT_VERSION, added_after, record_models
 from events.models import Statement
-from people.models import Person, PersonOtherName
+from people.models import Person, PersonIdentifier, PersonOtherName
 from tests.api.conftest import token_client
 from tests.api.helpers import API
 
@@ -97,6 +97,17 @@ def record(demo, writer):
     for names in (other_names, other_names[:1]):  # a deleted other name in the history
         response = writer.patch(f"{API}people/{simic.pk}/", {"other_names": names}, format="json")
         assert response.status_code == 200, response.content
+    identifiers = [
+        {"scheme": "wikidata", "identifier": "Q1"},
+        {"scheme": "isni", "identifier": "0000 0001"},
+    ]
+    for rows in (identifiers, identifiers[1:]):  # a deleted identifier in the history
+        response = writer.patch(f"{API}people/{simic.pk}/", {"identifiers": rows}, format="json")
+        assert response.status_code == 200, response.content
+    response = writer.patch(
+        institution["url"], {"identifiers": identifiers[:1]}, format="json"
+    )  # the same identifier on an entry of another kind
+    assert response.status_code == 200, response.content
     return {"deleted": [("topics", gone["id"])]}
 
 
@@ -356,6 +367,53 @@ def test_other_names_round_trip_with_their_history(exported, tmp_path):
     assert PersonOtherName.history.count() == len(
         exported["models"]["people.historicalpersonothername"]
     )
+
+
+def as_version_2(document: dict) -> dict:
+    """An export as version 2 wrote it: no identifiers, and no `identifiers` column in the
+    history of their owners."""
+    absent = added_after(2)
+    models = {
+        label: [{k: v for k, v in row.items() if k != "identifiers"} for row in rows]
+        if label.split(".")[1].startswith("historical")
+        else rows
+        for label, rows in document["models"].items()
+        if label not in absent
+    }
+    return {
+        **document,
+        "format_version": 2,
+        "counts": {k: v for k, v in document["counts"].items() if k not in absent},
+        "models": models,
+    }
+
+
+def test_a_version_2_file_is_restored_without_identifiers(exported, writer, tmp_path):
+    assert exported["models"]["people.personidentifier"]  # the record has some
+
+    call_command("import_data", str(write(tmp_path, as_version_2(exported))))
+
+    simic = writer.get(f"{API}people/?q=simic").json()["results"][0]
+    assert simic["identifiers"] == []
+    assert simic["other_names"]
+    history = writer.get(f"{simic['url']}history/").json()["results"]
+    assert all(c["field"] != "identifiers" for h in history for c in h["changes"])
+
+
+def test_identifiers_round_trip_with_their_history(exported, writer, tmp_path):
+    rows = exported["models"]["people.personidentifier"]
+    assert {"scheme", "identifier", "person", "version"} <= set(rows[0])
+
+    call_command("import_data", str(write(tmp_path, exported)))
+
+    simic = writer.get(f"{API}people/?identifier=isni:0000%200001").json()["results"][0]
+    assert simic["identifiers"] == [{"scheme": "isni", "identifier": "0000 0001"}]
+    assert PersonIdentifier.history.count() == len(
+        exported["models"]["people.historicalpersonidentifier"]
+    )
+    history = writer.get(f"{simic['url']}history/").json()["results"]
+    changes = {c["field"]: c for c in history[0]["changes"]}
+    assert changes["identifiers"]["new"] == [{"scheme": "isni", "identifier": "0000 0001"}]
 
 
 def test_a_row_with_an_unknown_field_in_the_last_model_is_refused(exported, tmp_path):

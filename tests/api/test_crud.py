@@ -59,6 +59,7 @@ RESOURCES = [
             "parent",
             "website",
             "other_names",
+            "identifiers",
         },
     ),
     Resource(
@@ -73,7 +74,7 @@ RESOURCES = [
             ],
         },
         patch={"sort_name": "Petrović-Marković, Ana"},
-        fields={"full_name", "sort_name", "slug", "other_names"},
+        fields={"full_name", "sort_name", "slug", "other_names", "identifiers"},
     ),
     Resource(
         "positions",
@@ -124,6 +125,7 @@ RESOURCES = [
             "source",
             "statements_url",
             "other_names",
+            "identifiers",
         },
     ),
     Resource(
@@ -171,14 +173,30 @@ RESOURCES = [
             "end_date",
             "website",
             "other_names",
+            "identifiers",
         },
     ),
     Resource(
         "documents",
         create=lambda: {"title": "Annual report 2023"},
-        replace=lambda: {"title": "Annual report 2024", "kind": "report", "language": "en"},
+        replace=lambda: {
+            "title": "Annual report 2024",
+            "kind": "report",
+            "language": "en",
+            "identifiers": [{"scheme": "wikidata", "identifier": "Q1"}],
+        },
         patch={"link": "https://example.org/report.pdf"},
-        fields={"title", "slug", "kind", "publisher", "reference", "language", "date", "link"},
+        fields={
+            "title",
+            "slug",
+            "kind",
+            "publisher",
+            "reference",
+            "language",
+            "date",
+            "link",
+            "identifiers",
+        },
     ),
 ]
 

@@ -16,8 +16,20 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from ctht_api.api import router
-from events.models import EventOtherName, ProgrammeOtherName
-from people.models import InstitutionOtherName, PersonOtherName, PositionOtherName
+from events.models import (
+    DocumentIdentifier,
+    EventIdentifier,
+    EventOtherName,
+    ProgrammeIdentifier,
+    ProgrammeOtherName,
+)
+from people.models import (
+    InstitutionIdentifier,
+    InstitutionOtherName,
+    PersonIdentifier,
+    PersonOtherName,
+    PositionOtherName,
+)
 from tests.factories import (
     DocumentFactory,
     EventFactory,
@@ -88,6 +100,17 @@ def many_rows(conference, simic, serbian_ministry):
             ProgrammeOtherName.objects.create(programme=programme, name="P", language=language)
             EventOtherName.objects.create(event=event, name="E", language=language)
             PositionOtherName.objects.create(position=position, name="T", language=language)
+        # Identifiers: in the entries' own lists too (not Wikidata's: the demo holds some).
+        for scheme in ("isni", "ror"):
+            value = f"test-{institution.pk}"
+            InstitutionIdentifier.objects.create(
+                institution=institution, scheme=scheme, identifier=value
+            )
+            ProgrammeIdentifier.objects.create(programme=programme, scheme=scheme, identifier=value)
+            EventIdentifier.objects.create(event=event, scheme=scheme, identifier=value)
+            DocumentIdentifier.objects.create(document=document, scheme=scheme, identifier=value)
+    for scheme, value in (("isni", "test-1"), ("ror", "test-1")):
+        PersonIdentifier.objects.get_or_create(person=simic, scheme=scheme, identifier=value)
     for language in ("sr-Cyrl", "en"):
         # The demo gives Simić his Cyrillic name already: one more in English.
         PersonOtherName.objects.get_or_create(person=simic, name="Ненад Симић", language=language)

@@ -49,6 +49,16 @@ NOT_FOLLOWED = {
     "events.programmeothername": "part of its programme: written through the programme",
     "events.eventothername": "part of its event: written through the event",
     "events.topictranslation": "part of its topic: written through the topic",
+    **{
+        f"{label}identifier": "part of its owner: written through the owner, whose version goes up"
+        for label in (
+            "people.person",
+            "people.institution",
+            "events.event",
+            "events.programme",
+            "events.document",
+        )
+    },
 }
 
 

@@ -18,6 +18,7 @@ from events.models import (
 )
 from people.models import (
     Institution,
+    InstitutionIdentifier,
     InstitutionOtherName,
     Person,
     PersonOtherName,
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.django_db
 MODELS = [
     Institution,
     InstitutionOtherName,
+    InstitutionIdentifier,
     Person,
     PersonOtherName,
     Position,
@@ -368,3 +370,45 @@ def test_history_says_why(demo):
         DEMO_REASON
     }
     assert set(Person.objects.values_list("version", flat=True)) == {1}
+
+
+def test_only_the_confirmed_wikidata_identifiers_are_loaded(demo, client):
+    """The Council of Europe and the EU, whose Wikidata items the references confirm; GRETA
+    and the Convention on Cybercrime have none rather than a guess."""
+    found = client.get("/api/v1/institutions/", {"identifier": "wikidata:Q8908,wikidata:Q458"})
+
+    assert sorted(
+        (i["slug"], i["identifiers"][0]["identifier"]) for i in found.json()["results"]
+    ) == [
+        ("council-of-europe", "Q8908"),
+        ("european-union", "Q458"),
+    ]
+    greta = Institution.objects.get(slug="greta")
+    assert client.get(f"/api/v1/institutions/{greta.pk}/").json()["identifiers"] == []
+    convention = Document.objects.get(slug="convention-on-cybercrime")
+    assert client.get(f"/api/v1/documents/{convention.pk}/").json()["identifiers"] == []
+
+
+def test_an_identifier_an_editor_deleted_is_not_put_back(demo):
+    from events.demo import load_demo
+
+    Institution.objects.get(slug="council-of-europe").identifiers.get().delete()
+
+    result = load_demo()
+
+    assert result.created == 0
+    assert list(InstitutionIdentifier.objects.values_list("institution__slug", "identifier")) == [
+        ("european-union", "Q458")
+    ]
+
+
+def test_an_identifier_another_entry_holds_is_left_to_it(db):
+    from events.demo import load_demo
+
+    other = Institution.objects.create(name="Conseil", kind="other")
+    other.identifiers.create(scheme="wikidata", identifier="Q8908")
+
+    load_demo()
+
+    assert not Institution.objects.get(slug="council-of-europe").identifiers.exists()
+    assert list(other.identifiers.values_list("identifier", flat=True)) == ["Q8908"]
