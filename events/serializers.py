@@ -14,6 +14,8 @@ from ctht_api.serializers import (
     absolute_url,
     other_names_field,
 )
+from ctht_api.sources import ANNOTATION as SOURCES
+from ctht_api.sources import sources_field
 from events.models import (
     EVENT_ANNOTATIONS,
     TOPIC_LANGUAGE,
@@ -173,10 +175,12 @@ class ProgrammeSerializer(OtherNamesMixin, RecordSerializer):
         help_text="The programme this one is part of.",
     )
     funders = brief_institution(many=True, required=False, help_text="Funding institutions.")
+    sources = sources_field(Programme)
     other_names = other_names_field()
 
     class Meta:
         model = Programme
+        read_annotations = (SOURCES,)
         fields = [
             "id",
             "url",
@@ -189,6 +193,7 @@ class ProgrammeSerializer(OtherNamesMixin, RecordSerializer):
             "start_date",
             "end_date",
             "website",
+            "sources",
             "other_names",
             "created_at",
             "updated_at",

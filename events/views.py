@@ -27,6 +27,7 @@ from ctht_api.pagination import KeysetPagination, Order
 from ctht_api.params import StrictQueryParamsMixin
 from ctht_api.permissions import can_see_drafts
 from ctht_api.search import fold
+from ctht_api.sources import with_sources
 from ctht_api.viewsets import RecordViewSet
 from events.counts import country_counts
 from events.filters import (
@@ -83,10 +84,12 @@ class TopicViewSet(DisplayLanguageMixin, RecordViewSet):
 class ProgrammeViewSet(RecordViewSet):
     """Funding programmes and projects, with their funders and parent programme."""
 
-    queryset = with_other_names(
-        Programme.objects.select_related("parent")
-        .prefetch_related("funders")
-        .order_by("name", "id")
+    queryset = with_sources(
+        with_other_names(
+            Programme.objects.select_related("parent")
+            .prefetch_related("funders")
+            .order_by("name", "id")
+        )
     )
     serializer_class = ProgrammeSerializer
     filterset_class = ProgrammeFilter

@@ -12,6 +12,8 @@ from ctht_api.serializers import (
     SelfUrlField,
     other_names_field,
 )
+from ctht_api.sources import ANNOTATION as SOURCES
+from ctht_api.sources import sources_field
 from people.countries import normalise_code
 from people.models import Country, Institution, Person, Position
 
@@ -62,10 +64,12 @@ class InstitutionSerializer(OtherNamesMixin, RecordSerializer):
         help_text="ISO 3166-1 alpha-2 code; null for an international body.",
     )
     parent = brief_institution(required=False, allow_null=True, help_text="Parent institution.")
+    sources = sources_field(Institution)
     other_names = other_names_field()
 
     class Meta:
         model = Institution
+        read_annotations = (SOURCES,)
         fields = [
             "id",
             "url",
@@ -76,6 +80,7 @@ class InstitutionSerializer(OtherNamesMixin, RecordSerializer):
             "country",
             "parent",
             "website",
+            "sources",
             "other_names",
             "created_at",
             "updated_at",
@@ -88,16 +93,19 @@ class PersonSerializer(OtherNamesMixin, RecordSerializer):
     `/people/`, not in the brief form a statement's `speaker` embeds."""
 
     url = SelfUrlField(view_name="person-detail")
+    sources = sources_field(Person)
     other_names = other_names_field()
 
     class Meta:
         model = Person
+        read_annotations = (SOURCES,)
         fields = [
             "id",
             "url",
             "full_name",
             "sort_name",
             "slug",
+            "sources",
             "other_names",
             "created_at",
             "updated_at",
@@ -112,10 +120,12 @@ class PositionSerializer(OtherNamesMixin, RecordSerializer):
     url = SelfUrlField(view_name="position-detail")
     person = brief_person(help_text="Who holds the position (id on write).")
     institution = brief_institution(help_text="Where it is held (id on write).")
+    sources = sources_field(Position)
     other_names = other_names_field()
 
     class Meta:
         model = Position
+        read_annotations = (SOURCES,)
         fields = [
             "id",
             "url",
@@ -124,6 +134,7 @@ class PositionSerializer(OtherNamesMixin, RecordSerializer):
             "title",
             "start_date",
             "end_date",
+            "sources",
             "other_names",
             "created_at",
             "updated_at",
