@@ -7,6 +7,7 @@ from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.urls import reverse
 
 from events.models import Document
+from people.models import Institution, Person
 from tests.api.conftest import token_client
 from tests.factories import (
     DocumentFactory,
@@ -15,6 +16,7 @@ from tests.factories import (
     PositionFactory,
     ProgrammeFactory,
 )
+from tests.test_admin_import import actions, confirm, csv_file, problems, upload
 from tests.test_audit import change_url, form_data
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +77,32 @@ def test_the_document_autocomplete_answers_for_the_sources_field(admin_client):
 
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["GRETA report on Serbia"]
+
+
+@pytest.mark.parametrize(("model", "resource"), [(Person, "people"), (Institution, "institutions")])
+def test_the_admin_import_reads_sources_as_the_csv_export_writes_them(
+    admin_client, model, resource
+):
+    """The CSV list's `sources` cell (`;`-joined ids) imports back: emptied, then restored."""
+    entry = OWNERS[resource]()
+    documents = [DocumentFactory(title="GRETA report"), DocumentFactory(title="Article")]
+    entry.sources.set(documents)
+    content = b"".join(
+        admin_client.get(f"/api/v1/{resource}/", {"format": "csv"}).streaming_content
+    )
+    entry.sources.clear()
+
+    preview = upload(admin_client, model, f"{resource}.csv", content)
+    assert actions(preview) == ["Update"], problems(preview)
+    confirm(admin_client, model, preview)
+
+    assert set(entry.sources.all()) == set(documents)
+
+
+def test_the_admin_import_refuses_an_unknown_document_naming_sources(admin_client):
+    content = csv_file("full_name,sources", "Ana Kovač,987654")
+
+    preview = upload(admin_client, Person, "people.csv", content)
+
+    assert "sources" in {column for column, _ in problems(preview)[2]}
+    assert not Person.objects.filter(full_name="Ana Kovač").exists()
