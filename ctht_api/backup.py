@@ -3,7 +3,7 @@
 The format is documented for people in docs/backup-format.md; in short, one
 JSON document (gzip-compressed when the file name ends in `.gz`)::
 
-    {"format": "ctht-api-export", "format_version": 2,
+    {"format": "ctht-api-export", "format_version": 3,
      "exported_at": "2026-11-28T21:00:00+00:00", "app_version": "0.1.0",
      "counts": {"people.country": 250, "people.institution": 12, ...},
      "models": {"people.country": [{"code": "AD", "name": "Andorra"}, ...], ...}}
@@ -55,8 +55,9 @@ Decisions, each for a reason:
   administrator acts).
 * **Older files stay readable.** A file of an earlier `format_version` is read
   as it was written: the models a later version added (`ADDED_IN_VERSION`:
-  version 2 added other names and topic translations) are simply absent from
-  it and restored empty. A file newer than the server is refused.
+  version 2 added other names and topic translations; `LINKS_ADDED_IN_VERSION`:
+  version 3 the sources of people, institutions, positions and programmes) are
+  simply absent from it and restored empty. A file newer than the server is refused.
 * **Only into an empty record.** The target's record tables (all but the
   countries) must be empty; there is no merge and no `--replace`.
 """
@@ -92,7 +93,7 @@ from events.record_version import record_changed
 from people.models import Person
 
 FORMAT = "ctht-api-export"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # The entry models each format version added. A file of an earlier version has no count
 # and no section for them (nor for their history tables): they are read as empty.
 ADDED_IN_VERSION = {
@@ -103,6 +104,16 @@ ADDED_IN_VERSION = {
         "events.programmeothername",
         "events.eventothername",
         "events.topictranslation",
+    ),
+}
+# The many-to-many fields each format version added (`app.model.field`): a file of an
+# earlier version has no section for their link table nor for its history table.
+LINKS_ADDED_IN_VERSION = {
+    3: (  # sources (ctht_api.sources)
+        "people.person.sources",
+        "people.institution.sources",
+        "people.position.sources",
+        "events.programme.sources",
     ),
 }
 RECORD_APPS = ("people", "events")
@@ -177,6 +188,18 @@ def added_after(version: int) -> set[str]:
                 label,
                 history_model._meta.label_lower,
                 *(m2m_history._meta.label_lower for _, m2m_history in pairs),
+            }
+    for added, links in LINKS_ADDED_IN_VERSION.items():
+        if added <= version:
+            continue
+        for name in links:
+            label, field_name = name.rsplit(".", 1)
+            model = apps.get_model(label)
+            through = model._meta.get_field(field_name).remote_field.through
+            _, pairs = history_tables(model)
+            labels |= {
+                through._meta.label_lower,
+                *(m2m_history._meta.label_lower for t, m2m_history in pairs if t is through),
             }
     return labels
 

@@ -59,6 +59,9 @@ Choices made where the article is silent, or where its words are not a name:
 - **Topics** are the record's own vocabulary, in English (the original), with
   translations in French, Bosnian, Serbian (Latin and Cyrillic), Macedonian and
   Albanian. The Serbian Cyrillic is made from the Serbian Latin by cyrtranslit.
+- **Sources.** Every institution, programme, person and position is taken from
+  the article, so each has it as its source (`sources`), as the statements and
+  the event do.
 - The article gives no date: the event, the statements and the documents have
   none ("unknown"), not an invented one.
 - Statement countries are left to the default (the speaker's institution's
@@ -78,7 +81,8 @@ now the institution's name, the upgrade deletes it (a recorded write of the
 institution, in the same changeset), so that the name is not repeated beside
 itself. An other name or a topic translation is added only when
 its owner has never had one in that language (its history included), so an
-editor's correction or deletion of it stands. What is added to an entity that
+editor's correction or deletion of it stands; likewise the article is made the
+source of an entry that has never had a source. What is added to an entity that
 was there already is a write of that entity: its version goes up once and the
 change feed sees it; running the command again writes nothing. Everything is
 written in one transaction and one audit changeset, whose reason is
@@ -536,6 +540,7 @@ PROGRAMMES = {
 }
 
 # slug: (title, kind, publisher slug, reference, language)
+ARTICLE_SLUG = "article-sarajevo-conference-digital-technology-thb"
 DOCUMENTS = {
     "greta-study-online-and-technology-facilitated-thb": (
         "Online and technology-facilitated trafficking in human beings (GRETA study)",
@@ -853,6 +858,16 @@ def _remove_repeated_name(institution: Institution, name: tuple[str, str]) -> bo
     return deleted
 
 
+def _add_source(entry: models.Model, document: Document) -> bool:
+    """Give the entry `document` as its source if it has never had a source (its history
+    included), so that an editor's removal or choice stands. True if it was added."""
+    ever = entry.history.model.sources.model.objects.filter(history__id=entry.pk)
+    if entry.sources.exists() or ever.exists():
+        return False
+    entry.sources.add(document)
+    return True
+
+
 def _upgrade(instance: models.Model, created: bool, changes: dict, added: bool, result) -> None:
     """Bring an entity that was there already to this version: each field in `changes`
     (field: (previous value, new value)) is rewritten if it still holds the previous
@@ -881,6 +896,15 @@ def _load_demo() -> LoadResult:
         added = _add_topic_translations(topics[slug], result)
         _upgrade(topics[slug], created, {}, added, result)
 
+    # First, so that every entry taken from it can name it as its source; it has no
+    # publisher (the other documents are loaded below, after the institutions).
+    title, kind, _, reference, language = DOCUMENTS[ARTICLE_SLUG]
+    article, created = Document.objects.get_or_create(
+        slug=ARTICLE_SLUG,
+        defaults={"title": title, "kind": kind, "reference": reference, "language": language},
+    )
+    result.count(created)
+
     institutions: dict[str, Institution] = {}
     for slug, (name, short_name, kind, country, parent) in INSTITUTIONS.items():
         institutions[slug], created = Institution.objects.get_or_create(
@@ -899,7 +923,8 @@ def _load_demo() -> LoadResult:
         added = _add_other_names(
             institutions[slug], InstitutionOtherName, INSTITUTION_OTHER_NAMES.get(slug, ()), result
         )
-        _upgrade(institutions[slug], created, changes, added or removed, result)
+        sourced = _add_source(institutions[slug], article)
+        _upgrade(institutions[slug], created, changes, added or removed or sourced, result)
 
     programmes: dict[str, Programme] = {}
     for slug, data in PROGRAMMES.items():
@@ -915,6 +940,7 @@ def _load_demo() -> LoadResult:
             programme.funders.set([institutions[f] for f in data.funders])
         result.count(created)
         added = _add_other_names(programme, ProgrammeOtherName, data.other_names, result)
+        added = _add_source(programme, article) or added
         _upgrade(
             programme,
             created,
@@ -927,8 +953,10 @@ def _load_demo() -> LoadResult:
         )
         programmes[slug] = programme
 
-    documents = {}
+    documents = {ARTICLE_SLUG: article}
     for slug, (title, kind, publisher, reference, language) in DOCUMENTS.items():
+        if slug in documents:
+            continue
         documents[slug], created = Document.objects.get_or_create(
             slug=slug,
             defaults={
@@ -940,7 +968,6 @@ def _load_demo() -> LoadResult:
             },
         )
         result.count(created)
-    article = documents["article-sarajevo-conference-digital-technology-thb"]
 
     event, created = Event.objects.get_or_create(
         slug=EVENT_SLUG,
@@ -977,6 +1004,7 @@ def _load_demo() -> LoadResult:
         )
         result.count(created)
         added = _add_other_names(person, PersonOtherName, quote.person_other_names, result)
+        added = _add_source(person, article) or added
         _upgrade(person, created, {}, added, result)
 
         position, created = _position(person, event, quote, institutions)
@@ -987,6 +1015,7 @@ def _load_demo() -> LoadResult:
             [OtherName(quote.position_title_en, "en", EDITORIAL_TRANSLATION)],
             result,
         )
+        added = _add_source(position, article) or added
         previous_title = PREVIOUS["position_titles"][quote.person_slug]
         _upgrade(
             position, created, {"title": (previous_title, quote.position_title)}, added, result

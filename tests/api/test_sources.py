@@ -4,11 +4,14 @@ change feed, the CSV lists and a backup keep them."""
 
 import csv
 import io
+import json
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from ctht_api.backup import added_after
+from events.demo import load_demo
 from tests.api.helpers import API, assert_problem, results
 from tests.factories import (
     DocumentFactory,
@@ -186,3 +189,57 @@ def test_sources_and_their_history_survive_a_backup_round_trip(writer, report, t
     for resource, body in bodies.items():
         assert writer.get(body["url"]).json()["sources"] == [brief(report)]
         assert results(writer.get(f"{body['url']}history/")) == histories[resource]
+
+
+def test_a_version_2_file_without_the_sources_sections_is_restored_without_sources(
+    writer, report, tmp_path
+):
+    """Files written before sources existed (format 2) have no section for their link
+    tables nor for their history: the entries come back, without sources."""
+    body = with_sources(writer, "people", [report])
+    document = json.loads(export(tmp_path).read_text(encoding="utf-8"))
+    absent = added_after(2)
+    assert {"people.person_sources", "people.historicalperson_sources"} <= absent
+    old = {
+        **document,
+        "format_version": 2,
+        "counts": {k: v for k, v in document["counts"].items() if k not in absent},
+        "models": {k: v for k, v in document["models"].items() if k not in absent},
+    }
+    path = tmp_path / "version-2.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+
+    empty_the_record()
+    call_command("import_data", str(path), stdout=io.StringIO())
+
+    assert writer.get(body["url"]).json()["sources"] == []
+    assert writer.get(f"{API}documents/{report.pk}/").json()["title"] == report.title
+    assert writer.get(f"{body['url']}history/").status_code == 200
+
+
+# The demo ---------------------------------------------------------------------------
+
+
+def test_the_demo_entries_have_the_article_as_their_source(demo, anon):
+    """Every person, institution, position and programme of the demo is taken from the
+    article the statements cite."""
+    statement = results(anon.get(f"{API}statements/"))[0]
+    article = statement["source"]
+    for resource in FACTORIES:
+        entries = results(anon.get(f"{API}{resource}/"))
+        assert entries
+        for entry in entries:
+            assert entry["sources"] == [article], (resource, entry["id"])
+
+
+def test_a_source_an_editor_removed_from_a_demo_entry_is_not_put_back(demo, writer):
+    simic = results(writer.get(f"{API}people/", {"q": "simic"}))[0]
+    cleared = writer.patch(simic["url"], {"sources": []}, format="json")
+    assert cleared.status_code == 200
+
+    result = load_demo()
+
+    assert (result.created, result.upgraded) == (0, 0)
+    after = writer.get(simic["url"])
+    assert after.json()["sources"] == []
+    assert after["ETag"] == cleared["ETag"]
