@@ -923,8 +923,8 @@ def _load_demo() -> LoadResult:
         added = _add_other_names(
             institutions[slug], InstitutionOtherName, INSTITUTION_OTHER_NAMES.get(slug, ()), result
         )
-        sourced = _add_source(institutions[slug], article)
-        _upgrade(institutions[slug], created, changes, added or removed or sourced, result)
+        added = _add_source(institutions[slug], article) or added
+        _upgrade(institutions[slug], created, changes, added or removed, result)
 
     programmes: dict[str, Programme] = {}
     for slug, data in PROGRAMMES.items():
