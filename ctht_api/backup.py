@@ -57,10 +57,11 @@ Decisions, each for a reason:
   administrator acts).
 * **Older files stay readable.** A file of an earlier `format_version` is read
   as it was written: the models a later version added (`ADDED_IN_VERSION`:
-  version 2 added other names and topic translations, version 3 identifiers)
-  are simply absent from it and restored empty; a list column a later version
-  added to a history table is absent too, and read as null (not recorded). A
-  file newer than the server is refused.
+  version 2 added other names and topic translations, version 3 identifiers;
+  `LINKS_ADDED_IN_VERSION`: version 3 the sources of people, institutions,
+  positions and programmes) are simply absent from it and restored empty; a
+  list column a later version added to a history table is absent too, and read
+  as null (not recorded). A file newer than the server is refused.
 * **Only into an empty record.** The target's record tables (all but the
   countries) must be empty; there is no merge and no `--replace`.
 """
@@ -114,6 +115,16 @@ ADDED_IN_VERSION = {
         "events.eventidentifier",
         "events.programmeidentifier",
         "events.documentidentifier",
+    ),
+}
+# The many-to-many fields each format version added (`app.model.field`): a file of an
+# earlier version has no section for their link table nor for its history table.
+LINKS_ADDED_IN_VERSION = {
+    3: (  # sources (ctht_api.sources)
+        "people.person.sources",
+        "people.institution.sources",
+        "people.position.sources",
+        "events.programme.sources",
     ),
 }
 RECORD_APPS = ("people", "events")
@@ -188,6 +199,18 @@ def added_after(version: int) -> set[str]:
                 label,
                 history_model._meta.label_lower,
                 *(m2m_history._meta.label_lower for _, m2m_history in pairs),
+            }
+    for added, links in LINKS_ADDED_IN_VERSION.items():
+        if added <= version:
+            continue
+        for name in links:
+            label, field_name = name.rsplit(".", 1)
+            model = apps.get_model(label)
+            through = model._meta.get_field(field_name).remote_field.through
+            _, pairs = history_tables(model)
+            labels |= {
+                through._meta.label_lower,
+                *(m2m_history._meta.label_lower for t, m2m_history in pairs if t is through),
             }
     return labels
 

@@ -139,7 +139,7 @@ class ProgrammeAdmin(TimestampedAdmin):
     list_filter = (("funders", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name", "short_name", "slug", "description")
     search_other_names = ("other_names",)
-    autocomplete_fields = ("parent", "funders")
+    autocomplete_fields = ("parent", "funders", "sources")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [ProgrammeOtherNameInline, ProgrammeIdentifierInline]
     fields = (
@@ -152,6 +152,7 @@ class ProgrammeAdmin(TimestampedAdmin):
         "start_date",
         "end_date",
         "website",
+        "sources",
         "created_at",
         "updated_at",
     )

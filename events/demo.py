@@ -65,6 +65,9 @@ Choices made where the article is silent, or where its words are not a name:
   to Wikidata items (confirmordeny/supraverden, data/general_list.yaml and
   dist/ALL_BODIES.md; SpocWiki/_Standards, Earth/Continent/Europe). GRETA and the
   Convention on Cybercrime have none: no reference at hand confirmed theirs.
+- **Sources.** Every institution, programme, person and position is taken from
+  the article, so each has it as its source (`sources`), as the statements and
+  the event do.
 - The article gives no date: the event, the statements and the documents have
   none ("unknown"), not an invented one.
 - Statement countries are left to the default (the speaker's institution's
@@ -83,9 +86,10 @@ in the source"); where such an other name is still exactly as written and is
 now the institution's name, the upgrade deletes it (a recorded write of the
 institution, in the same changeset), so that the name is not repeated beside
 itself. An other name or a topic translation is added only when
-its owner has never had one in that language (its history included), and an
+its owner has never had one in that language (its history included), an
 identifier only when its owner has never had one in that scheme and no other
-entry holds it, so an editor's correction or deletion of it stands. What is added to an entity that
+entry holds it, and the article is made the source of an entry that has never
+had a source, so an editor's correction or deletion of it stands. What is added to an entity that
 was there already is a write of that entity: its version goes up once and the
 change feed sees it; running the command again writes nothing. Everything is
 written in one transaction and one audit changeset, whose reason is
@@ -551,6 +555,7 @@ PROGRAMMES = {
 }
 
 # slug: (title, kind, publisher slug, reference, language)
+ARTICLE_SLUG = "article-sarajevo-conference-digital-technology-thb"
 DOCUMENTS = {
     "greta-study-online-and-technology-facilitated-thb": (
         "Online and technology-facilitated trafficking in human beings (GRETA study)",
@@ -889,6 +894,16 @@ def _remove_repeated_name(institution: Institution, name: tuple[str, str]) -> bo
     return deleted
 
 
+def _add_source(entry: models.Model, document: Document) -> bool:
+    """Give the entry `document` as its source if it has never had a source (its history
+    included), so that an editor's removal or choice stands. True if it was added."""
+    ever = entry.history.model.sources.model.objects.filter(history__id=entry.pk)
+    if entry.sources.exists() or ever.exists():
+        return False
+    entry.sources.add(document)
+    return True
+
+
 def _upgrade(instance: models.Model, created: bool, changes: dict, added: bool, result) -> None:
     """Bring an entity that was there already to this version: each field in `changes`
     (field: (previous value, new value)) is rewritten if it still holds the previous
@@ -917,6 +932,15 @@ def _load_demo() -> LoadResult:
         added = _add_topic_translations(topics[slug], result)
         _upgrade(topics[slug], created, {}, added, result)
 
+    # First, so that every entry taken from it can name it as its source; it has no
+    # publisher (the other documents are loaded below, after the institutions).
+    title, kind, _, reference, language = DOCUMENTS[ARTICLE_SLUG]
+    article, created = Document.objects.get_or_create(
+        slug=ARTICLE_SLUG,
+        defaults={"title": title, "kind": kind, "reference": reference, "language": language},
+    )
+    result.count(created)
+
     institutions: dict[str, Institution] = {}
     for slug, (name, short_name, kind, country, parent) in INSTITUTIONS.items():
         institutions[slug], created = Institution.objects.get_or_create(
@@ -938,6 +962,7 @@ def _load_demo() -> LoadResult:
         identified = _add_identifiers(
             institutions[slug], InstitutionIdentifier, INSTITUTION_IDENTIFIERS.get(slug, ()), result
         )
+        added = _add_source(institutions[slug], article) or added
         _upgrade(institutions[slug], created, changes, added or removed or identified, result)
 
     programmes: dict[str, Programme] = {}
@@ -954,6 +979,7 @@ def _load_demo() -> LoadResult:
             programme.funders.set([institutions[f] for f in data.funders])
         result.count(created)
         added = _add_other_names(programme, ProgrammeOtherName, data.other_names, result)
+        added = _add_source(programme, article) or added
         _upgrade(
             programme,
             created,
@@ -966,8 +992,10 @@ def _load_demo() -> LoadResult:
         )
         programmes[slug] = programme
 
-    documents = {}
+    documents = {ARTICLE_SLUG: article}
     for slug, (title, kind, publisher, reference, language) in DOCUMENTS.items():
+        if slug in documents:
+            continue
         documents[slug], created = Document.objects.get_or_create(
             slug=slug,
             defaults={
@@ -979,7 +1007,6 @@ def _load_demo() -> LoadResult:
             },
         )
         result.count(created)
-    article = documents["article-sarajevo-conference-digital-technology-thb"]
 
     event, created = Event.objects.get_or_create(
         slug=EVENT_SLUG,
@@ -1016,6 +1043,7 @@ def _load_demo() -> LoadResult:
         )
         result.count(created)
         added = _add_other_names(person, PersonOtherName, quote.person_other_names, result)
+        added = _add_source(person, article) or added
         _upgrade(person, created, {}, added, result)
 
         position, created = _position(person, event, quote, institutions)
@@ -1026,6 +1054,7 @@ def _load_demo() -> LoadResult:
             [OtherName(quote.position_title_en, "en", EDITORIAL_TRANSLATION)],
             result,
         )
+        added = _add_source(position, article) or added
         previous_title = PREVIOUS["position_titles"][quote.person_slug]
         _upgrade(
             position, created, {"title": (previous_title, quote.position_title)}, added, result

@@ -15,6 +15,8 @@ from ctht_api.serializers import (
     identifiers_field,
     other_names_field,
 )
+from ctht_api.sources import ANNOTATION as SOURCES
+from ctht_api.sources import sources_field
 from events.models import (
     EVENT_ANNOTATIONS,
     TOPIC_LANGUAGE,
@@ -174,11 +176,13 @@ class ProgrammeSerializer(OwnedListsMixin, RecordSerializer):
         help_text="The programme this one is part of.",
     )
     funders = brief_institution(many=True, required=False, help_text="Funding institutions.")
+    sources = sources_field(Programme)
     other_names = other_names_field()
     identifiers = identifiers_field()
 
     class Meta:
         model = Programme
+        read_annotations = (SOURCES,)
         fields = [
             "id",
             "url",
@@ -191,6 +195,7 @@ class ProgrammeSerializer(OwnedListsMixin, RecordSerializer):
             "start_date",
             "end_date",
             "website",
+            "sources",
             "other_names",
             "identifiers",
             "created_at",

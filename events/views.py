@@ -29,6 +29,7 @@ from ctht_api.pagination import KeysetPagination, Order
 from ctht_api.params import StrictQueryParamsMixin
 from ctht_api.permissions import can_see_drafts
 from ctht_api.search import fold
+from ctht_api.sources import with_sources
 from ctht_api.viewsets import RecordViewSet
 from events.counts import country_counts
 from events.filters import (
@@ -87,10 +88,12 @@ class ProgrammeViewSet(RecordViewSet):
     """Funding programmes and projects, with their funders and parent programme."""
 
     queryset = with_identifiers(
-        with_other_names(
-            Programme.objects.select_related("parent")
-            .prefetch_related("funders")
-            .order_by("name", "id")
+        with_sources(
+            with_other_names(
+                Programme.objects.select_related("parent")
+                .prefetch_related("funders")
+                .order_by("name", "id")
+            )
         )
     )
     serializer_class = ProgrammeSerializer

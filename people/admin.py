@@ -134,7 +134,7 @@ class InstitutionAdmin(AuditedImportMixin, TimestampedAdmin):
     list_filter = ("kind", ("country", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "short_name", "slug")
     search_other_names = ("other_names",)
-    autocomplete_fields = ("country", "parent")
+    autocomplete_fields = ("country", "parent", "sources")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [InstitutionOtherNameInline, InstitutionIdentifierInline, InstitutionPositionInline]
     fields = (
@@ -145,6 +145,7 @@ class InstitutionAdmin(AuditedImportMixin, TimestampedAdmin):
         "country",
         "parent",
         "website",
+        "sources",
         "created_at",
         "updated_at",
     )
@@ -184,9 +185,10 @@ class PersonAdmin(AuditedImportMixin, TimestampedAdmin):
     )
     search_fields = ("full_name", "sort_name", "slug", "positions__title")
     search_other_names = ("other_names",)
+    autocomplete_fields = ("sources",)
     prepopulated_fields = {"slug": ("full_name",)}
     inlines = [PersonOtherNameInline, PersonIdentifierInline, PersonPositionInline]
-    fields = ("full_name", "sort_name", "slug", "created_at", "updated_at")
+    fields = ("full_name", "sort_name", "slug", "sources", "created_at", "updated_at")
 
     def get_queryset(self, request):
         return (
@@ -231,7 +233,7 @@ class PositionAdmin(TimestampedAdmin):
     )
     search_fields = ("title", "person__full_name", "institution__name", "institution__short_name")
     search_other_names = ("other_names", "person__other_names", "institution__other_names")
-    autocomplete_fields = ("person", "institution")
+    autocomplete_fields = ("person", "institution", "sources")
     inlines = [PositionOtherNameInline]
     fields = (
         "person",
@@ -239,6 +241,7 @@ class PositionAdmin(TimestampedAdmin):
         "institution",
         "start_date",
         "end_date",
+        "sources",
         "created_at",
         "updated_at",
     )

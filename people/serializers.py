@@ -13,6 +13,8 @@ from ctht_api.serializers import (
     identifiers_field,
     other_names_field,
 )
+from ctht_api.sources import ANNOTATION as SOURCES
+from ctht_api.sources import sources_field
 from people.countries import normalise_code
 from people.models import Country, Institution, Person, Position
 
@@ -63,11 +65,13 @@ class InstitutionSerializer(OwnedListsMixin, RecordSerializer):
         help_text="ISO 3166-1 alpha-2 code; null for an international body.",
     )
     parent = brief_institution(required=False, allow_null=True, help_text="Parent institution.")
+    sources = sources_field(Institution)
     other_names = other_names_field()
     identifiers = identifiers_field()
 
     class Meta:
         model = Institution
+        read_annotations = (SOURCES,)
         fields = [
             "id",
             "url",
@@ -78,6 +82,7 @@ class InstitutionSerializer(OwnedListsMixin, RecordSerializer):
             "country",
             "parent",
             "website",
+            "sources",
             "other_names",
             "identifiers",
             "created_at",
@@ -91,17 +96,20 @@ class PersonSerializer(OwnedListsMixin, RecordSerializer):
     `/people/`, not in the brief form a statement's `speaker` embeds."""
 
     url = SelfUrlField(view_name="person-detail")
+    sources = sources_field(Person)
     other_names = other_names_field()
     identifiers = identifiers_field()
 
     class Meta:
         model = Person
+        read_annotations = (SOURCES,)
         fields = [
             "id",
             "url",
             "full_name",
             "sort_name",
             "slug",
+            "sources",
             "other_names",
             "identifiers",
             "created_at",
@@ -117,10 +125,12 @@ class PositionSerializer(OwnedListsMixin, RecordSerializer):
     url = SelfUrlField(view_name="position-detail")
     person = brief_person(help_text="Who holds the position (id on write).")
     institution = brief_institution(help_text="Where it is held (id on write).")
+    sources = sources_field(Position)
     other_names = other_names_field()
 
     class Meta:
         model = Position
+        read_annotations = (SOURCES,)
         fields = [
             "id",
             "url",
@@ -129,6 +139,7 @@ class PositionSerializer(OwnedListsMixin, RecordSerializer):
             "title",
             "start_date",
             "end_date",
+            "sources",
             "other_names",
             "created_at",
             "updated_at",

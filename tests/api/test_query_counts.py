@@ -88,6 +88,8 @@ def many_rows(conference, simic, serbian_ministry):
         event.programmes.set([programme])
         event.documents.set([document])
         position = PositionFactory(person=simic, institution=serbian_ministry)
+        for entry in (institution, programme, position, simic):  # ctht_api.sources
+            entry.sources.add(document)
         statement = StatementFactory(
             speaker=simic, position=position, event=conference, source=document
         )
