@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from ctht_api.admin import (
     AuditedModelForm,
+    EmbargoedFilter,
     OtherNameInline,
     PublishableAdmin,
     TimestampedAdmin,
@@ -335,11 +336,13 @@ class EventAdmin(PublishableAdmin):
         "city",
         "country_name",
         "status",
+        "publish_at",
         "statement_count",
     )
     list_select_related = ("country",)
     list_filter = (
         "status",
+        EmbargoedFilter,
         "kind",
         ("country", admin.RelatedOnlyFieldListFilter),
         ("countries", admin.RelatedOnlyFieldListFilter),
@@ -362,7 +365,20 @@ class EventAdmin(PublishableAdmin):
     prepopulated_fields = {"slug": ("title",)}
     inlines = [EventOtherNameInline, StatementInline]
     fieldsets = (
-        (None, {"fields": ("title", "slug", "kind", "status", "summary", "add_statement")}),
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "slug",
+                    "kind",
+                    "status",
+                    "publish_at",
+                    "summary",
+                    "add_statement",
+                )
+            },
+        ),
         (
             "When and where",
             {
@@ -495,10 +511,12 @@ class StatementAdmin(AuditedImportMixin, PublishableAdmin):
         "language",
         "country_list",
         "status",
+        "publish_at",
     )
     list_select_related = ("speaker", "event")
     list_filter = (
         "status",
+        EmbargoedFilter,
         "language",
         ("countries", admin.RelatedOnlyFieldListFilter),
         ("topics", admin.RelatedOnlyFieldListFilter),
@@ -521,7 +539,7 @@ class StatementAdmin(AuditedImportMixin, PublishableAdmin):
     )
     inlines = [StatementTranslationInline]
     fieldsets = (
-        (None, {"fields": ("text", "language", "status")}),
+        (None, {"fields": ("text", "language", "status", "publish_at")}),
         (
             "Who, where and when",
             {

@@ -277,6 +277,7 @@ class EventSerializer(OtherNamesMixin, RecordSerializer):
             "slug",
             "kind",
             "status",
+            "publish_at",
             "summary",
             "start_date",
             "end_date",
@@ -388,6 +389,7 @@ class StatementSerializer(DisplayMixin, RecordSerializer):
             "display",
             "context",
             "status",
+            "publish_at",
             "created_at",
             "updated_at",
         ]
@@ -460,6 +462,9 @@ class StatementSerializer(DisplayMixin, RecordSerializer):
             {
                 "context": statement.context,
                 "status": statement.status,
+                "publish_at": TIMESTAMP.to_representation(statement.publish_at)
+                if statement.publish_at
+                else None,
                 "created_at": TIMESTAMP.to_representation(statement.created_at),
                 "updated_at": TIMESTAMP.to_representation(statement.updated_at),
             }
