@@ -28,9 +28,10 @@ holds the moment of the next embargo end (the earliest `publish_at` still
 ahead of a published event or statement; a statement at an embargoed event
 appears with its event, so the events' moments cover it). It is computed
 once per token, by the first read that uses the token (one query: an index
-range scan of each table, over the few embargoes ahead); a read at or after that moment replaces the token by a new one, as
-a write would, and the next read counts afresh. Cached reads thus run no
-query more than before: one more cache read. A token is never given an end
+range scan of each table, over the few embargoes ahead); a read at or after
+that moment replaces the token by a new one, as a write would, and the next
+read counts afresh. Cached reads thus run no query more than before: one
+more cache read. A token is never given an end
 computed from a state older than itself: the end is computed after the
 token was read, and a write that commits after that moves the token (twice,
 see above), retiring the end with it. An end the cache loses is computed
