@@ -336,7 +336,6 @@ class EventAdmin(PublishableAdmin):
         "city",
         "country_name",
         "status",
-        "publish_at",
         "statement_count",
     )
     list_select_related = ("country",)
@@ -511,7 +510,6 @@ class StatementAdmin(AuditedImportMixin, PublishableAdmin):
         "language",
         "country_list",
         "status",
-        "publish_at",
     )
     list_select_related = ("speaker", "event")
     list_filter = (
