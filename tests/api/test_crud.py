@@ -109,6 +109,7 @@ RESOURCES = [
             "slug",
             "kind",
             "status",
+            "publish_at",
             "summary",
             "start_date",
             "end_date",
@@ -146,6 +147,7 @@ RESOURCES = [
             "translations",
             "context",
             "status",
+            "publish_at",
         },
     ),
     Resource(
