@@ -53,6 +53,25 @@ from the cursor, and a mirror replays each entry once.
   so `?updated_since=` sees them (their version and ETag do not: the
   statement itself did not change).
 
+**Embargoes.** An entry whose embargo ends (`publish_at`, ctht_api.models)
+becomes visible without a write, so no write leaves it a row; and its row
+from when it was saved may lie behind a mirror's cursor already, read then as
+a `delete`. So the reader writes those rows itself, lazily:
+`FeedState.embargoes_through` says up to when this was done, and a read of
+the feed that finds a published entry with `publish_at` in
+(`embargoes_through`, now] (`read_state`: two `EXISTS` over the `publish_at`
+index, in the one query that reads the feed's state anyway, so a read with
+nothing due costs no query more) calls `record_ended_embargoes`: under the
+writers' lock, like any write of the feed, it writes a row for each such
+entry, and for each statement of such an event (`embargo_ended`, which
+follows `embargo_paths`), then moves `embargoes_through` to now, and the
+reader reads its page again. Those rows take numbers above every cursor
+handed out before, so every mirror meets the entry again, now an `upsert`.
+A write that commits after the pass with a `publish_at` already past writes
+its own row (after the pass's, under the lock). Workers' clocks are taken to
+agree (NTP): one running ahead could write an entry's row before another
+shows it.
+
 A row says only *which* entry changed; the reader (changes/views.py) reads the
 entry as the requesting client sees it and answers `upsert` with its detail
 representation, or `delete` when it is gone or hidden from that client.
@@ -74,8 +93,9 @@ from django.db.models import Exists, OuterRef
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
-from changes.models import Change
+from changes.models import Change, FeedState
 from ctht_api.audit import current_changeset
+from ctht_api.models import PublishableQuerySet
 
 LOCK_KEY = 0x63746874_6368616E  # "cthtchan": the feed writers' advisory lock
 CHUNK = 1000  # rows per INSERT … VALUES
@@ -287,11 +307,56 @@ def record_unrecorded(models_: Iterable[type[models.Model]] | None = None) -> No
 def restart() -> None:
     """A new feed for a restored record (`import_data`): a new epoch, so every earlier
     cursor is answered 410 (it counted in another database), and every entry once."""
-    from changes.models import FeedState
-
     Change.objects.all().delete()
     FeedState.new_epoch()
     record_unrecorded()
+
+
+@functools.cache
+def publishable() -> tuple[type[models.Model], ...]:
+    """The followed models with a publication status (and so an embargo)."""
+    return tuple(
+        model
+        for model in resources()
+        if isinstance(model._default_manager.get_queryset(), PublishableQuerySet)
+    )
+
+
+def read_state() -> FeedState:
+    """The feed's state, with `embargoes_due`: whether an embargo ended since the feed last
+    recorded them (see "Embargoes"), found in the same query."""
+    now = timezone.now()
+    due = {
+        f"due_{index}": Exists(
+            model._default_manager.published().filter(
+                publish_at__gt=OuterRef("embargoes_through"), publish_at__lte=now
+            )
+        )
+        for index, model in enumerate(publishable())
+    }
+    state = FeedState.objects.filter(pk=1).annotate(**due).first()
+    if state is None:  # a new feed: nothing to catch up with
+        state = FeedState.current()
+        state.embargoes_due = False
+        return state
+    state.embargoes_due = any(getattr(state, name) for name in due)
+    return state
+
+
+def record_ended_embargoes() -> None:
+    """Write a row for every entry whose embargo ended since `embargoes_through` (and each
+    statement of such an event), under the writers' lock; then move `embargoes_through`.
+    Another reader that did it meanwhile leaves nothing (or little) to do."""
+    with transaction.atomic():  # the lock is held to the commit of these rows
+        _lock()
+        since = FeedState.current().embargoes_through  # read under the lock
+        now = timezone.now()
+        if now <= since:
+            return
+        for model in publishable():
+            ids = model._default_manager.embargo_ended(since, now).order_by().values("pk")
+            _write_query(ids, resources()[model], now)
+        FeedState.objects.filter(pk=1).update(embargoes_through=now)
 
 
 def _buffer() -> FeedBuffer | None:

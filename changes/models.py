@@ -6,6 +6,7 @@ See changes/feed.py for how they are written and why the order is commit order.
 import secrets
 
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 
 class Change(models.Model):
@@ -47,11 +48,17 @@ class FeedState(models.Model):
     refused (410) rather than read against sequence numbers that mean
     something else here. `pruned_through` is the highest `seq` of a pruned
     tombstone: a cursor below it may have missed a deletion (410 too).
+    `embargoes_through`: see changes/feed.py, "Embargoes".
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     epoch = models.CharField(max_length=16)
     pruned_through = models.BigIntegerField(default=0)
+    embargoes_through = models.DateTimeField(
+        default=timezone.now,
+        help_text="Entries whose embargo ended up to this moment are in the feed again, "
+        "at the moment it ended or later (changes/feed.py, `record_ended_embargoes`).",
+    )
 
     def __str__(self) -> str:
         return f"feed {self.epoch}, pruned through {self.pruned_through}"
@@ -72,5 +79,6 @@ class FeedState(models.Model):
         """Start the feed afresh (after a restore): every earlier cursor is refused."""
         state = cls.current()
         state.epoch, state.pruned_through = secrets.token_hex(4), 0
+        state.embargoes_through = timezone.now()  # every entry is written anew
         state.save()
         return state

@@ -8,8 +8,14 @@ an entry that is gone or hidden from this client (a draft, a statement at a
 draft event). So an anonymous mirror and an editor's mirror replaying the same
 feed each end up equal to what their lists return.
 
-A page is one range scan of the feed plus one query per resource present on
-it (at most one per resource, whatever the page size); the entries are read
+An entry whose embargo ended (`publish_at`) appeared without a write: before
+reading a page, the reader has the feed write its row again when one is due
+(changes/feed.py, "Embargoes"), so a mirror whose cursor is past the entry's
+first row meets it as an `upsert`.
+
+A page is one range scan of the feed, one read of the feed's state (which also
+tells whether an embargo ended since the feed last looked), plus one query per
+resource present on it (at most one per resource, whatever the page size); the entries are read
 as they stand when the page is read, which may be newer than the change that
 put them there: a later change is then read again, further on.
 """
@@ -161,8 +167,10 @@ class ChangeFeedViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     answer comes after it. An entry appears once, at its latest change (a compacted log):
     `upsert` with its detail representation, as this client's lists show it, or
     `delete` when it was deleted or this client can no longer see it (unpublished, at an
-    unpublished event). Renaming an entry that others show in brief form (an institution,
-    a person, an event, a document) is an `upsert` of each of them.
+    unpublished event, under embargo). An entry whose embargo (`publish_at`) ends is an
+    `upsert` then, after every cursor handed out before, though no one edited it.
+    Renaming an entry that others show in brief form (an institution, a person, an
+    event, a document) is an `upsert` of each of them.
 
     With `lang` or `Accept-Language`, statements and topics carry `display` as in their
     own lists.
@@ -258,7 +266,11 @@ class ChangeFeedViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
         else:
             _, since, floor = given
         rows = page_of_changes(since, names, size)
-        state = FeedState.current()  # after the page: see check_cursor
+        state = feed.read_state()  # after the page: see check_cursor
+        if state.embargoes_due:  # entries appeared without a write (changes/feed.py)
+            feed.record_ended_embargoes()
+            rows = page_of_changes(since, names, size)
+            state = feed.read_state()
         if given is not None:
             check_cursor(*given, state)
         more = len(rows) > size

@@ -22,13 +22,14 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from ctht_api.audit import changeset, current_changeset
 from ctht_api.concurrency import REASON_MAX_LENGTH, VersionConflict, lock_and_check
-from ctht_api.models import Status
+from ctht_api.models import Status, under_embargo
 from ctht_api.search import search_as_typed
 
 
@@ -271,6 +272,25 @@ def publish(modeladmin, request, queryset):
 @admin.action(description="Unpublish selected %(verbose_name_plural)s", permissions=["change"])
 def unpublish(modeladmin, request, queryset):
     _set_status(modeladmin, request, queryset, Status.DRAFT)
+
+
+class EmbargoedFilter(admin.SimpleListFilter):
+    """Published entries still under embargo (`publish_at` ahead: hidden from the public until
+    then), or every other entry."""
+
+    title = "embargoed"
+    parameter_name = "embargoed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes: published, hidden until publish_at"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        embargoed = under_embargo(timezone.now())
+        if self.value() == "yes":
+            return queryset.filter(embargoed)
+        if self.value() == "no":
+            return queryset.exclude(embargoed)
+        return queryset
 
 
 class PublishableAdmin(TimestampedAdmin):

@@ -22,7 +22,7 @@ from django_filters.utils import get_model_field
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from ctht_api.identifiers import identified_by
-from ctht_api.models import validate_language_tag
+from ctht_api.models import PublishableQuerySet, validate_language_tag
 from ctht_api.search import MAX_QUERY_LENGTH, search
 
 
@@ -226,6 +226,8 @@ class RecordFilterSet(django_filters.FilterSet):
             value = value.astimezone(datetime.UTC)
         except OverflowError as error:  # e.g. 0001-01-01T00:00+01:00
             raise ValidationError({"updated_since": "The timestamp is out of range."}) from error
+        if isinstance(queryset, PublishableQuerySet):  # entries that appeared by themselves too
+            return queryset.changed_since(value, getattr(self.request, "user", None))
         return queryset.filter(**{f"{name}__gte": value})
 
     def filter_queryset(self, queryset):

@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.text import slugify
 
 from ctht_api.audit import current_changeset
@@ -363,12 +364,32 @@ class Status(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+def embargo_over(now, prefix: str = "") -> Q:
+    """No embargo, or one that ended at or before `now` (of the entry at `prefix`, e.g.
+    `event__`). `now` is Python's clock, sent as a parameter rather than the database's
+    `NOW()`: the same instant for every condition of a query, the same on SQLite and
+    PostgreSQL, and a test's frozen clock holds."""
+    return Q(**{f"{prefix}publish_at__isnull": True}) | Q(**{f"{prefix}publish_at__lte": now})
+
+
+def under_embargo(now) -> Q:
+    """Published, but hidden from the public until `publish_at`, still ahead of `now`."""
+    return Q(status=Status.PUBLISHED, publish_at__gt=now)
+
+
 class PublishableQuerySet(models.QuerySet):
     """Entries with a publication status; `visible_to` is what a client may see.
 
     `visible_to(user)` is the one definition of visibility: views, nested
     lists, counts and feeds call it rather than filtering on `status`
     themselves, so a new rule (an embargo) is added in `public()` once.
+
+    **Embargo.** A published entry whose `publish_at` is still ahead is hidden
+    from `public()` until that moment: decided at query time, so the entry
+    appears by itself, without a scheduler or a write. What is derived from
+    visibility and kept elsewhere follows without a write too: the cached
+    counts (events/record_version.py), the change feed (changes/feed.py) and
+    `?updated_since=` (`changed_since`).
     """
 
     def published(self):
@@ -377,15 +398,52 @@ class PublishableQuerySet(models.QuerySet):
     def drafts(self):
         return self.filter(status=Status.DRAFT)
 
+    def embargoed(self):
+        """Published, but hidden until `publish_at`, which is still ahead."""
+        return self.filter(under_embargo(timezone.now()))
+
     def public(self):
-        """What anyone may see: published entries (a model adds its own conditions)."""
-        return self.published()
+        """What anyone may see: published entries whose embargo, if any, is over (a model
+        adds its own conditions)."""
+        return self.published().filter(embargo_over(timezone.now()))
+
+    def embargoes_ahead(self, now):
+        """The `publish_at` of every entry under embargo at `now` (`values_list`): when the
+        public record will change by itself. An index range scan over few rows."""
+        return self.filter(under_embargo(now)).order_by().values_list("publish_at", flat=True)
+
+    def embargo_ended(self, since, now):
+        """Published entries that appeared by themselves in (`since`, `now`]: their embargo,
+        or that of an entry their visibility depends on (`embargo_paths`), ended then. The
+        change feed writes them again (changes/feed.py)."""
+        ended = Q()
+        for path in self.embargo_paths:
+            ended |= Q(**{f"{path}publish_at__gt": since, f"{path}publish_at__lte": now})
+        return self.published().filter(ended)
+
+    def changed_since(self, moment, user):
+        """`?updated_since=`: entries changed at or after `moment`; for a client who sees
+        only the public record (as `visible_to` decides), also those whose embargo (or
+        that of an entry their visibility depends on) ended since then: they appeared
+        without a write, so `updated_at` did not move. (An editor saw them when written.)"""
+        changed = Q(updated_at__gte=moment)
+        if not self._sees_drafts(user):
+            for path in self.embargo_paths:
+                changed |= Q(**{f"{path}publish_at__gte": moment})
+        return self.filter(changed)
 
     def visible_to(self, user):
         """Everything to those who may see drafts of this model, else `public()`."""
-        if user is not None and can_see_drafts(user, self.model):
+        if self._sees_drafts(user):
             return self
         return self.public()
+
+    def _sees_drafts(self, user) -> bool:
+        return user is not None and can_see_drafts(user, self.model)
+
+    # Whose `publish_at` decides whether an entry is public: its own (""), and a model
+    # adds the entries `public()` reads (a statement's event: "event__").
+    embargo_paths: tuple[str, ...] = ("",)
 
 
 class PublishableModel(models.Model):

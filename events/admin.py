@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from ctht_api.admin import (
     AuditedModelForm,
+    EmbargoedFilter,
     IdentifierInline,
     OtherNameInline,
     PublishableAdmin,
@@ -418,6 +419,7 @@ class EventAdmin(PublishableAdmin):
     list_select_related = ("country",)
     list_filter = (
         "status",
+        EmbargoedFilter,
         "kind",
         ("country", admin.RelatedOnlyFieldListFilter),
         ("countries", admin.RelatedOnlyFieldListFilter),
@@ -440,7 +442,20 @@ class EventAdmin(PublishableAdmin):
     prepopulated_fields = {"slug": ("title",)}
     inlines = [EventOtherNameInline, EventIdentifierInline, StatementInline]
     fieldsets = (
-        (None, {"fields": ("title", "slug", "kind", "status", "summary", "add_statement")}),
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "slug",
+                    "kind",
+                    "status",
+                    "publish_at",
+                    "summary",
+                    "add_statement",
+                )
+            },
+        ),
         (
             "When and where",
             {
@@ -585,6 +600,7 @@ class StatementAdmin(AuditedImportMixin, PublishableAdmin):
     list_select_related = ("speaker", "event")
     list_filter = (
         "status",
+        EmbargoedFilter,
         "language",
         ("countries", admin.RelatedOnlyFieldListFilter),
         ("topics", admin.RelatedOnlyFieldListFilter),
@@ -607,7 +623,7 @@ class StatementAdmin(AuditedImportMixin, PublishableAdmin):
     )
     inlines = [StatementTranslationInline]
     fieldsets = (
-        (None, {"fields": ("text", "language", "status")}),
+        (None, {"fields": ("text", "language", "status", "publish_at")}),
         (
             "Who, where and when",
             {

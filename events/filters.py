@@ -41,6 +41,13 @@ class PublishableFilterSet(RecordFilterSet):
     topic = AnyRelatedCharFilter(
         field_name="topics__slug", clean=topic_slugs, help_text="Topic slugs, comma-separated (OR)."
     )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        method="filter_updated_since",
+        help_text="Entries changed at or after this ISO 8601 timestamp (for keeping a mirror); "
+        "for clients who see published entries only, also those that appeared since then "
+        "because an embargo (`publish_at`, theirs or their event's) ended.",
+    )
 
 
 class StatementFilter(PublishableFilterSet):

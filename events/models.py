@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, JSONObject
+from django.utils import timezone
 
 from ctht_api.aggregates import json_array
 from ctht_api.audit import audit_trail, current_changeset, snapshot_history
@@ -27,6 +28,7 @@ from ctht_api.models import (
     clean_date_range,
     clean_parent_chain,
     date_range_constraint,
+    embargo_over,
     identifier_constraints,
     language_constraint,
     not_blank_constraint,
@@ -332,12 +334,15 @@ class Event(SluggedModel, PublishableModel):
 class StatementQuerySet(PublishableQuerySet):
     # What `public()` reads of related entries: a change of these changes which
     # statements a client sees (the change feed follows it, changes/feed.py).
-    visibility_depends_on = {"event": ("status",)}
+    visibility_depends_on = {"event": ("status", "publish_at")}
+    embargo_paths = ("", "event__")
 
     def public(self):
-        """Published, and not made at a draft event: a draft never leaks through the
-        brief event embedded in a statement."""
-        return self.published().filter(Q(event__isnull=True) | Q(event__status=Status.PUBLISHED))
+        """Published, out of embargo, and not made at a draft or embargoed event: neither
+        leaks through the brief event embedded in a statement."""
+        now = timezone.now()
+        event_public = Q(event__status=Status.PUBLISHED) & embargo_over(now, "event__")
+        return self.published().filter(embargo_over(now) & (Q(event__isnull=True) | event_public))
 
     def for_api(self):
         """Everything a statement's JSON shows, in one query: the brief related rows

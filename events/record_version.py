@@ -20,6 +20,25 @@ events/signals.py connects `record_changed` to every save, deletion and
 many-to-many change of the models the counts read; bulk writes that send no
 signals (`import_data`, `generate_data`) call it themselves.
 
+**Embargoes.** The public record also changes without a write: an entry
+whose embargo ends (`publish_at`, ctht_api.models) appears by itself, and
+counts cached before that moment would leave it out until the next write.
+So each token has an end: beside it, under `ctht:<token>:ends`, the cache
+holds the moment of the next embargo end (the earliest `publish_at` still
+ahead of a published event or statement; a statement at an embargoed event
+appears with its event, so the events' moments cover it). It is computed
+once per token, by the first read that uses the token (one query: an index
+range scan of each table, over the few embargoes ahead); a read at or after
+that moment replaces the token by a new one, as a write would, and the next
+read counts afresh. Cached reads thus run no query more than before: one
+more cache read. A token is never given an end
+computed from a state older than itself: the end is computed after the
+token was read, and a write that commits after that moves the token (twice,
+see above), retiring the end with it. An end the cache loses is computed
+again (its entry expires with the answers, after `COUNTRY_COUNTS_TTL`).
+Drafts-visible answers do not depend on embargoes; they share the token and
+are merely recounted with the rest.
+
 A cache that cannot be reached (Redis down) never fails a write or a read:
 the write goes through (a missed change of the token leaves answers at most
 `COUNTRY_COUNTS_TTL` old), and the counts are computed afresh. The error is
@@ -27,6 +46,7 @@ logged.
 """
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -34,19 +54,44 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
+
+from events.models import Event, Statement
 
 VERSION_KEY = "ctht:record-version"
 
 logger = logging.getLogger(__name__)
 
 
+# No embargo ahead: the token ends only with a write.
+NEVER = float("inf")
+
+
 def record_version() -> str:
-    """The current token, made on first use (or after the cache lost it)."""
+    """The current token, made on first use (or after the cache lost it, or when an
+    embargo ended since it was made)."""
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
         version = cache.get(VERSION_KEY)
+    ends = cache.get(f"ctht:{version}:ends")
+    if ends is not None and time.time() < ends:
+        return version
+    if ends is not None:  # an embargo ended: a new token, as after a write
+        version = uuid.uuid4().hex
+        cache.set(VERSION_KEY, version, timeout=None)
+    # Its end is computed after the token was read (see the module docstring).
+    cache.add(f"ctht:{version}:ends", next_embargo_end(), settings.COUNTRY_COUNTS_TTL)
     return version
+
+
+def next_embargo_end() -> float:
+    """When the public record next changes by itself (a POSIX timestamp; `NEVER`)."""
+    now = timezone.now()
+    ahead = [model.objects.embargoes_ahead(now) for model in (Event, Statement)]
+    first = ahead[0].union(*ahead[1:], all=True).order_by("publish_at")[:1]
+    moments = list(first)
+    return moments[0].timestamp() if moments else NEVER
 
 
 def _new_version() -> None:

@@ -288,6 +288,7 @@ class EventSerializer(OwnedListsMixin, RecordSerializer):
             "slug",
             "kind",
             "status",
+            "publish_at",
             "summary",
             "start_date",
             "end_date",
@@ -405,6 +406,7 @@ class StatementSerializer(DisplayMixin, RecordSerializer):
             "display",
             "context",
             "status",
+            "publish_at",
             "created_at",
             "updated_at",
         ]
@@ -477,6 +479,9 @@ class StatementSerializer(DisplayMixin, RecordSerializer):
             {
                 "context": statement.context,
                 "status": statement.status,
+                "publish_at": TIMESTAMP.to_representation(statement.publish_at)
+                if statement.publish_at
+                else None,
                 "created_at": TIMESTAMP.to_representation(statement.created_at),
                 "updated_at": TIMESTAMP.to_representation(statement.updated_at),
             }

@@ -114,7 +114,9 @@ class EventViewSet(RecordViewSet):
     """Conferences, workshops, trainings, meetings, campaigns and press releases.
 
     Anonymous clients see published events only; drafts are absent from lists
-    and answer 404.
+    and answer 404. So is an embargoed event (`publish_at` still ahead) until that
+    moment, when it appears everywhere at once, without a write; clients who cannot see
+    drafts therefore only ever see a `publish_at` that is past (or null).
     """
 
     serializer_class = EventSerializer
@@ -168,7 +170,9 @@ class StatementViewSet(
     """The exact words officials said, with speaker, event, date, countries and topics.
 
     Anonymous clients see published statements only (and none made at a draft
-    event). Filter with `country`, `speaker`, `institution`, `event`, `topic`,
+    event); an embargoed statement, or one made at an embargoed event, appears when the
+    embargo (`publish_at`) ends, without a write, so they only ever see a past or null
+    `publish_at`. Filter with `country`, `speaker`, `institution`, `event`, `topic`,
     `language`, `date_after`, `date_before`, `updated_since` and `q`. With `lang` or
     `Accept-Language`, each statement also carries `display`, its words in the client's
     language; `text` and `language` stay the original.

@@ -94,10 +94,17 @@ def _superuser_request():
 
 def test_filters_exist_for_what_editors_sort_by():
     def names(model):
-        return {f if isinstance(f, str) else f[0] for f in admin.site._registry[model].list_filter}
+        return {
+            f if isinstance(f, str) else f[0] if isinstance(f, tuple) else f.parameter_name
+            for f in admin.site._registry[model].list_filter
+        }
 
-    assert {"status", "language", "countries", "topics", "event", "date"} <= names(Statement)
-    assert {"status", "kind", "country", "countries", "topics", "start_date"} <= names(Event)
+    assert {"status", "embargoed", "language", "countries", "topics", "event", "date"} <= names(
+        Statement
+    )
+    assert {"status", "embargoed", "kind", "country", "countries", "topics", "start_date"} <= (
+        names(Event)
+    )
     assert {"kind", "country"} <= names(Institution)
 
 

@@ -257,3 +257,27 @@ def test_events_autocomplete_most_recent_first_unknown_dates_last(admin_client, 
     ]:
         StatementFactory(event=EventFactory(title=title, start_date=start))
     assert autocomplete(admin_client, "event") == ["Newer", "Older", "Undated"]
+
+
+def test_embargoed_filter_on_statements_and_events(admin_client):
+    ahead = timezone.now() + datetime.timedelta(days=2)
+    past = timezone.now() - datetime.timedelta(days=2)
+    embargoed = StatementFactory(text="Embargoed words", publish_at=ahead)
+    StatementFactory(text="Public words", publish_at=past)
+    StatementFactory(text="Draft words", status="draft", publish_at=ahead)
+    EventFactory(title="Embargoed event", publish_at=ahead)
+    EventFactory(title="Public event")
+
+    def texts(model, value):
+        return sorted(row.split(" | ")[0] for row in rows(admin_client, model, embargoed=value))
+
+    assert texts(Statement, "yes") == ["Embargoed words"]
+    assert texts(Statement, "no") == ["Draft words", "Public words"]
+    assert texts(Event, "yes") == ["Embargoed event"]
+    assert texts(Event, "no") == ["Public event"]
+    body = admin_client.get(changelist(Statement)).content.decode()
+    assert "By embargoed" in body
+    change = reverse("admin:events_statement_change", args=[embargoed.pk])
+    assert 'name="publish_at_0"' in admin_client.get(change).content.decode()
+    event_add = reverse("admin:events_event_add")
+    assert 'name="publish_at_0"' in admin_client.get(event_add).content.decode()

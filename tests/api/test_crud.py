@@ -119,6 +119,7 @@ RESOURCES = [
             "slug",
             "kind",
             "status",
+            "publish_at",
             "summary",
             "start_date",
             "end_date",
@@ -157,6 +158,7 @@ RESOURCES = [
             "translations",
             "context",
             "status",
+            "publish_at",
         },
     ),
     Resource(

@@ -201,6 +201,7 @@ def test_statement_columns_are_flat(anon, record, simic):
         "translations",
         "context",
         "status",
+        "publish_at",
         "created_at",
         "updated_at",
     ]

@@ -53,7 +53,9 @@ QUERIES = {
     "topic": 2,
     "programme": 3,  # + funders
     "document": 2,
-    "country": 4,  # on a cache miss: three grouped counts and the names (events/counts.py)
+    # On a cache miss: the next embargo end (once per record version, events/record_version.py),
+    # three grouped counts and the names (events/counts.py).
+    "country": 5,
     "country-statements": 2,
     "event-statements": 2,
     "person-statements": 2,
@@ -151,7 +153,8 @@ def count_queries(client, url: str, page_size: int) -> int:
 
 def test_every_list_route_has_a_pinned_count():
     assert {param.values[1] for param in LIST_ROUTES} == set(QUERIES)
-    assert max(QUERIES.values()) <= 4
+    # 5: /countries/ on a cache miss, counting the next embargo end of a new record version.
+    assert max(QUERIES.values()) <= 5
 
 
 @pytest.mark.parametrize(("prefix", "basename"), LIST_ROUTES)

@@ -1,5 +1,9 @@
 """The record version retires every cached count at once, now and when the write commits."""
 
+import datetime
+
+import time_machine
+
 from events.record_version import cached_by_record_version, record_version
 from tests.factories import StatementFactory, TopicFactory
 
@@ -25,3 +29,26 @@ def test_a_cached_value_is_computed_again_after_a_write(db):
     assert cached_by_record_version("test", compute) == 1
     TopicFactory()
     assert cached_by_record_version("test", compute) == 2
+
+
+def test_a_cached_value_is_computed_again_when_an_embargo_ends_without_a_write(db):
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    with time_machine.travel(start, tick=False) as clock:
+        StatementFactory(publish_at=start + datetime.timedelta(seconds=30))
+        StatementFactory(publish_at=start + datetime.timedelta(seconds=60))
+        assert cached_by_record_version("test", compute) == 1
+        clock.move_to(start + datetime.timedelta(seconds=29))
+        assert cached_by_record_version("test", compute) == 1
+        clock.move_to(start + datetime.timedelta(seconds=30))
+        assert cached_by_record_version("test", compute) == 2  # the first embargo ended
+        assert cached_by_record_version("test", compute) == 2
+        clock.move_to(start + datetime.timedelta(seconds=61))
+        assert cached_by_record_version("test", compute) == 3  # and the second
+        clock.move_to(start + datetime.timedelta(seconds=200))
+        assert cached_by_record_version("test", compute) == 3  # no embargo ahead
