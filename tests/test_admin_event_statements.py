@@ -313,10 +313,10 @@ def event_with_statements(count: int) -> Event:
 
 
 # The session and the user; the event and its five lists (countries, organisers, topics,
-# programmes, documents); its other names (their inline); the statements with their
+# programmes, documents); its other names and identifiers (their inlines); the statements with their
 # speaker and position joined, their countries, their topics; the transaction's savepoint
 # and its release. None per row.
-PAGE_QUERIES = 14
+PAGE_QUERIES = 15
 
 
 def test_the_page_reads_a_fixed_number_of_queries_however_many_statements(admin_client):
@@ -376,6 +376,8 @@ def test_an_event_and_its_statements_are_added_on_one_page(admin_client):
         "other_names-INITIAL_FORMS": "0",
         "other_names-0-name": "Atelier",
         "other_names-0-language": "fr",
+        "identifiers-TOTAL_FORMS": "0",
+        "identifiers-INITIAL_FORMS": "0",
     }
 
     response = admin_client.post(reverse("admin:events_event_add"), data)
