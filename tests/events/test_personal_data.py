@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from events import safety
 from events.generate import generate
 from events.models import Statement, StatementTranslation
 from events.safety import scan, scan_statement
@@ -130,3 +131,13 @@ def assert_no_finding(statements) -> None:
         ), pk
         checked += 1
     assert checked
+
+
+@pytest.mark.parametrize("text", ["00 " * 300, "01 " * 800, "+" + "1 " * 20000, "0123456 " * 10000])
+def test_long_runs_of_digit_groups_try_few_candidates(text, monkeypatch):
+    """Each start tries at most MAX_PHONE_DIGITS ends: the scan stays linear."""
+    calls = []
+    real = safety._is_personal_phone
+    monkeypatch.setattr(safety, "_is_personal_phone", lambda c: calls.append(c) or real(c))
+    scan(text)
+    assert len(calls) <= safety.MAX_PHONE_DIGITS * len(text.split())
