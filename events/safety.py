@@ -48,6 +48,7 @@ digits), never the value itself.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -180,8 +181,29 @@ def _mask_email(value: str) -> str:
     return f"{local[:1]}…@….{domain.rsplit('.', 1)[-1]}"
 
 
+HYPHENS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
+
+
+def _plain(text: str) -> str:
+    """`text` with any Unicode decimal digit as its ASCII digit, any space separator as a
+    space and hyphen variants as `-`, char for char: other scripts' digits and thin
+    spaces must not hide a number (findings hold no positions, only masked tails)."""
+    if text.isascii():
+        return text
+
+    def one(char: str) -> str:
+        if char.isdecimal():
+            return str(unicodedata.decimal(char))
+        if char != "\u00a0" and unicodedata.category(char) == "Zs":
+            return " "
+        return "-" if char in HYPHENS else char
+
+    return "".join(one(char) for char in text)
+
+
 def scan(text: str) -> list[Finding]:
     """The personal data in one text, in order of appearance (without a field)."""
+    text = _plain(text or "")
     if not text or not TRIGGER.search(text):
         return []
     found: list[tuple[int, Finding]] = []
