@@ -48,6 +48,7 @@ digits), never the value itself.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -180,8 +181,29 @@ def _mask_email(value: str) -> str:
     return f"{local[:1]}…@….{domain.rsplit('.', 1)[-1]}"
 
 
+HYPHENS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
+
+
+def _plain(text: str) -> str:
+    """`text` with any Unicode decimal digit as its ASCII digit, any space separator as a
+    space and hyphen variants as `-`, char for char: other scripts' digits and thin
+    spaces must not hide a number (findings hold no positions, only masked tails)."""
+    if text.isascii():
+        return text
+
+    def one(char: str) -> str:
+        if char.isdecimal():
+            return str(unicodedata.decimal(char))
+        if char != "\u00a0" and unicodedata.category(char) == "Zs":
+            return " "
+        return "-" if char in HYPHENS else char
+
+    return "".join(one(char) for char in text)
+
+
 def scan(text: str) -> list[Finding]:
     """The personal data in one text, in order of appearance (without a field)."""
+    text = _plain(text or "")
     if not text or not TRIGGER.search(text):
         return []
     found: list[tuple[int, Finding]] = []
@@ -249,17 +271,26 @@ def _phone_in_run(run: str) -> str | None:
     """The first phone number in a run of digit groups: starting at the run's start or
     at a later group after a space, with `+`, `00` or `0`; the longest one found."""
     groups = list(GROUP.finditer(run))
+    # Digits up to the end of each group: a candidate's count without re-counting it,
+    # so each start tries at most MAX_PHONE_DIGITS ends (every group holds a digit)
+    # and a long run of groups is scanned in linear time, not cubic.
+    upto = [0]
+    for group in groups:
+        upto.append(upto[-1] + sum(char.isdigit() for char in group.group()))
     for first, group in enumerate(groups):
         starts_word = first == 0 or run[group.start() - 1] in " \u00a0"
         if not starts_word or not group.group().lstrip("(").startswith(("+", "0")):
             continue
-        for last in range(len(groups) - 1, first - 1, -1):
-            candidate = run[group.start() : groups[last].end()]
-            digits = sum(char.isdigit() for char in candidate)
-            if digits < MIN_PHONE_DIGITS:
+        longest = first
+        while longest + 1 < len(groups) and upto[longest + 2] - upto[first] <= MAX_PHONE_DIGITS:
+            longest += 1
+        for last in range(longest, first - 1, -1):
+            if upto[last + 1] - upto[first] < MIN_PHONE_DIGITS:
                 break
-            if digits <= MAX_PHONE_DIGITS and _is_personal_phone(candidate):
-                return candidate
+            if upto[last + 1] - upto[first] <= MAX_PHONE_DIGITS:
+                candidate = run[group.start() : groups[last].end()]
+                if _is_personal_phone(candidate):
+                    return candidate
     return None
 
 

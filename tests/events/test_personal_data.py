@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from events import safety
 from events.generate import generate
 from events.models import Statement, StatementTranslation
 from events.safety import scan, scan_statement
@@ -130,3 +131,27 @@ def assert_no_finding(statements) -> None:
         ), pk
         checked += 1
     assert checked
+
+
+@pytest.mark.parametrize("text", ["00 " * 300, "01 " * 800, "+" + "1 " * 20000, "0123456 " * 10000])
+def test_long_runs_of_digit_groups_try_few_candidates(text, monkeypatch):
+    """Each start tries at most MAX_PHONE_DIGITS ends: the scan stays linear."""
+    calls = []
+    real = safety._is_personal_phone
+    monkeypatch.setattr(safety, "_is_personal_phone", lambda c: calls.append(c) or real(c))
+    scan(text)
+    assert len(calls) <= safety.MAX_PHONE_DIGITS * len(text.split())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call 064\u2009123\u20094567",
+        "call 064\u202f123\u202f4567",
+        "call 064\u2011123\u20114567",
+        "call \u0660\u0666\u0664\u0661\u0662\u0663\u0664\u0665\u0666\u0667",
+        "call \uff10\uff16\uff14\uff11\uff12\uff13\uff14\uff15\uff16\uff17",
+    ],
+)
+def test_other_spaces_hyphens_and_digits_do_not_hide_a_phone(text):
+    assert [f.kind for f in scan(text)] == ["phone"]
