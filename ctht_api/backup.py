@@ -60,8 +60,14 @@ Decisions, each for a reason:
   version 2 added other names and topic translations, version 3 identifiers;
   `LINKS_ADDED_IN_VERSION`: version 3 the sources of people, institutions,
   positions and programmes) are simply absent from it and restored empty; a
-  list column a later version added to a history table is absent too, and read
-  as null (not recorded). A file newer than the server is refused.
+  column a later version added to an older model (`FIELDS_ADDED_IN_VERSION`:
+  version 3 `publish_at`, the statements' history `safety_override`, the
+  history's `identifiers` and, added during version 2, its lists) may be absent
+  too, and is read as the field's default: null for `publish_at` (not
+  scheduled) and the history's lists (not recorded), empty for
+  `safety_override` (no override). Only an older file may lack them: a file of
+  the version that added a column, or later, must have it in every row. A file
+  newer than the server is refused.
 * **Only into an empty record.** The target's record tables (all but the
   countries) must be empty; there is no merge and no `--replace`.
 """
@@ -125,6 +131,34 @@ LINKS_ADDED_IN_VERSION = {
         "people.institution.sources",
         "people.position.sources",
         "events.programme.sources",
+    ),
+}
+# The columns each format version added to models an earlier version already had
+# (`app.model.field`), with the columns added while a version was current (the version
+# was not raised, so some files of it have them and some do not): a file of an earlier
+# version may lack them, and a missing one is read as the field's default (null for a
+# history list: not recorded). A file of that version or a later one must have them all.
+FIELDS_ADDED_IN_VERSION = {
+    2: ("events.historicalstatement.translations",),  # during version 1
+    3: (
+        # during version 2: the lists an entry's history records
+        "people.historicalinstitution.other_names",
+        "people.historicalperson.other_names",
+        "people.historicalposition.other_names",
+        "events.historicalprogramme.other_names",
+        "events.historicalevent.other_names",
+        "events.historicaltopic.translations",
+        # version 3: scheduled publication, identifiers, the personal-data check's override
+        "events.event.publish_at",
+        "events.historicalevent.publish_at",
+        "events.statement.publish_at",
+        "events.historicalstatement.publish_at",
+        "events.historicalstatement.safety_override",
+        "people.historicalinstitution.identifiers",
+        "people.historicalperson.identifiers",
+        "events.historicalprogramme.identifiers",
+        "events.historicalevent.identifiers",
+        "events.historicaldocument.identifiers",
     ),
 }
 RECORD_APPS = ("people", "events")
@@ -224,6 +258,7 @@ class Column:
     kind: str  # int, str, bool, date, datetime, user
     target: str | None = None  # label whose primary keys a foreign key must be among
     lookup: str = ""  # what the exporter reads
+    added: int = 1  # the format version that added it: an older file may lack it
 
     def check(self, value: Any) -> Any:
         """The Python value of a JSON value, or ValidationError saying what is wrong."""
@@ -268,6 +303,12 @@ class Column:
 def columns(model: type[models.Model]) -> list[Column]:
     """The exported fields of `model`, in model order."""
     skip = DERIVED_FIELDS.get(model._meta.label_lower, set())
+    added = {
+        name.rsplit(".", 1)[1]: version
+        for version, names in FIELDS_ADDED_IN_VERSION.items()
+        for name in names
+        if name.rsplit(".", 1)[0] == model._meta.label_lower
+    }
     user_field = get_user_model().USERNAME_FIELD
     found = []
     for f in model._meta.concrete_fields:
@@ -291,7 +332,7 @@ def columns(model: type[models.Model]) -> list[Column]:
             raise TypeError(f"{model._meta.label}.{f.name}: no export rule for {type(f)}")
         # Only real constraints are checked: history rows may name deleted entries.
         target = f.related_model._meta.label_lower if f.is_relation and f.db_constraint else None
-        found.append(Column(f.name, f, kind, target, lookup=f.attname))
+        found.append(Column(f.name, f, kind, target, f.attname, added.get(f.name, 1)))
     return found
 
 
@@ -643,8 +684,8 @@ def validate(path: str) -> Plan:
         pk_name = model._meta.pk.name
         for col in cols:
             if col.name not in row:
-                if col.field.null and col.name != pk_name:
-                    continue  # an absent nullable field is null
+                if col.added > header.format_version:
+                    continue  # not written yet: read as its default (_Section.add)
                 raise BackupError(f"{label} row {number}: missing field {col.name!r}")
             try:
                 col.check(row[col.name])
@@ -916,6 +957,9 @@ class _Section:
         self.batch: list[dict] = []
 
     def add(self, number: int, row: dict) -> None:
+        for col in self.cols:  # only a column added after the file's version (pass 1)
+            if col.name not in row:
+                row[col.name] = col.field.get_default()
         if self.entry:
             self._clean_fields(number, row)
         self.batch.append(row)

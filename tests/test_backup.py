@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.core.management.color import no_style
@@ -18,7 +19,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from ctht_api.backup import FORMAT, FORMAT_VERSION, added_after, record_models
-from events.models import Statement
+from events.models import Event, Statement
 from people.models import Person, PersonIdentifier, PersonOtherName
 from tests.api.conftest import token_client
 from tests.api.helpers import API
@@ -328,15 +329,110 @@ def test_a_newer_format_version_is_refused(exported, tmp_path):
     )
 
 
-def as_version_1(document: dict) -> dict:
-    """An export as version 1 wrote it: no other names, no topic translations."""
-    absent = added_after(1)
+# What each format version added, written out here rather than read from ctht_api.backup:
+# the older files below are built from these lists, so that they look like the files older
+# servers wrote even if the module's own declarations forget something.
+MODELS_ADDED_IN = {
+    2: {  # other names and topic translations, with their history tables
+        "people.institutionothername",
+        "people.historicalinstitutionothername",
+        "people.personothername",
+        "people.historicalpersonothername",
+        "people.positionothername",
+        "people.historicalpositionothername",
+        "events.programmeothername",
+        "events.historicalprogrammeothername",
+        "events.eventothername",
+        "events.historicaleventothername",
+        "events.topictranslation",
+        "events.historicaltopictranslation",
+    },
+    3: {  # identifiers, with their history tables; the sources' link tables and theirs
+        "people.institutionidentifier",
+        "people.historicalinstitutionidentifier",
+        "people.personidentifier",
+        "people.historicalpersonidentifier",
+        "events.programmeidentifier",
+        "events.historicalprogrammeidentifier",
+        "events.eventidentifier",
+        "events.historicaleventidentifier",
+        "events.documentidentifier",
+        "events.historicaldocumentidentifier",
+        "people.person_sources",
+        "people.historicalperson_sources",
+        "people.institution_sources",
+        "people.historicalinstitution_sources",
+        "people.position_sources",
+        "people.historicalposition_sources",
+        "events.programme_sources",
+        "events.historicalprogramme_sources",
+    },
+}
+# The columns of older models that the first files of a version lack (some were added
+# while the version before was current, so only its earliest files lack them).
+COLUMNS_ADDED_IN = {
+    2: {"events.historicalstatement": {"translations"}},
+    3: {
+        "people.historicalinstitution": {"other_names", "identifiers"},
+        "people.historicalperson": {"other_names", "identifiers"},
+        "people.historicalposition": {"other_names"},
+        "events.historicalprogramme": {"other_names", "identifiers"},
+        "events.historicaltopic": {"translations"},
+        "events.event": {"publish_at"},
+        "events.historicalevent": {"other_names", "identifiers", "publish_at"},
+        "events.statement": {"publish_at"},
+        "events.historicalstatement": {"publish_at", "safety_override"},
+        "events.historicaldocument": {"identifiers"},
+    },
+}
+
+
+def as_version(document: dict, version: int) -> dict:
+    """An export as the first server of format `version` wrote it: without the models and
+    the columns later versions added."""
+    later = [added for added in MODELS_ADDED_IN if added > version]
+    absent = {label for added in later for label in MODELS_ADDED_IN[added]}
+    dropped: dict[str, set[str]] = {}
+    for added in later:
+        for label, names in COLUMNS_ADDED_IN[added].items():
+            dropped.setdefault(label, set()).update(names)
+    for label, names in dropped.items():  # the lists above name real columns
+        assert all(names <= set(row) for row in document["models"][label]), label
     return {
         **document,
-        "format_version": 1,
+        "format_version": version,
         "counts": {k: v for k, v in document["counts"].items() if k not in absent},
-        "models": {k: v for k, v in document["models"].items() if k not in absent},
+        "models": {
+            label: [
+                {k: v for k, v in row.items() if k not in dropped.get(label, ())} for row in rows
+            ]
+            for label, rows in document["models"].items()
+            if label not in absent
+        },
     }
+
+
+def as_version_1(document: dict) -> dict:
+    """An export as version 1 wrote it: no other names, no topic translations, no history
+    of lists, nothing version 3 added."""
+    return as_version(document, 1)
+
+
+def test_the_backup_declares_what_each_version_added():
+    """The module's declarations (what the reader lets an older file lack) match the
+    lists above, made by hand from the migrations."""
+    from ctht_api.backup import FIELDS_ADDED_IN_VERSION
+
+    assert {
+        version: {f"{label}.{name}" for label, names in columns.items() for name in names}
+        for version, columns in COLUMNS_ADDED_IN.items()
+    } == {version: set(names) for version, names in FIELDS_ADDED_IN_VERSION.items()}
+    for version, labels in MODELS_ADDED_IN.items():
+        assert added_after(version - 1) - added_after(version) == labels, version
+    for columns in COLUMNS_ADDED_IN.values():
+        for label, names in columns.items():
+            model = apps.get_model(label)
+            assert all(model._meta.get_field(name).concrete for name in names), label
 
 
 def test_a_version_1_file_is_restored_without_other_names(exported, writer, tmp_path):
@@ -370,22 +466,9 @@ def test_other_names_round_trip_with_their_history(exported, tmp_path):
 
 
 def as_version_2(document: dict) -> dict:
-    """An export as version 2 wrote it: no identifiers, and no `identifiers` column in the
-    history of their owners."""
-    absent = added_after(2)
-    models = {
-        label: [{k: v for k, v in row.items() if k != "identifiers"} for row in rows]
-        if label.split(".")[1].startswith("historical")
-        else rows
-        for label, rows in document["models"].items()
-        if label not in absent
-    }
-    return {
-        **document,
-        "format_version": 2,
-        "counts": {k: v for k, v in document["counts"].items() if k not in absent},
-        "models": models,
-    }
+    """An export as version 2 first wrote it: no identifiers nor sources, no `publish_at`,
+    no `safety_override` in the statements' history, no lists in the other histories."""
+    return as_version(document, 2)
 
 
 def test_a_version_2_file_is_restored_without_identifiers(exported, writer, tmp_path):
@@ -398,6 +481,44 @@ def test_a_version_2_file_is_restored_without_identifiers(exported, writer, tmp_
     assert simic["other_names"]
     history = writer.get(f"{simic['url']}history/").json()["results"]
     assert all(c["field"] != "identifiers" for h in history for c in h["changes"])
+
+
+def test_a_version_2_file_is_restored_without_what_version_3_added(exported, writer, tmp_path):
+    """Its statements and events have no `publish_at` (null: not scheduled) and its
+    statements' history no `safety_override` (empty: no override used)."""
+    for label in ("events.statement", "events.event", "events.historicalstatement"):
+        for row in exported["models"][label]:
+            row["publish_at"] = "2030-01-01T00:00:00+00:00"  # gone from the file below
+    exported["models"]["events.historicalstatement"][0]["safety_override"] = "gone"
+
+    call_command("import_data", str(write(tmp_path, as_version_2(exported))))
+
+    assert Statement.objects.count() == len(exported["models"]["events.statement"])
+    assert not Statement.objects.filter(publish_at__isnull=False).exists()
+    assert not Statement.history.filter(publish_at__isnull=False).exists()
+    assert set(Statement.history.values_list("safety_override", flat=True)) == {""}
+    assert not Event.objects.filter(publish_at__isnull=False).exists()
+    statement = writer.get(f"{API}statements/").json()["results"][0]
+    assert statement["publish_at"] is None
+    assert writer.get(f"{statement['url']}history/").json()["results"]
+
+
+@pytest.mark.parametrize(
+    "label, column",
+    [
+        ("events.historicalstatement", "safety_override"),
+        ("events.statement", "publish_at"),
+        ("people.historicalperson", "identifiers"),
+        ("events.historicalstatement", "translations"),
+    ],
+)
+def test_a_version_3_file_missing_a_column_version_3_has_is_refused(
+    exported, tmp_path, label, column
+):
+    """Only a file older than the version that added a column may lack it."""
+    del exported["models"][label][0][column]
+
+    refused(write(tmp_path, exported), f"{label} row 1: missing field {column!r}")
 
 
 def test_identifiers_round_trip_with_their_history(exported, writer, tmp_path):
@@ -615,13 +736,9 @@ def test_a_version_2_file_from_before_the_lists_were_in_the_history_is_restored(
 ):
     """Version 2 files written before the history recorded the lists lack those columns:
     they are restored as unknown (null), and the history shows no change of the lists."""
-    document = {
-        **exported,
-        "models": {
-            label: [{k: v for k, v in row.items() if k != SNAPSHOTS.get(label)} for row in rows]
-            for label, rows in exported["models"].items()
-        },
-    }
+    document = as_version_2(exported)
+    for label, column in SNAPSHOTS.items():
+        assert all(column not in row for row in document["models"][label]), label
     person = exported["models"]["people.personothername"][0]["person"]
 
     call_command("import_data", str(write(tmp_path, document)))
