@@ -134,7 +134,9 @@ def cached_by_record_version(name: str, compute: Callable[[], Any]) -> Any:
     keep it short (a hash for long parameters)."""
     try:
         version, ends = _version_and_end()
-        key = f"ctht:{version}:{name}"
+        # ":ended-by": entries stored as (end, value); bare values of older code, still in a
+        # shared cache, are never read as such.
+        key = f"ctht:{version}:{name}:ended-by"
         stored = cache.get(key)
     except Exception:  # any backend's connection error: answer without the cache
         logger.exception("Cache unreachable: counting afresh")
