@@ -27,17 +27,25 @@ So each token has an end: beside it, under `ctht:<token>:ends`, the cache
 holds the moment of the next embargo end (the earliest `publish_at` still
 ahead of a published event or statement; a statement at an embargoed event
 appears with its event, so the events' moments cover it). It is computed
-once per token, by the first read that uses the token (one query: an index
-range scan of each table, over the few embargoes ahead); a read at or after
-that moment replaces the token by a new one, as a write would, and the next
-read counts afresh. Cached reads thus run no query more than before: one
-more cache read. A token is never given an end
-computed from a state older than itself: the end is computed after the
-token was read, and a write that commits after that moves the token (twice,
-see above), retiring the end with it. An end the cache loses is computed
-again (its entry expires with the answers, after `COUNTRY_COUNTS_TTL`).
-Drafts-visible answers do not depend on embargoes; they share the token and
-are merely recounted with the rest.
+by the first read that uses the token (one query: an index range scan of
+each table, over the few embargoes ahead); a read at or after that moment
+replaces the token by a new one, as a write would, and the next read counts
+afresh. A token is never given an end computed from a state older than
+itself: the end is computed after the token was read, and a write that
+commits after that moves the token (twice, see above), retiring the end
+with it.
+
+The end's entry expires after `COUNTRY_COUNTS_TTL` (it must not outlive a
+forgotten token), but answers cached later under the same token live as
+long from their own write, so they outlive it: a read after the end's entry
+expired computes the end again, from now, and would find the lift already
+past. So every answer is stored with the end it was computed under, and is
+served only before that end; past it, it is counted afresh (and stored
+with the new end). The check needs no query and no cache read of its own,
+so a cached read runs no query more than before, only one more cache read
+(the end), and it holds however many workers share the cache. Drafts-visible
+answers do not depend on embargoes; they share the token and are merely
+recounted with the rest.
 
 A cache that cannot be reached (Redis down) never fails a write or a read:
 the write goes through (a missed change of the token leaves answers at most
@@ -70,19 +78,26 @@ NEVER = float("inf")
 def record_version() -> str:
     """The current token, made on first use (or after the cache lost it, or when an
     embargo ended since it was made)."""
+    return _version_and_end()[0]
+
+
+def _version_and_end() -> tuple[str, float]:
+    """The current token and the moment it ends by itself (`NEVER`)."""
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
         version = cache.get(VERSION_KEY)
     ends = cache.get(f"ctht:{version}:ends")
     if ends is not None and time.time() < ends:
-        return version
+        return version, ends
     if ends is not None:  # an embargo ended: a new token, as after a write
         version = uuid.uuid4().hex
         cache.set(VERSION_KEY, version, timeout=None)
     # Its end is computed after the token was read (see the module docstring).
-    cache.add(f"ctht:{version}:ends", next_embargo_end(), settings.COUNTRY_COUNTS_TTL)
-    return version
+    ends = next_embargo_end()
+    if not cache.add(f"ctht:{version}:ends", ends, settings.COUNTRY_COUNTS_TTL):
+        ends = cache.get(f"ctht:{version}:ends", ends)  # another read's, for the same token
+    return version, ends
 
 
 def next_embargo_end() -> float:
@@ -118,15 +133,20 @@ def cached_by_record_version(name: str, compute: Callable[[], Any]) -> Any:
     `name` says what was computed, with every parameter the answer depends on;
     keep it short (a hash for long parameters)."""
     try:
-        key = f"ctht:{record_version()}:{name}"
-        value = cache.get(key)
+        version, ends = _version_and_end()
+        # ":ended-by": entries stored as (end, value); bare values of older code, still in a
+        # shared cache, are never read as such.
+        key = f"ctht:{version}:{name}:ended-by"
+        stored = cache.get(key)
     except Exception:  # any backend's connection error: answer without the cache
         logger.exception("Cache unreachable: counting afresh")
         return compute()
-    if value is None:
-        value = compute()
-        try:
-            cache.set(key, value, settings.COUNTRY_COUNTS_TTL)
-        except Exception:
-            logger.exception("Cache unreachable: the counts were not stored")
+    # Stored with the end it was computed under, which it must not outlive.
+    if stored is not None and time.time() < stored[0]:
+        return stored[1]
+    value = compute()
+    try:
+        cache.set(key, (ends, value), settings.COUNTRY_COUNTS_TTL)
+    except Exception:
+        logger.exception("Cache unreachable: the counts were not stored")
     return value

@@ -7,13 +7,16 @@ as unindexed), so these plans are PostgreSQL's; the country filter's plan is
 checked on both backends.
 """
 
+import datetime
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from events.generate import RARE_WORD, generate
+from events.models import Statement
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +101,49 @@ def test_the_admin_search_for_a_slashed_token_uses_the_gin_index(admin_client, r
         admin_client, {"q": f"osce/odihr {RARE_WORD[:-1]}"}, "/admin/events/statement/"
     )
     assert any("statement_search_gin" in plan for plan in plans), plans
+
+
+SELECTIVE = re.compile(r"\b(id|updated_at|publish_at|event_id|statement_id)\b")
+
+
+def unbounded_scans(plan: str) -> list[str]:
+    """Scans of a statement table with no selective index condition: a sequential scan,
+    a walk of a whole index filtering every row, or a bitmap of every published row
+    (what `enable_seqscan = off` leaves of a sequential scan)."""
+    table = re.compile(rf"\bon ({'|'.join(TABLES)})\b")
+    lines = plan.splitlines()
+    found = []
+    for at, line in enumerate(lines):
+        if "Scan" not in line or not table.search(line):
+            continue
+        depth = len(line) - len(line.lstrip(" ->"))
+        details = []
+        for below in lines[at + 1 :]:
+            if below.lstrip().startswith("->") or len(below) - len(below.lstrip()) <= depth:
+                break
+            details.append(below)
+        if not any(SELECTIVE.search(d) for d in details if "Cond:" in d):
+            found.append(line)
+    return found
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_updated_since_for_the_public_uses_an_index_per_branch(client, record):
+    # Changed, or appeared since (an embargo of the statement or of its event ended):
+    # an OR across the event's LEFT JOIN would read every statement.
+    moment = timezone.now().isoformat()  # after the record was made: few rows match
+    plans = plans_of(client, {"updated_since": moment})
+    assert plans
+    for plan in plans:
+        assert not unbounded_scans(plan), plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_the_feeds_ended_embargoes_use_an_index_per_branch(record):
+    # Run under the feed writers' lock (changes/feed.py): it must not read every statement.
+    now = timezone.now()
+    ended = Statement.objects.embargo_ended(now - datetime.timedelta(minutes=5), now)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = ended.order_by().values("pk").explain()
+    assert not unbounded_scans(plan), plan

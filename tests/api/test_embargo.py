@@ -268,3 +268,18 @@ def test_a_feed_read_with_nothing_due_costs_no_query_more(clock, django_assert_n
     # the page, the feed's state (with whether an embargo ended), no entry to read
     with django_assert_num_queries(2):
         anonymous.sync()
+
+
+def test_counts_cached_late_in_a_record_version_do_not_outlive_an_embargo_end(clock, anon):
+    """The next embargo end is remembered for `COUNTRY_COUNTS_TTL` seconds from the
+    token's first use, but counts cached later under the same token live as long from
+    their own write: once that memory is gone, they must not be served past the end."""
+    lift = NOW + datetime.timedelta(seconds=200)
+    statement = make_statement(publish_at=lift)
+    assert anon.get("/api/v1/stats/statements/", {"group_by": "language"}).status_code == 200
+    clock.move_to(NOW + datetime.timedelta(seconds=190))
+    assert statement_counts(anon) == (0, 0)  # cached until NOW + 490 s
+    clock.move_to(NOW + datetime.timedelta(seconds=310))  # no request in between
+
+    assert anon.get(f"/api/v1/statements/{statement.pk}/").status_code == 200
+    assert statement_counts(anon) == (1, 1)

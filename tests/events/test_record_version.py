@@ -52,3 +52,24 @@ def test_a_cached_value_is_computed_again_when_an_embargo_ends_without_a_write(d
         assert cached_by_record_version("test", compute) == 3  # and the second
         clock.move_to(start + datetime.timedelta(seconds=200))
         assert cached_by_record_version("test", compute) == 3  # no embargo ahead
+
+
+def test_a_value_cached_late_is_not_served_past_the_end_it_was_computed_under(db, settings):
+    """The end's entry expires `COUNTRY_COUNTS_TTL` after the token's first use; a value
+    cached later outlives it, and must still be computed again once that end is past."""
+    start = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+    ttl = settings.COUNTRY_COUNTS_TTL
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    with time_machine.travel(start, tick=False) as clock:
+        StatementFactory(publish_at=start + datetime.timedelta(seconds=ttl - 100))
+        assert cached_by_record_version("other", compute) == 1  # the end is remembered now
+        clock.move_to(start + datetime.timedelta(seconds=ttl - 110))
+        assert cached_by_record_version("test", compute) == 2
+        clock.move_to(start + datetime.timedelta(seconds=ttl + 10))  # the end is forgotten
+        assert cached_by_record_version("test", compute) == 3
+        assert cached_by_record_version("test", compute) == 3
