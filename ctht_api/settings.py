@@ -333,6 +333,7 @@ CORS_ALLOW_HEADERS = [
     "if-match",
     "if-none-match",
     "x-change-reason",
+    "x-safety-override",
 ]
 CORS_ALLOW_METHODS = ["DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"]
 # What it may read besides the safelisted headers: versions to send back, when to
