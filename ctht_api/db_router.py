@@ -101,7 +101,10 @@ def replica_aliases() -> list[str]:
 
 
 def reads_from() -> str:
-    """The alias the current context reads from (the primary outside a request)."""
+    """The alias a read of the record goes to now: the request's database, but the primary
+    outside a request and inside a `transaction.atomic` block on the primary."""
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        return DEFAULT_DB_ALIAS
     return _reads_from.get() or DEFAULT_DB_ALIAS
 
 
@@ -128,17 +131,13 @@ class ReplicaRouter:
     def db_for_read(self, model, **hints) -> str:
         if model._meta.app_label in PRIMARY_ONLY_APPS:
             return DEFAULT_DB_ALIAS
-        if connections[DEFAULT_DB_ALIAS].in_atomic_block:
-            return DEFAULT_DB_ALIAS
-        alias = _reads_from.get()
-        if alias is None:
+        if _reads_from.get() is None and not connections[DEFAULT_DB_ALIAS].in_atomic_block:
             instance = hints.get("instance")
-            # Relations of an object read from a replica, after its request's context
-            # (a streamed CSV's later chunks): the same replica.
+            # Relations of an object read from a replica, outside a request's context:
+            # the same replica.
             if instance is not None and instance._state.db in replica_aliases():
                 return instance._state.db
-            return DEFAULT_DB_ALIAS
-        return alias
+        return reads_from()
 
     def db_for_write(self, model, **hints) -> str:
         return DEFAULT_DB_ALIAS

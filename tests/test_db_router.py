@@ -9,6 +9,7 @@ import sys
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import MiddlewareNotUsed
 from django.db import transaction
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
@@ -88,13 +89,14 @@ def test_reads_inside_an_atomic_block_go_to_the_primary():
     with reads_on("replica_1"):
         with transaction.atomic():
             assert router.db_for_read(Person) == "default"
+            assert reads_from() == "default"  # a streamed export's transaction too
         assert router.db_for_read(Person) == "replica_1"
+        assert reads_from() == "replica_1"
 
 
 def test_middleware_is_not_used_without_replicas():
-    from django.core.exceptions import MiddlewareNotUsed
-
-    with pytest.raises(MiddlewareNotUsed):
+    only_primary = {"default": settings.DATABASES["default"]}
+    with override_settings(DATABASES=only_primary), pytest.raises(MiddlewareNotUsed):
         ReplicaRoutingMiddleware(lambda request: HttpResponse())
 
 
