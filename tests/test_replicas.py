@@ -208,6 +208,7 @@ def served(clusters):
 def test_reads_come_from_the_replica_and_a_writer_reads_its_own_writes(clusters, served):
     primary, replica = clusters
     base, token, on_primary, on_replica = served
+    assert request(base, "GET", "/readyz") == (200, {"status": "ok", "database": "ok"})
     replica.execute("SELECT pg_wal_replay_pause()")
 
     # The write goes to the primary: the replica, paused, does not have it.
