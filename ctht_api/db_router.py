@@ -56,7 +56,9 @@ be that moment old. Two readers need more than that:
   `since` back as `last`) until the replica catches up, never a skipped row.
   An embargo pass triggered by a reader writes its rows on the primary (in
   `transaction.atomic`); the page is then read again on the replica, which may
-  not have them yet: the mirror meets them on a later page. The feed's state
+  not have them yet: the mirror meets them on a later page. Until the replica
+  replays the pass, readers there may start it again: under the writers' lock
+  on the primary they find it done (one short transaction each). The feed's state
   (epoch, `pruned_through`) comes from the same replica as the page, so a
   lagging replica never answers 410 for a prune it has not replayed.
 - *Answers cached under the record version* (events/record_version.py): a
