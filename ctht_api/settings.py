@@ -138,7 +138,7 @@ else:
 # connection settings. Reads go to a replica, writes (and the reads of a client that
 # wrote in the last REPLICA_PIN_SECONDS) to the primary. The pins live in the shared
 # cache, so replicas need REDIS_URL. Tests see each replica as a mirror of `default`.
-DATABASE_REPLICA_URLS = env.list("DATABASE_REPLICA_URLS", default=[])
+DATABASE_REPLICA_URLS = [url for url in env.list("DATABASE_REPLICA_URLS", default=[]) if url]
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
 if DATABASE_REPLICA_URLS:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -153,8 +153,10 @@ if DATABASE_REPLICA_URLS:
     for _number, _url in enumerate(DATABASE_REPLICA_URLS, 1):
         _replica = environ.Env.db_url_config(_url)
         if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+            # The URL itself is not repeated: it may hold a password.
             raise ImproperlyConfigured(
-                f"DATABASE_REPLICA_URLS entry {_number} is not a PostgreSQL URL: {_url!r}."
+                f"DATABASE_REPLICA_URLS entry {_number} is not a postgres:// URL like "
+                "DATABASE_URL's."
             )
         _replica.setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
         _replica["CONN_HEALTH_CHECKS"] = True

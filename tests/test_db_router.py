@@ -175,3 +175,14 @@ def test_replicas_without_redis_refuse_to_start():
     )
     assert result.returncode != 0
     assert "DATABASE_REPLICA_URLS needs REDIS_URL" in result.stderr
+
+
+def test_a_replica_url_that_is_not_postgresql_is_refused_without_echoing_it():
+    result = settings_with(
+        DATABASE_URL="postgres://u@primary:5432/ctht",
+        DATABASE_REPLICA_URLS="postgres://u@r1:5433/ctht,mysql://u:s3cret@r2/ctht",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URLS entry 2 is not a postgres:// URL" in result.stderr
+    assert "s3cret" not in result.stderr
