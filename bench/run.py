@@ -350,6 +350,12 @@ def children(pid: int) -> list[int]:
     return sorted(found)
 
 
+def process_ticks(pid: int) -> int:
+    """utime + stime of one process; OSError when it is gone."""
+    fields = proc_stat(pid)
+    return int(fields[11]) + int(fields[12])
+
+
 def cpu_ticks(pids: list[int]) -> int:
     """utime + stime (fields 14 and 15 of /proc/<pid>/stat) summed over pids."""
     total = 0
@@ -390,9 +396,11 @@ class BackendCpu:
                     title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode()
                     if not self.title.match(title):
                         continue
-                    self.first[pid] = cpu_ticks([pid]) if initial else 0
-                self.last[pid] = cpu_ticks([pid])
-            except (OSError, UnicodeDecodeError):
+                    self.first[pid] = process_ticks(pid) if initial else 0
+                # A backend that exits between the listing and the read raises here (and
+                # is skipped): its last reading stands, rather than a 0 (a negative CPU).
+                self.last[pid] = max(self.last.get(pid, 0), process_ticks(pid))
+            except (OSError, UnicodeDecodeError, ValueError, IndexError):
                 continue
 
     def loop(self) -> None:
@@ -404,7 +412,10 @@ class BackendCpu:
         self.stopping.set()
         self.thread.join()
         self.sample()
-        return sum(self.last[pid] - self.first[pid] for pid in self.first) / CLOCK_TICKS
+        return (
+            sum(self.last.get(pid, self.first[pid]) - self.first[pid] for pid in self.first)
+            / CLOCK_TICKS
+        )
 
 
 def reset_peak_memory(pids: list[int]) -> bool:
