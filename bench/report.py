@@ -835,8 +835,8 @@ def chart(results: dict, path: Path) -> None:
     axes.set_ylabel("p50 latency (ms, log scale)")
     m = results["machine"]
     axes.set_title(
-        f"CTHT API vs bare-Django baseline and plain-DRF peer — p50 latency "
-        f"({m['date']}, {m['commit']})"
+        f"API, bare-Django baseline, plain-DRF peer: p50 latency ({m['date']}, {m['commit']})",
+        fontsize=10,
     )
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))

@@ -112,7 +112,8 @@ def db_url(base: str, name: str) -> str:
 def server_env(database_url: str, redis_url: str | None = None) -> dict:
     """The environment of a server or an in-process step. Cold (the default): the API's
     response cache off and no Redis; warm: the cache on, in Redis at `redis_url`."""
-    dropped = {"CONN_MAX_AGE", "PORT", "REDIS_URL", "API_RESPONSE_CACHE"}
+    # One database, measured alone: no replicas a shell might have set (issue 15's router).
+    dropped = {"CONN_MAX_AGE", "PORT", "REDIS_URL", "API_RESPONSE_CACHE", "DATABASE_REPLICA_URLS"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         API_RESPONSE_CACHE="on" if redis_url else "off",
