@@ -70,14 +70,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, sign-in and message middleware, skipping their work for requests
+    # without a Cookie header (ctht_api/cookieless.py).
+    "ctht_api.cookieless.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "ctht_api.errors.ApiBodySizeLimitMiddleware",
     "ctht_api.errors.ApiNotFoundMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "ctht_api.cookieless.AuthenticationMiddleware",
+    "ctht_api.cookieless.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
