@@ -1,7 +1,10 @@
 """`Authorization: Token <key>`: DRF authentication against hashed, expiring, revocable tokens.
 
 The key is hashed and looked up by its hash in one query that also loads the
-user. An unknown, expired or revoked key, or one whose user is inactive, is a
+user; a token found valid is then kept in the cache for `TOKEN_CACHE_SECONDS`
+with its user's permissions, so a client's next requests cost no query for it
+(accounts/token_cache.py says how soon a revocation or a lost permission takes
+effect). An unknown, expired or revoked key, or one whose user is inactive, is a
 401 (problem+json, with `WWW-Authenticate: Token`); `request.auth` is the
 `ApiToken`, so permissions can tell a read-only token from a write-enabled one.
 The user returned also carries the token as `user.current_token`, so that rules
@@ -14,7 +17,8 @@ any key from the address is answered 429 before it is looked up (see
 ctht_api/throttling.py for why a valid key waits too).
 
 `last_used_at` is recorded at most once a minute per token: a token seen less
-than a minute ago costs no write at all (its loaded row says so), and otherwise
+than a minute ago costs no write at all (its loaded or cached row says so, and
+the cache keeps a token at most a minute), and otherwise
 one conditional `UPDATE … WHERE last_used_at IS NULL OR last_used_at < now-60s`,
 so that concurrent requests on several workers write it once and a busy
 read-only client does not turn every read into a write.
@@ -27,6 +31,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from accounts import token_cache
 from accounts.models import ApiToken, hash_key
 from ctht_api.throttling import bad_credentials_budget_spent, spend_anonymous_budget
 
@@ -67,7 +72,11 @@ class ApiTokenAuthentication(BaseAuthentication):
         return self.authenticate_credentials(key)
 
     def authenticate_credentials(self, key: str):
-        token = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
+        key_hash = hash_key(key)
+        token = token_cache.cached_token(key_hash)
+        cached = token is not None
+        if not cached:
+            token = ApiToken.objects.select_related("user").filter(key_hash=key_hash).first()
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
         now = timezone.now()
@@ -77,21 +86,24 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("This token has expired.")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("The token's user is inactive.")
-        self.record_use(token, now)
+        if self.record_use(token, now) or not cached:
+            token_cache.remember(token)
         user = token.user  # loaded for this request alone: marking it reaches no one else
         user.current_token = token
         return user, token
 
     @staticmethod
-    def record_use(token: ApiToken, now) -> None:
-        """Set `last_used_at`, writing at most once a minute per token (see module docstring)."""
+    def record_use(token: ApiToken, now) -> bool:
+        """Set `last_used_at`, writing at most once a minute per token (see module docstring);
+        whether it wrote."""
         stale = now - LAST_USED_RESOLUTION
         if token.last_used_at is not None and token.last_used_at >= stale:
-            return
+            return False
         ApiToken.objects.filter(pk=token.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
         ).update(last_used_at=now)
         token.last_used_at = now
+        return True
 
     def authenticate_header(self, request) -> str:
         return self.keyword
