@@ -7,3 +7,8 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "API access"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts import token_cache
+
+        token_cache.connect()

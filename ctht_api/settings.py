@@ -74,14 +74,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, sign-in and message middleware, skipping their work for requests
+    # without a Cookie header (ctht_api/cookieless.py).
+    "ctht_api.cookieless.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "ctht_api.errors.ApiBodySizeLimitMiddleware",
     "ctht_api.errors.ApiNotFoundMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "ctht_api.cookieless.AuthenticationMiddleware",
+    "ctht_api.cookieless.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
@@ -305,6 +307,14 @@ CACHES = {
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ctht_imports"},
 }
+# How long a token found valid is kept in the default cache with its user and their
+# permissions (accounts/token_cache.py). Expiry stays exact; a revocation, a deactivated
+# user or a lost permission takes effect within this many seconds (through the app: at
+# once with REDIS_URL, else at once in the worker that made it). At most 60; 0: no cache.
+TOKEN_CACHE_SECONDS = env.int("TOKEN_CACHE_SECONDS", default=30)
+if not 0 <= TOKEN_CACHE_SECONDS <= 60:
+    raise ImproperlyConfigured("TOKEN_CACHE_SECONDS must be between 0 and 60.")
+
 # Longest time /countries/ counts may lag a change (see events/counts.py).
 COUNTRY_COUNTS_TTL = env.int("COUNTRY_COUNTS_TTL", default=300)
 

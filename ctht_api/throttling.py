@@ -14,7 +14,10 @@ and `RATE_LIMIT_WRITE`):
   against 429 would tell a right guess from a wrong one at full speed. Plain
   anonymous traffic never fills that counter, so it never locks out the
   valid keys of a shared address. While `RATE_LIMIT_ANON` is set, each
-  token request costs one read of that counter.
+  token request costs one read of that counter; for a key in the token
+  cache (accounts/token_cache.py), known valid before any look-up, that read
+  shares the round trip that counts the request (`spend_token_budget`), and
+  the key waits all the same.
 - `write`: a token with `write_enabled`; a token without that flag (DRF's
   authtoken) or a browser session counts as `write` when its user holds an
   add/change/delete permission or is a superuser.
@@ -31,8 +34,9 @@ Windows are fixed and aligned on the clock (a minute budget restarts at each
 whole minute); a 429 carries `Retry-After` with the seconds to the window's end.
 DRF's own `SimpleRateThrottle` keeps a list of timestamps that it reads and
 writes back: two processes answering at once lose each other's requests. Here
-each request is one atomic increment in the `ratelimit` cache alias: Redis
-`INCR`, or on the database cache one `INSERT … ON CONFLICT DO UPDATE …
+each request is one atomic increment, in one round trip, in the `ratelimit`
+cache alias: Redis `SET NX EX` and `INCR` in one `MULTI` pipeline, or on the
+database cache one `INSERT … ON CONFLICT DO UPDATE …
 RETURNING` (PostgreSQL and SQLite ≥ 3.35), so no request is lost whichever
 worker answers it.
 """
@@ -76,22 +80,54 @@ class RedisRateCounter(RedisCache):
         key = self.make_and_validate_key(f"{key}:{window_end}")
         return int(self._cache.get_client(key).get(key) or 0)
 
+    def hit_and_count(
+        self, key: str, window_end: int, other: str, other_end: int
+    ) -> tuple[int, int]:
+        """`hit(key, window_end)` and `count(other, other_end)` in one round trip."""
+        key = self.make_and_validate_key(f"{key}:{window_end}")
+        other = self.make_and_validate_key(f"{other}:{other_end}")
+        ttl = max(1, window_end - int(time.time()))
+        pipe = self._cache.get_client(key, write=True).pipeline(transaction=True)
+        pipe.set(key, 0, ex=ttl, nx=True)
+        pipe.incr(key)
+        pipe.get(other)
+        _, count, other_count = pipe.execute()
+        return int(count), int(other_count or 0)
+
 
 class DatabaseRateCounter(DatabaseCache):
     """Database cache table holding counters: one row per client, reset by its next window.
 
-    Rows hold plain integers, not pickles: use this alias through `hit()` and
-    `clear()` only. `createcachetable` creates its table like any database cache.
+    Rows hold plain integers, not pickles: use this alias through `hit()`,
+    `hit_and_count()`, `count()` and `clear()` only. All run on the connection
+    the request writes on, never a replica's. `createcachetable` creates its
+    table like any database cache.
     """
 
     def hit(self, key: str, window_end: int) -> int:
         """Count one request in the window ending at `window_end` (epoch seconds)."""
+        return self._hit(key, window_end)[0]
+
+    def hit_and_count(
+        self, key: str, window_end: int, other: str, other_end: int
+    ) -> tuple[int, int]:
+        """`hit(key, window_end)` and `count(other, other_end)` in one statement."""
+        return self._hit(key, window_end, (other, other_end))
+
+    def _hit(self, key: str, window_end: int, other: tuple[str, int] | None = None):
         key = self.make_and_validate_key(key)
-        db = router.db_for_write(self.cache_model_class)
-        connection = connections[db]
+        connection = self._connection()
         table = connection.ops.quote_name(self._table)
         q = connection.ops.quote_name
-        ends = connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(window_end, UTC))
+        ends = self._moment(connection, window_end)
+        also, params = "", [key, ends]
+        if other is not None:
+            # Read in the same statement (the table as it was before the upsert).
+            also = (
+                f", (SELECT {q('value')} FROM {table} WHERE {q('cache_key')} = %s "
+                f"AND {q('expires')} >= %s)"
+            )
+            params += [self.make_and_validate_key(other[0]), self._moment(connection, other[1])]
         with connection.cursor() as cursor:
             # One statement, so atomic: a row from an earlier window starts again at 1.
             cursor.execute(
@@ -99,25 +135,33 @@ class DatabaseRateCounter(DatabaseCache):
                 f"VALUES (%s, '1', %s) ON CONFLICT ({q('cache_key')}) DO UPDATE SET "
                 f"{q('value')} = CASE WHEN {table}.{q('expires')} < excluded.{q('expires')} "
                 f"THEN '1' ELSE CAST(CAST({table}.{q('value')} AS INTEGER) + 1 AS TEXT) END, "
-                f"{q('expires')} = excluded.{q('expires')} RETURNING {q('value')}",
-                [key, ends],
+                f"{q('expires')} = excluded.{q('expires')} RETURNING {q('value')}{also}",
+                params,
             )
-            count = int(cursor.fetchone()[0])
+            row = cursor.fetchone()
+            count, other_count = int(row[0]), int(row[1] or 0) if other is not None else 0
             if count == 1:
                 # A client's first request of a window: forget clients gone quiet, so
                 # the table holds about one row per client active in the last window.
-                now = connection.ops.adapt_datetimefield_value(
-                    datetime.fromtimestamp(int(time.time()), UTC)
-                )
+                now = self._moment(connection, int(time.time()))
                 cursor.execute(f"DELETE FROM {table} WHERE {q('expires')} < %s", [now])
-        return count
+        return count, other_count
+
+    def _connection(self):
+        """The connection the request writes on: counters are read where they are written
+        (never on a replica, which may lag), and a count costs no second connection."""
+        return connections[router.db_for_write(self.cache_model_class)]
+
+    @staticmethod
+    def _moment(connection, epoch: int):
+        return connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(epoch, UTC))
 
     def count(self, key: str, window_end: int) -> int:
         """Requests counted so far in the window ending at `window_end`; counts none."""
         key = self.make_and_validate_key(key)
-        connection = connections[router.db_for_read(self.cache_model_class)]
+        connection = self._connection()
         q = connection.ops.quote_name
-        ends = connection.ops.adapt_datetimefield_value(datetime.fromtimestamp(window_end, UTC))
+        ends = self._moment(connection, window_end)
         with connection.cursor() as cursor:
             # A row from an earlier window is a budget already restored.
             cursor.execute(
@@ -155,25 +199,26 @@ class ClientRateThrottle(BaseThrottle):
     def client(self, request) -> tuple[str, str]:
         """The client's scope and a stable identity for its counter."""
         if request.auth is not None and getattr(request.auth, "pk", None) is not None:
-            digest = hashlib.sha256(str(request.auth.pk).encode()).hexdigest()[:32]
-            return ("write" if can_write(request) else "read"), f"token:{digest}"
+            return ("write" if can_write(request) else "read"), token_ident(request.auth)
         if request.user.is_authenticated:
             return ("write" if can_write(request) else "read"), f"user:{request.user.pk}"
         return "anon", f"ip:{self.get_ident(request)}"
 
     def allow_request(self, request, view) -> bool:
+        counted = getattr(request, "counted_budget", None)
+        if counted is not None:  # counted already, by spend_token_budget
+            allowed, self.retry_after = counted
+            return allowed
         return self.within_budget(*self.client(request))
 
     def within_budget(self, scope: str, ident: str, *, spend: bool = True) -> bool:
         """Count one request of `ident` in `scope` and say whether the budget covers it; with
         `spend=False` count nothing and say whether one more request would be covered."""
-        rate = parse_rate(settings.RATE_LIMITS.get(scope))
-        if rate is None:
+        budget = self.budget(scope, ident)
+        if budget is None:
             return True
-        limit, period = rate
-        now = time.time()
-        window_end = (int(now) // period + 1) * period
-        counter, key = caches[RATE_CACHE_ALIAS], f"rl:{scope}:{period}:{ident}"
+        limit, key, window_end, now = budget
+        counter = caches[RATE_CACHE_ALIAS]
         try:
             count = counter.hit(key, window_end) if spend else counter.count(key, window_end) + 1
         except RedisError as error:
@@ -184,9 +229,25 @@ class ClientRateThrottle(BaseThrottle):
         self.retry_after = max(1, math.ceil(window_end - now))
         return count <= limit
 
+    @staticmethod
+    def budget(scope: str, ident: str) -> tuple[int, str, int, float] | None:
+        """`ident`'s budget in `scope` now: its limit, its counter's key, the end of its
+        window (epoch seconds) and the time; None when the scope is off."""
+        rate = parse_rate(settings.RATE_LIMITS.get(scope))
+        if rate is None:
+            return None
+        limit, period = rate
+        now = time.time()
+        return limit, f"rl:{scope}:{period}:{ident}", (int(now) // period + 1) * period, now
+
     def wait(self) -> int:
         """Whole seconds until the window ends (DRF sends them as `Retry-After`)."""
         return self.retry_after
+
+
+def token_ident(token) -> str:
+    """A token's counter: a hash of its primary key (never its secret)."""
+    return "token:" + hashlib.sha256(str(token.pk).encode()).hexdigest()[:32]
 
 
 def _bad_credentials_ident(throttle: ClientRateThrottle, request) -> str:
@@ -215,3 +276,31 @@ def spend_anonymous_budget(request) -> int | None:
     if throttle.within_budget("anon", f"ip:{throttle.get_ident(request)}"):
         return None
     return throttle.wait()
+
+
+def spend_token_budget(request, token) -> int | None:
+    """For a token known valid (from the token cache): count the request in its budget and
+    read its address's bad-key counter in one round trip; the seconds to wait if that counter
+    is spent (the key waits like any other, see the module docstring), else None.
+
+    The throttle then takes the count from the request instead of counting again.
+    """
+    throttle = ClientRateThrottle()
+    bad = throttle.budget("anon", _bad_credentials_ident(throttle, request))
+    own = throttle.budget("write" if token.write_enabled else "read", token_ident(token))
+    if bad is None:
+        return None  # no bad-key counter to read: the throttle counts as usual
+    if own is None:
+        return bad_credentials_budget_spent(request)
+    limit, key, window_end, now = own
+    bad_limit, bad_key, bad_end, _ = bad
+    try:
+        count, bad_count = caches[RATE_CACHE_ALIAS].hit_and_count(key, window_end, bad_key, bad_end)
+    except RedisError as error:
+        logger.error("Rate-limit counters unreachable, request let through: %s", error)
+        request.counted_budget = (True, 1)
+        return None
+    if bad_count + 1 > bad_limit:
+        return max(1, math.ceil(bad_end - now))
+    request.counted_budget = (count <= limit, max(1, math.ceil(window_end - now)))
+    return None

@@ -18,15 +18,17 @@ from ctht_api.filters import (
 )
 from ctht_api.models import Status
 from ctht_api.search import search_stored
+from ctht_api.vocabularies import Vocabulary
 from events.models import Document, Event, Programme, Statement, Topic
 from people.filters import CountryFilter, country_codes
+
+# Checked without a query of their own (ctht_api/vocabularies.py).
+TOPIC_SLUGS = Vocabulary(Topic, "slug")
 
 
 def topic_slugs(value: list[str]) -> list[str]:
     slugs = [slug.strip() for slug in value if slug.strip()]
-    known = set(Topic.objects.filter(slug__in=slugs).values_list("slug", flat=True))
-    unknown = [slug for slug in slugs if slug not in known]
-    if unknown:
+    if unknown := TOPIC_SLUGS.unknown(slugs):
         raise ValidationError({"topic": f"Unknown topic slug(s): {', '.join(unknown)}."})
     return slugs
 

@@ -13,16 +13,18 @@ from ctht_api.filters import (
     StableOrderingFilter,
     related_exists,
 )
+from ctht_api.vocabularies import Vocabulary
 from people.countries import normalise_code
 from people.models import Country, Institution, Person, Position
+
+# Checked without a query of their own (ctht_api/vocabularies.py).
+COUNTRY_CODES = Vocabulary(Country, "code")
 
 
 def country_codes(value: list[str], param: str = "country") -> list[str]:
     """Codes in any case, checked against the Country table; unknown ones are a 400."""
     codes = [normalise_code(code) for code in value if code.strip()]
-    known = set(Country.objects.filter(code__in=codes).values_list("code", flat=True))
-    unknown = [code for code in codes if code not in known]
-    if unknown:
+    if unknown := COUNTRY_CODES.unknown(codes):
         raise ValidationError(
             {param: f"Unknown country code(s): {', '.join(unknown)}. Use ISO 3166-1 alpha-2."}
         )

@@ -41,7 +41,10 @@ def empty_cache():
     """Each test starts with an empty cache (rolled-back rows fire no signals)."""
     from django.core.cache import cache
 
+    from ctht_api.vocabularies import forget_all
+
     cache.clear()
+    forget_all()
 
 
 @pytest.fixture

@@ -243,6 +243,49 @@ def test_a_token_request_reads_its_addresss_anonymous_counter_once(db, limits):
     assert counted - queries() == per_request
 
 
+def test_a_cached_token_is_counted_and_checked_in_one_query(db, limits):
+    """A key in the token cache is known valid: its count and its address's bad-key counter
+    share one statement on the database cache (Redis: one round trip, no query)."""
+    limits(anon="100/min", read="100/min")
+    reader = token_client("partner", write=False)
+    reader.get("/api/v1/topics/")  # looks the token up, records its first use
+    per_request = 1 if isinstance(caches["ratelimit"], DatabaseRateCounter) else 0
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert reader.get("/api/v1/topics/").status_code == 200
+        return len(captured)
+
+    counted = queries()
+    limits()
+
+    assert counted - queries() == per_request
+
+
+def test_a_cached_token_still_spends_its_own_budget(db, limits):
+    limits(anon="100/min", read="2/min")
+    reader = token_client("partner", write=False)
+
+    assert statuses(reader, 3) == [200, 200, 429]
+    response = reader.get("/api/v1/topics/")
+    assert_problem(response, 429)
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_a_cached_valid_key_waits_once_bad_keys_spent_the_budget(db, limits):
+    limits(anon="2/min", read="100/min")
+    key = issue_token(username="partner", write=False)
+    valid = APIClient(REMOTE_ADDR="192.0.2.25", HTTP_AUTHORIZATION=f"Token {key}")
+    guesser = APIClient(REMOTE_ADDR="192.0.2.25", HTTP_AUTHORIZATION=bad_key("unknown"))
+    assert statuses(valid, 2) == [200, 200]  # the second from the token cache
+
+    assert statuses(guesser, 3) == [401, 401, 429]
+
+    assert_problem(valid.get("/api/v1/topics/"), 429)
+    elsewhere = APIClient(REMOTE_ADDR="192.0.2.26", HTTP_AUTHORIZATION=f"Token {key}")
+    assert statuses(elsewhere, 1) == [200]
+
+
 def test_an_unreachable_redis_lets_requests_through_and_is_logged(db, limits, settings, caplog):
     """Fail open: the counters' outage must not take the API down."""
     limits(anon="1/min")
@@ -417,6 +460,26 @@ def test_bad_tokens_are_throttled_on_redis_too(db, limits, settings):
     valid = APIClient(REMOTE_ADDR="192.0.2.24", HTTP_AUTHORIZATION=f"Token {key}")
 
     assert statuses(valid, 1) == [200]
+    assert statuses(guesser, 3) == [401, 401, 429]
+    assert statuses(valid, 1) == [429]
+
+
+@pytest.mark.skipif(not redis_answers(), reason="no Redis on 127.0.0.1:6379")
+def test_a_cached_valid_key_waits_on_redis_too(db, limits, settings):
+    limits(anon="2/min", read="100/min")
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {
+            "BACKEND": "ctht_api.throttling.RedisRateCounter",
+            "LOCATION": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": f"test-{random.randrange(10**9)}",  # counters outlive the test
+        },
+    }
+    key = issue_token(username="partner", write=False)
+    guesser = APIClient(REMOTE_ADDR="192.0.2.27", HTTP_AUTHORIZATION=bad_key("unknown"))
+    valid = APIClient(REMOTE_ADDR="192.0.2.27", HTTP_AUTHORIZATION=f"Token {key}")
+
+    assert statuses(valid, 2) == [200, 200]
     assert statuses(guesser, 3) == [401, 401, 429]
     assert statuses(valid, 1) == [429]
 

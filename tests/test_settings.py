@@ -83,6 +83,11 @@ def test_production_refuses_to_start_without_allowed_hosts():
             "CSV_CHUNK_SIZE must be 1 or more",
             id="csv-chunk-of-nothing",
         ),
+        pytest.param(
+            {"SECRET_KEY": REAL_KEY, "ALLOWED_HOSTS": "a.example", "TOKEN_CACHE_SECONDS": "61"},
+            "TOKEN_CACHE_SECONDS must be between 0 and 60",
+            id="token-cache-too-long",
+        ),
     ],
 )
 def test_manage_py_refuses_in_one_line(env: dict, reason: str):
