@@ -424,10 +424,13 @@ class StatementSerializer(DisplayMixin, RecordSerializer):
         ]
 
     def to_representation(self, statement: Statement) -> dict:
-        """The hot read path: a statement loaded by `Statement.objects.for_api()` is
+        """The Python read path: a statement loaded by `Statement.objects.for_api()` is
         written out directly (about four times faster than field by field, see
-        docs/benchmarks.md); anything else goes through the declared fields.
-        tests/api/test_fast_representation.py holds both to the same output."""
+        docs/benchmarks.md); anything else goes through the declared fields. On
+        PostgreSQL, JSON reads without `display` skip the serializer altogether
+        (events.statement_json writes the same JSON in the database); this path serves
+        SQLite, `display`, CSV, the browsable API, the change feed and writes.
+        tests/api/test_fast_representation.py holds all three to the same output."""
         if not hasattr(statement, "translation_list"):
             return super().to_representation(statement)
         context = self.context
