@@ -149,12 +149,18 @@ def test_keyset_pages_follow_on_from_database_rows(anon, awkward):
     """The cursor links come from the rows PostgreSQL wrote: paging by one meets every
     statement once, in the order of the full list."""
     everything = [e["id"] for e in anon.get("/api/v1/statements/?page_size=500").json()["results"]]
-    seen, url = [], "/api/v1/statements/?page_size=1"
+    seen, url, last = [], "/api/v1/statements/?page_size=2", None
     while url:
         body = anon.get(url).json()
         seen += [entry["id"] for entry in body["results"]]
-        url = body["next"]
+        url, last = body["next"], body
     assert seen == everything
+    back, url = [], last["previous"]
+    while url:
+        body = anon.get(url).json()
+        back = [entry["id"] for entry in body["results"]] + back
+        url = body["previous"]
+    assert back + [entry["id"] for entry in last["results"]] == everything
 
 
 def test_change_feed_objects_write_the_declared_representation(anon, awkward):
