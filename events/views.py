@@ -152,8 +152,11 @@ class StatementJSONMixin:
         except ValidationError:  # a bad `lang`: a 400 soon (DisplayLanguageMixin)
             return False
 
+    @cached_property
     def visible_statements(self):
-        """The statements this client sees, as JSON rows or as instances for the serializer."""
+        """The statements this client sees, as JSON rows or as instances for the serializer;
+        built once per request (the permission check asks for the queryset too), then
+        only refined by clones."""
         statements = Statement.objects.visible_to(self.request.user)
         if not self.json_from_database:
             return statements.for_api()
@@ -223,7 +226,7 @@ class StatementViewSet(
     filterset_class = StatementFilter
 
     def get_queryset(self):
-        return self.visible_statements()
+        return self.visible_statements
 
     def retrieve(self, request, *args, **kwargs):
         if not self.json_from_database:
@@ -262,7 +265,7 @@ class ScopedStatementViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
             return Statement.objects.none()
-        return self.visible_statements().filter(**{self.scope_lookup: self.scope_value})
+        return self.visible_statements.filter(**{self.scope_lookup: self.scope_value})
 
 
 class EventStatementViewSet(ScopedStatementViewSet):
