@@ -135,8 +135,9 @@ class TopicSerializer(DisplayMixin, RecordSerializer):
         extra_kwargs = {"slug": {"required": False}}
 
     def renderings(self, topic: Topic) -> list[Rendering]:
-        rows = getattr(topic, "translation_list", None)
-        if rows is None:
+        if hasattr(topic, "translation_list"):  # null when there is none: no query then
+            rows = topic.translation_list or []
+        else:
             rows = topic.translations.values("language", "name", "description")
         return [
             Rendering(
@@ -412,8 +413,9 @@ class StatementSerializer(DisplayMixin, RecordSerializer):
         ]
 
     def renderings(self, statement: Statement) -> list[Rendering]:
-        rows = getattr(statement, "translation_list", None)
-        if rows is None:
+        if hasattr(statement, "translation_list"):  # null when there is none: no query then
+            rows = statement.translation_list or []
+        else:
             rows = [
                 {"language": t.language, "text": t.text, "kind": t.kind}
                 for t in statement.translations.all()
