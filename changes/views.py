@@ -3,7 +3,8 @@
 Each row of the feed names an entry (changes/feed.py); this view reads the
 entries of a page as the requesting client would read them from their own
 lists (the resource's viewset: same queryset, same visibility, same
-serializer) and answers `upsert` with that representation, or `delete` for
+representation, which for statements may be the JSON PostgreSQL wrote,
+events.statement_json) and answers `upsert` with that representation, or `delete` for
 an entry that is gone or hidden from this client (a draft, a statement at a
 draft event). So an anonymous mirror and an editor's mirror replaying the same
 feed each end up equal to what their lists return.
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import re
 
+import orjson
 from django.conf import settings
 from django.db import connection
 from django.db.models import Max
@@ -307,7 +309,8 @@ class ChangeFeedViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
         return response
 
     def read_entries(self, rows: list[Change]) -> dict[tuple[str, int], dict]:
-        """The live entries of a page as this client's lists show them, by (resource, id)."""
+        """The live entries of a page as this client's lists show them, by (resource, id):
+        statements as the JSON PostgreSQL wrote where their views read it so."""
         wanted: dict[str, list[int]] = {}
         for row in rows:
             if not row.deleted:
@@ -318,6 +321,9 @@ class ChangeFeedViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
                 request=self.request, format_kwarg=None, kwargs={}, action="retrieve"
             )
             queryset = view.get_queryset().filter(pk__in=ids)
+            if getattr(view, "json_from_database", False):  # events.statement_json
+                found.update(((resource, row.pk), orjson.Fragment(row.json)) for row in queryset)
+                continue
             for data in view.get_serializer(queryset, many=True).data:
                 found[(resource, data["id"])] = data
         return found

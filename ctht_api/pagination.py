@@ -99,6 +99,9 @@ class KeysetPagination(BasePagination):
     index range scan whatever the position. `count` is not computed unless
     asked for with `count=true` (a `COUNT(*)` over the whole filtered set
     would cost more than the page itself on a large record).
+
+    A page is whatever the queryset yields, as long as each row has `pk` and
+    `_key`: model instances, or the statements' JSON rows (events.statement_json).
     """
 
     cursor_query_param = "cursor"

@@ -37,6 +37,7 @@ from ctht_api.models import (
 )
 from ctht_api.other_names import OtherNamesHistory, with_other_names
 from ctht_api.search import statement_search_document
+from events.statement_json import StatementJSONIterable
 from people.models import Country, Institution, Person, Position
 
 # A statement's place in date order: unknown dates count as the oldest.
@@ -343,6 +344,22 @@ class StatementQuerySet(PublishableQuerySet):
         now = timezone.now()
         event_public = Q(event__status=Status.PUBLISHED) & embargo_over(now, "event__")
         return self.published().filter(embargo_over(now) & (Q(event__isnull=True) | event_public))
+
+    json_urls: dict[str, tuple[str, str]] | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.json_urls = self.json_urls
+        return clone
+
+    def as_json(self, urls: dict[str, tuple[str, str]]):
+        """Rows of the statement's JSON text written by PostgreSQL, with the id, version
+        and sort key (events.statement_json); `urls` maps each view name a statement
+        links to onto the absolute URL before and after the id."""
+        clone = self._chain()
+        clone.json_urls = urls
+        clone._iterable_class = StatementJSONIterable
+        return clone
 
     def for_api(self):
         """Everything a statement's JSON shows, in one query: the brief related rows

@@ -135,8 +135,9 @@ class TopicSerializer(DisplayMixin, RecordSerializer):
         extra_kwargs = {"slug": {"required": False}}
 
     def renderings(self, topic: Topic) -> list[Rendering]:
-        rows = getattr(topic, "translation_list", None)
-        if rows is None:
+        if hasattr(topic, "translation_list"):  # null when there is none: no query then
+            rows = topic.translation_list or []
+        else:
             rows = topic.translations.values("language", "name", "description")
         return [
             Rendering(
@@ -412,8 +413,9 @@ class StatementSerializer(DisplayMixin, RecordSerializer):
         ]
 
     def renderings(self, statement: Statement) -> list[Rendering]:
-        rows = getattr(statement, "translation_list", None)
-        if rows is None:
+        if hasattr(statement, "translation_list"):  # null when there is none: no query then
+            rows = statement.translation_list or []
+        else:
             rows = [
                 {"language": t.language, "text": t.text, "kind": t.kind}
                 for t in statement.translations.all()
@@ -424,10 +426,13 @@ class StatementSerializer(DisplayMixin, RecordSerializer):
         ]
 
     def to_representation(self, statement: Statement) -> dict:
-        """The hot read path: a statement loaded by `Statement.objects.for_api()` is
+        """The Python read path: a statement loaded by `Statement.objects.for_api()` is
         written out directly (about four times faster than field by field, see
-        docs/benchmarks.md); anything else goes through the declared fields.
-        tests/api/test_fast_representation.py holds both to the same output."""
+        docs/benchmarks.md); anything else goes through the declared fields. On
+        PostgreSQL, JSON reads without `display` skip the serializer altogether
+        (events.statement_json writes the same JSON in the database); this path serves
+        SQLite, `display`, CSV, the browsable API, the change feed and writes.
+        tests/api/test_fast_representation.py holds all three to the same output."""
         if not hasattr(statement, "translation_list"):
             return super().to_representation(statement)
         context = self.context

@@ -11,9 +11,12 @@ import json
 from collections.abc import Sequence
 from functools import cached_property
 
+import orjson
+from django.db import connections
 from django.db.models import F
 from django.db.models.functions import JSONObject
 from django.http import Http404
+from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
@@ -23,12 +26,13 @@ from ctht_api.aggregates import json_array
 from ctht_api.csv_export import CSVListMixin, csv_filename, csv_response, field_columns, wants_csv
 from ctht_api.errors import PROBLEM_CONTENT_TYPE
 from ctht_api.identifiers import with_identifiers
-from ctht_api.languages import DisplayLanguageMixin
+from ctht_api.languages import DisplayLanguageMixin, requested_languages
 from ctht_api.other_names import with_other_names
 from ctht_api.pagination import KeysetPagination, Order
 from ctht_api.params import StrictQueryParamsMixin
 from ctht_api.permissions import can_see_drafts
 from ctht_api.search import fold
+from ctht_api.serializers import url_template
 from ctht_api.sources import with_sources
 from ctht_api.viewsets import RecordViewSet
 from events.counts import country_counts
@@ -59,6 +63,7 @@ from events.serializers import (
     StatementStatsSerializer,
     TopicSerializer,
 )
+from events.statement_json import LINKS as JSON_LINKS
 from events.stats import DIMENSIONS, MAX_DIMENSIONS, ORDERINGS, statement_stats
 from people.countries import normalise_code
 from people.models import Country, Institution, Person
@@ -126,8 +131,47 @@ class EventViewSet(RecordViewSet):
         return Event.objects.for_api().visible_to(self.request.user)
 
 
-def visible_statements(user):
-    return Statement.objects.for_api().visible_to(user)
+class StatementJSONMixin:
+    """Statement lists (and the detail, `StatementViewSet.retrieve`) as JSON written by
+    PostgreSQL and passed through untouched (events.statement_json): for `GET` and
+    `HEAD` answered by the JSON renderer, on PostgreSQL, without a `display` language.
+    Anything else (SQLite, `lang` or `Accept-Language`, CSV, the browsable API, writes)
+    reads model instances for `StatementSerializer`; both write the same JSON."""
+
+    @cached_property
+    def json_from_database(self) -> bool:
+        request = self.request
+        if request.method not in ("GET", "HEAD") or self.action not in ("list", "retrieve"):
+            return False
+        if not isinstance(getattr(request, "accepted_renderer", None), ORJSONRenderer):
+            return False
+        if connections[Statement.objects.db].vendor != "postgresql":
+            return False
+        try:
+            return not requested_languages(request)
+        except ValidationError:  # a bad `lang`: a 400 soon (DisplayLanguageMixin)
+            return False
+
+    @cached_property
+    def visible_statements(self):
+        """The statements this client sees, as JSON rows or as instances for the serializer;
+        built once per request (the permission check asks for the queryset too), then
+        only refined by clones."""
+        statements = Statement.objects.visible_to(self.request.user)
+        if not self.json_from_database:
+            return statements.for_api()
+        context = {"request": self.request}
+        return statements.as_json(
+            {name: url_template(context, name).partition("{}")[::2] for name in JSON_LINKS}
+        )
+
+    def list(self, request, *args, **kwargs):
+        if not self.json_from_database:
+            return super().list(request, *args, **kwargs)
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(
+            orjson.Fragment("[" + ",".join(row.json for row in rows) + "]")
+        )
 
 
 STATEMENT_ORDERINGS = {
@@ -165,7 +209,7 @@ def statement_write_schema(status: int):
     partial_update=statement_write_schema(200),
 )
 class StatementViewSet(
-    SafetyOverrideMixin, DisplayLanguageMixin, StatementListMixin, RecordViewSet
+    SafetyOverrideMixin, DisplayLanguageMixin, StatementJSONMixin, StatementListMixin, RecordViewSet
 ):
     """The exact words officials said, with speaker, event, date, countries and topics.
 
@@ -182,11 +226,17 @@ class StatementViewSet(
     filterset_class = StatementFilter
 
     def get_queryset(self):
-        return visible_statements(self.request.user)
+        return self.visible_statements
+
+    def retrieve(self, request, *args, **kwargs):
+        if not self.json_from_database:
+            return super().retrieve(request, *args, **kwargs)
+        return Response(orjson.Fragment(self.get_object().json))
 
 
 class ScopedStatementViewSet(
     DisplayLanguageMixin,
+    StatementJSONMixin,
     StatementListMixin,
     StrictQueryParamsMixin,
     CSVListMixin,
@@ -215,7 +265,7 @@ class ScopedStatementViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
             return Statement.objects.none()
-        return visible_statements(self.request.user).filter(**{self.scope_lookup: self.scope_value})
+        return self.visible_statements.filter(**{self.scope_lookup: self.scope_value})
 
 
 class EventStatementViewSet(ScopedStatementViewSet):

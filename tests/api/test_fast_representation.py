@@ -1,6 +1,13 @@
-"""The statement fast path writes exactly what the declared fields would."""
+"""The statement fast paths write exactly what the declared fields would: the Python one
+(`StatementSerializer.to_representation`) and, on PostgreSQL, the JSON PostgreSQL writes
+(events.statement_json), on every statement endpoint that uses it."""
 
+import datetime
+
+import orjson
 import pytest
+from django.db import connection
+from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
@@ -14,6 +21,7 @@ from tests.factories import (
     PositionFactory,
     StatementFactory,
     StatementTranslationFactory,
+    TopicFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +63,118 @@ def test_fast_path_equals_the_declared_fields(varied, languages):
         assert ("display" in fast) == bool(languages)
         assert fast == dict(declared)
         assert list(fast) == list(declared)
+
+
+@pytest.fixture
+def awkward(varied):
+    """What JSON escaping, date and timestamp formatting and sorting could get wrong."""
+    event = EventFactory(start_date="2025-03-04")
+    statement = StatementFactory(
+        text='Он рекао: "Не!" \\ a back\\slash,\na new line, a tab\t, 😀 and a NUL-free end.',  # noqa: RUF001
+        context="Quoted 'single' and \"double\" — in Zürich",
+        language="sr-Cyrl",
+        event=event,
+        institution=InstitutionFactory(country_id="BA"),
+        date=datetime.date(5, 1, 2),
+        publish_at=timezone.now() - datetime.timedelta(days=1, microseconds=7),
+    )
+    statement.countries.set(["RS", "BA", "AL"])
+    statement.topics.set([TopicFactory(name="Zeta"), TopicFactory(name="alpha")])
+    for language in ("sr-Latn", "de", "en", "sq"):
+        StatementTranslationFactory(statement=statement, language=language, text=f"«{language}»")
+    StatementFactory(
+        event=event,
+        speaker=statement.speaker,
+        institution=statement.institution,
+        publish_at=timezone.now().replace(microsecond=0) - datetime.timedelta(hours=1),
+    )
+    return statement
+
+
+def declared(path: str, pk: int) -> dict:
+    """The statement as the declared fields write it, for a request to `path`."""
+    context = {"request": Request(APIRequestFactory().get(path)), "display_languages": None}
+    return DisplayMixin.to_representation(
+        StatementSerializer(context=context), Statement.objects.get(pk=pk)
+    )
+
+
+def assert_declared(path: str, entries: list[dict]) -> None:
+    for entry in entries:
+        expected = declared(path, entry["id"])
+        assert entry == dict(expected)
+        assert list(entry) == list(expected)
+
+
+def from_database(response) -> bool:
+    """Whether the answer is the JSON PostgreSQL wrote, passed through."""
+    data = response.data
+    return isinstance(data.get("results") if isinstance(data, dict) else data, orjson.Fragment)
+
+
+def test_every_statement_list_writes_the_declared_representation(anon, awkward):
+    paths = [
+        "/api/v1/statements/?page_size=500",
+        "/api/v1/statements/?page_size=500&ordering=date",
+        "/api/v1/statements/?page_size=500&ordering=-updated_at",
+        "/api/v1/statements/?q=technology&page_size=500",
+        f"/api/v1/events/{awkward.event_id}/statements/",
+        f"/api/v1/people/{awkward.speaker_id}/statements/",
+        f"/api/v1/institutions/{awkward.institution_id}/statements/",
+        "/api/v1/countries/ba/statements/",
+    ]
+    for path in paths:
+        response = anon.get(path)
+        assert response.status_code == 200, (path, response.content)
+        assert from_database(response) == (connection.vendor == "postgresql")
+        results = response.json()["results"]
+        assert results, path
+        assert_declared(path, results)
+    listed = [e["id"] for e in anon.get(paths[0]).json()["results"]]
+    assert awkward.pk in listed
+    assert len(listed) == Statement.objects.public().count()
+
+
+def test_statement_detail_writes_the_declared_representation(anon, awkward):
+    for statement in Statement.objects.public():
+        path = f"/api/v1/statements/{statement.pk}/"
+        response = anon.get(path)
+        assert response.status_code == 200
+        assert from_database(response) == (connection.vendor == "postgresql")
+        assert response["ETag"] == f'"v{statement.version}"'
+        assert_declared(path, [response.json()])
+
+
+def test_keyset_pages_follow_on_from_database_rows(anon, awkward):
+    """The cursor links come from the rows PostgreSQL wrote: paging by one meets every
+    statement once, in the order of the full list."""
+    everything = [e["id"] for e in anon.get("/api/v1/statements/?page_size=500").json()["results"]]
+    seen, url, last = [], "/api/v1/statements/?page_size=2", None
+    while url:
+        body = anon.get(url).json()
+        seen += [entry["id"] for entry in body["results"]]
+        url, last = body["next"], body
+    assert seen == everything
+    back, url = [], last["previous"]
+    while url:
+        body = anon.get(url).json()
+        back = [entry["id"] for entry in body["results"]] + back
+        url = body["previous"]
+    assert back + [entry["id"] for entry in last["results"]] == everything
+
+
+def test_change_feed_objects_write_the_declared_representation(anon, awkward):
+    url, upserts = "/api/v1/changes/?resource=statements&page_size=500", []
+    while url:
+        response = anon.get(url)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        upserts += [row for row in body["results"] if row["action"] == "upsert"]
+        url = body["next"]
+    assert {row["id"] for row in upserts} == set(
+        Statement.objects.public().values_list("pk", flat=True)
+    )
+    for row in upserts:
+        expected = declared("/api/v1/changes/", row["id"])
+        assert row["object"] == dict(expected)
+        assert list(row["object"]) == list(expected)

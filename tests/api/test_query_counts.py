@@ -208,6 +208,21 @@ def test_editor_list_adds_at_most_auth_queries(
         assert used_writer.get(url, {"page_size": 500}).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/api/v1/statements/", "/api/v1/topics/"])
+def test_display_adds_no_query_per_entry(anon, many_rows, path):
+    """`display` reads the translations the page's query gathered, also for an entry
+    without any (a null array), rather than asking again per entry."""
+    counts = []
+    for page_size in (1, 500):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = anon.get(path, {"page_size": page_size}, HTTP_ACCEPT_LANGUAGE="fr")
+        assert response.status_code == 200
+        assert "display" in response.json()["results"][0]
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
 def test_filtered_statement_list_query_count_is_fixed(anon, many_rows, django_assert_num_queries):
     params = {"country": "RS", "topic": "digital-evidence", "q": "preuves", "page_size": 500}
 

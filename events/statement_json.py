@@ -1,0 +1,190 @@
+"""Statements as JSON written by PostgreSQL: the read path without per-row Python.
+
+`StatementQuerySet.as_json(urls)` (events.models) turns a statement queryset into
+one whose rows are `StatementJSON`: the statement's id, version, sort key (when the
+keyset paginator added one) and its whole representation as JSON text, exactly
+what `StatementSerializer` writes (same keys in the same order, the same values).
+The views pass that text through to the response untouched (`orjson.Fragment`),
+so a page costs no model instance, no serializer field and no link built in
+Python.
+
+How the query is made. The filters, visibility, search, ordering, keyset
+condition and limit stay the ORM's: the queryset is compiled as it is, selecting
+only the statement's own columns (and `_key`), and that query becomes the `FROM`
+of an outer query which writes each row's object with `json_build_object`: the
+brief speaker, position, institution, event and source each one primary-key
+lookup, the country codes, topic slugs and translations `json_agg` in the order
+Python sorts them (`COLLATE "C"` is code-point order). The outer query neither
+joins nor sorts, so its rows keep the inner query's order (as PostgREST's
+`json_agg` over a subquery does), and the planner sees the joins the filters need
+once, inside, without the correlated JSON subqueries of `for_api()` beside them:
+planning drops by about half, execution costs PostgreSQL some tens of µs per
+row to write the JSON, and the API process no longer reads model instances (see
+docs/benchmarks.md).
+
+What PostgreSQL writes as DRF would:
+- links: the absolute prefix of each kind of link is computed once per response
+  (`ctht_api.serializers.url_template`) and passed as a parameter; the id is
+  spliced in by SQL (`prefix || id || suffix`);
+- timestamps in UTC as DRF's `DateTimeField` writes them (`2025-03-04T12:00:00Z`,
+  `.ffffff` only when there are microseconds); dates ISO;
+- strings escaped by `json` (PostgreSQL leaves non-ASCII as it is, as orjson does;
+  the bytes differ from orjson's in whitespace only, the parsed JSON is equal).
+
+Only the JSON renderer, on PostgreSQL, for `GET`/`HEAD` of a list or a detail
+without a `display` language takes this path (`StatementJSONMixin` in
+events.views); everything else (SQLite, `lang`/`Accept-Language`, CSV, the
+browsable API, the change feed's objects, writes) goes through `StatementSerializer`.
+tests/api/test_fast_representation.py holds both paths to the same output.
+
+This module imports no model: it reads table and column names from the
+queryset's model, so events.models can use it.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models.query import BaseIterable
+
+# DRF's DateTimeField in UTC: `isoformat()` with `+00:00` written `Z`, microseconds
+# only when there are some.
+TIMESTAMP = (
+    "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+    " || CASE WHEN date_trunc('second', {0}) = {0} THEN ''"
+    " ELSE to_char({0} AT TIME ZONE 'UTC', '.US') END || 'Z'"
+)
+
+
+def _link(column: str) -> str:
+    return f"%s || {column} || %s"
+
+
+def _brief(table: str, fk: str, fields: str) -> str:
+    """The brief object of the row `fk` points to, or null; one index lookup."""
+    return (
+        f"(SELECT json_build_object('id', r.id, 'url', {_link('r.id')}, {fields}) "
+        f"FROM {table} r WHERE r.id = page.{fk})"
+    )
+
+
+def _timestamp(column: str) -> str:
+    return TIMESTAMP.format(column)
+
+
+# The statement's own columns the inner query selects, as the outer query names them.
+COLUMNS = (
+    "id",
+    "version",
+    "text",
+    "language",
+    "speaker_id",
+    "position_id",
+    "institution_id",
+    "event_id",
+    "date",
+    "source_id",
+    "context",
+    "status",
+    "publish_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def object_sql(model) -> str:
+    """The JSON text of the statement in the row `page` (the inner query's)."""
+
+    def table(name: str) -> str:
+        return model._meta.get_field(name).related_model._meta.db_table
+
+    countries = model._meta.get_field("countries").remote_field.through._meta.db_table
+    topics = model._meta.get_field("topics").remote_field.through._meta.db_table
+    translations = model._meta.get_field("translations").related_model._meta.db_table
+    return f"""json_build_object(
+        'id', page.id,
+        'url', {_link("page.id")},
+        'text', page.text,
+        'language', page.language,
+        'speaker', {_brief(table("speaker"), "speaker_id", "'full_name', r.full_name")},
+        'speaker_position', (
+            SELECT r.title FROM {table("position")} r WHERE r.id = page.position_id),
+        'position', {_brief(table("position"), "position_id", "'title', r.title")},
+        'institution', {
+        _brief(table("institution"), "institution_id", "'name', r.name, 'country', r.country_id")
+    },
+        'event', {_brief(table("event"), "event_id", "'title', r.title")},
+        'date', to_char(page.date, 'YYYY-MM-DD'),
+        'countries', COALESCE((
+            SELECT json_agg(c.country_id ORDER BY c.country_id COLLATE "C")
+            FROM {countries} c WHERE c.statement_id = page.id), '[]'::json),
+        'topics', COALESCE((
+            SELECT json_agg(t.slug ORDER BY t.slug COLLATE "C")
+            FROM {topics} st JOIN {table("topics")} t ON t.id = st.topic_id
+            WHERE st.statement_id = page.id), '[]'::json),
+        'source', {_brief(table("source"), "source_id", "'title', r.title")},
+        'translations', COALESCE((
+            SELECT json_agg(json_build_object('language', tr.language, 'text', tr.text,
+                                              'kind', tr.kind)
+                            ORDER BY tr.language COLLATE "C")
+            FROM {translations} tr WHERE tr.statement_id = page.id), '[]'::json),
+        'context', page.context,
+        'status', page.status,
+        'publish_at', {_timestamp("page.publish_at")},
+        'created_at', {_timestamp("page.created_at")},
+        'updated_at', {_timestamp("page.updated_at")}
+    )::text"""
+
+
+# The links a statement's object holds, in the order their parameters appear in
+# object_sql(): its own, the speaker's, position's, institution's, event's, source's.
+LINKS = (
+    "statement-detail",
+    "person-detail",
+    "position-detail",
+    "institution-detail",
+    "event-detail",
+    "document-detail",
+)
+
+
+@dataclass(slots=True)
+class StatementJSON:
+    """One row of a statement page: what the paginator and the ETag read, and the JSON."""
+
+    pk: int
+    version: int
+    _key: object
+    json: str
+
+
+_object_sql: dict = {}
+
+
+class StatementJSONIterable(BaseIterable):
+    """Rows of `StatementJSON` for the queryset's WHERE, ORDER BY and LIMIT (module
+    docstring); the queryset carries the link templates (`as_json`)."""
+
+    def __iter__(self):
+        queryset = self.queryset
+        keyed = "_key" in queryset.query.annotations
+        names = (*COLUMNS, "sort_key") if keyed else COLUMNS
+        inner = queryset.values_list(*COLUMNS, *(["_key"] if keyed else []))
+        connection = connections[queryset.db]
+        try:
+            sql, params = inner.query.get_compiler(connection=connection).as_sql()
+        except EmptyResultSet:  # `.none()`, `pk__in=[]`: the ORM's own shortcut
+            return
+        model = queryset.model
+        if model not in _object_sql:
+            _object_sql[model] = object_sql(model)
+        # No join and no sort outside: the rows stay in the inner query's order.
+        outer = (
+            f"SELECT page.id, page.version, {'page.sort_key' if keyed else 'NULL'}, "
+            f"{_object_sql[model]} FROM ({sql}) AS page({', '.join(names)})"
+        )
+        link_params = [part for name in LINKS for part in queryset.json_urls[name]]
+        with connection.cursor() as cursor:
+            cursor.execute(outer, (*link_params, *params))
+            for row in cursor.fetchall():
+                yield StatementJSON(*row)
