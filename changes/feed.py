@@ -89,7 +89,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
@@ -322,10 +323,17 @@ def publishable() -> tuple[type[models.Model], ...]:
     )
 
 
-def read_state() -> FeedState:
+def read_state(*, with_last_seq: bool = False) -> FeedState:
     """The feed's state, with `embargoes_due`: whether an embargo ended since the feed last
-    recorded them (see "Embargoes"), found in the same query."""
+    recorded them (see "Embargoes"), found in the same query; with `with_last_seq`, also
+    `last_seq`, the highest committed row's number (0 for none), in that query too."""
     now = timezone.now()
+    extra = {}
+    if with_last_seq:
+        last = Change.objects.order_by("-seq").values("seq")[:1]
+        extra["last_seq"] = Coalesce(
+            Subquery(last), Value(0), output_field=models.BigIntegerField()
+        )
     due = {
         f"due_{index}": Exists(
             model._default_manager.published().filter(
@@ -334,10 +342,12 @@ def read_state() -> FeedState:
         )
         for index, model in enumerate(publishable())
     }
-    state = FeedState.objects.filter(pk=1).annotate(**due).first()
+    state = FeedState.objects.filter(pk=1).annotate(**due, **extra).first()
     if state is None:  # a new feed: nothing to catch up with
         state = FeedState.current()
         state.embargoes_due = False
+        if with_last_seq:
+            state.last_seq = Change.objects.aggregate(last=Max("seq"))["last"] or 0
         return state
     state.embargoes_due = any(getattr(state, name) for name in due)
     return state

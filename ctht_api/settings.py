@@ -253,7 +253,26 @@ CACHES = {
     }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ctht_imports"},
+    # The rendered bytes of public answers, keyed by the record's version read from the
+    # database (ctht_api/public_cache.py): correct whether shared (Redis) or per process.
+    "responses": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ctht-responses",
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ctht-responses",
+        "OPTIONS": {"MAX_ENTRIES": env.int("API_RESPONSE_CACHE_ENTRIES", default=500)},
+    },
 }
+# Public answers (anonymous and read-only clients): ETags from the record's version, 304s,
+# and their bytes cached in the "responses" alias, for at most API_RESPONSE_CACHE_TTL
+# seconds (a cap on memory, not on staleness: see ctht_api/public_cache.py). "off": every
+# answer is built afresh and tagged with its entry's version, as for editors.
+API_RESPONSE_CACHE = env.bool("API_RESPONSE_CACHE", default=True)
+API_RESPONSE_CACHE_TTL = env.int("API_RESPONSE_CACHE_TTL", default=600)
 # Longest time /countries/ counts may lag a change (see events/counts.py).
 COUNTRY_COUNTS_TTL = env.int("COUNTRY_COUNTS_TTL", default=300)
 
