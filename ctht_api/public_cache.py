@@ -63,10 +63,23 @@ memory only, since a stale entry is never read (its version is gone). With
 (`API_RESPONSE_CACHE_ENTRIES`), still correct. A cache that cannot be reached
 is logged and answered around.
 
-A hit is served inside DRF, after authentication, permissions and throttling
-(rate limits apply to it as to any request, 429 included), and after `lang`
-and the format are checked: an anonymous hit costs the version query and one
-cache read, a nested list also its parent's check.
+**Where a hit is served.** A request without credentials (no
+`Authorization`, no session cookie) is answered by `PublicAnswerMiddleware`,
+before DRF: the last middleware but django-axes, so every response header the
+others add (security, CORS, `Vary: Origin`) is added to hits too. It reads the
+version (one query), then one cache entry keyed by what such a request's
+answer depends on as sent: the URL, `Accept` and `Accept-Language` (the same
+headers give the same negotiated format and languages). Only answers that DRF
+built for a request without credentials are stored under that key too, so
+only URLs that were answered 200 are ever found there: a bad parameter never
+has an entry and reaches DRF for its 400. The anonymous rate limit is spent
+on a hit as on any request (ctht_api.throttling); over budget, the request
+goes on to DRF, which answers the 429. A miss hands the version it read to
+DRF, so a miss costs one version query, not two. A read-only key's hit is
+served inside DRF, after authentication, permissions and throttling, and
+after `lang` and the format are checked. Either way a hit costs the version
+query and one cache read (a nested list in DRF also its parent's check); an
+`If-None-Match` naming the tag is a 304.
 
 `API_RESPONSE_CACHE=off` turns all of this off: answers are built every time
 and tagged as before (the cold path the benchmark measures).
@@ -78,6 +91,8 @@ import logging
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
 from rest_framework import status
 from rest_framework.response import Response
@@ -85,7 +100,7 @@ from rest_framework.response import Response
 from changes import feed
 from ctht_api.languages import requested_languages
 from ctht_api.permissions import can_see_drafts
-from ctht_api.throttling import can_write
+from ctht_api.throttling import ClientRateThrottle, can_write
 
 CACHE_ALIAS = "responses"
 CACHED_ACTIONS = ("list", "retrieve")
@@ -95,9 +110,13 @@ NOT_STORED = {"set-cookie"}
 logger = logging.getLogger(__name__)
 
 
-def record_version() -> str:
+def record_version(request=None) -> str:
     """The public record's version (see the module): one query, and when an embargo ended
-    since it was last recorded, that recording and one more."""
+    since it was last recorded, that recording and one more. Given the request, the version
+    `PublicAnswerMiddleware` read for it, if it did."""
+    known = getattr(request, "_public_version", None)
+    if known is not None:
+        return known
     state = feed.read_state(with_last_seq=True)
     if state.embargoes_due:
         feed.record_ended_embargoes()
@@ -117,6 +136,96 @@ def reads_public_record(request) -> bool:
 
 def _strip_weak(tag: str) -> str:
     return tag[2:] if tag.startswith("W/") else tag
+
+
+def matches(request, tag: str) -> bool:
+    """Whether `If-None-Match` names `tag` (weak comparison, RFC 9110 §13.1.2)."""
+    wanted = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
+    return "*" in wanted or tag in {_strip_weak(tag) for tag in wanted}
+
+
+def without_credentials(request) -> bool:
+    """A request that names no client: no `Authorization`, no session cookie."""
+    return (
+        "HTTP_AUTHORIZATION" not in request.META
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    )
+
+
+def anonymous_key(request, version: str) -> str:
+    """The key of an answer to a request without credentials, from the request as sent."""
+    meta = request.META
+    material = "\n".join(
+        [
+            request.build_absolute_uri(),
+            meta.get("HTTP_ACCEPT", ""),
+            meta.get("HTTP_ACCEPT_LANGUAGE", ""),
+        ]
+    )
+    return f"anonymous:{hashlib.sha256(material.encode()).hexdigest()}:{version}"
+
+
+def _stored_response(stored) -> HttpResponse:
+    code, headers, body = stored
+    response = HttpResponse(body, status=code)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+def _cache_get(key: str):
+    try:
+        return caches[CACHE_ALIAS].get(key)
+    except Exception:  # any backend's connection error: answer without the cache
+        logger.exception("Response cache unreachable: answering afresh")
+        return None
+
+
+def cached_view(path: str) -> bool:
+    """Whether the URL is a list or detail this module caches."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    view_class = getattr(match.func, "cls", None)
+    actions = getattr(match.func, "actions", None) or {}
+    return (
+        view_class is not None
+        and issubclass(view_class, PublicAnswerCacheMixin)
+        and actions.get("get") in CACHED_ACTIONS
+    )
+
+
+class PublicAnswerMiddleware:
+    """Cached public answers for requests without credentials, before DRF (see the module)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            not settings.API_RESPONSE_CACHE
+            or request.method not in ("GET", "HEAD")
+            or not without_credentials(request)
+            or not cached_view(request.path_info)
+        ):
+            return self.get_response(request)
+        version = request._public_version = record_version()
+        stored = _cache_get(anonymous_key(request, version))
+        if stored is None:
+            return self.get_response(request)
+        throttle = ClientRateThrottle()
+        if not throttle.within_budget("anon", f"ip:{throttle.get_ident(request)}"):
+            return self.get_response(request)  # DRF answers the 429
+        response = _stored_response(stored)
+        # As a miss says it (DRF's session authentication reads the session there).
+        patch_vary_headers(response, ("Cookie",))
+        if matches(request, response["ETag"]):
+            not_modified = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
+            for name in ("ETag", "Cache-Control", "Vary"):
+                not_modified[name] = response[name]
+            return not_modified
+        return response
 
 
 class PublicAnswerCacheMixin:
@@ -146,25 +255,16 @@ class PublicAnswerCacheMixin:
         variant = self.public_variant(request)
         if variant is None:
             return None
-        version = record_version()
+        version = record_version(request._request)
         digest = hashlib.sha256(variant.encode()).hexdigest()
         self._public_tag = quote_etag(f"r{version}.{digest[:12]}")
-        self._public_key = f"answer:{digest}:{version}"
-        wanted = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
-        if "*" in wanted or self._public_tag in {_strip_weak(tag) for tag in wanted}:
+        self._public_keys = [f"answer:{digest}:{version}"]
+        if without_credentials(request):  # also found by the middleware next time
+            self._public_keys.append(anonymous_key(request._request, version))
+        if matches(request, self._public_tag):
             return Response(status=status.HTTP_304_NOT_MODIFIED)
-        try:
-            stored = caches[CACHE_ALIAS].get(self._public_key)
-        except Exception:  # any backend's connection error: answer without the cache
-            logger.exception("Response cache unreachable: answering afresh")
-            return None
-        if stored is None:
-            return None
-        code, headers, body = stored
-        response = HttpResponse(body, status=code)
-        for name, value in headers:
-            response[name] = value
-        return response
+        stored = _cache_get(self._public_keys[0])
+        return None if stored is None else _stored_response(stored)
 
     def list(self, request, *args, **kwargs):
         answer = self.public_answer(request)
@@ -180,17 +280,16 @@ class PublicAnswerCacheMixin:
         response["ETag"] = tag
         response["Cache-Control"] = "no-cache"
         if response.status_code == 200 and isinstance(response, Response):
-            key = self._public_key
-            response.add_post_render_callback(lambda rendered: _store(key, rendered))
+            keys = self._public_keys
+            response.add_post_render_callback(lambda rendered: _store(keys, rendered))
         return response
 
 
-def _store(key: str, response) -> None:
+def _store(keys: list[str], response) -> None:
     headers = [(name, value) for name, value in response.items() if name.lower() not in NOT_STORED]
+    stored = (response.status_code, headers, response.content)
     try:
-        caches[CACHE_ALIAS].set(
-            key, (response.status_code, headers, response.content), settings.API_RESPONSE_CACHE_TTL
-        )
+        caches[CACHE_ALIAS].set_many(dict.fromkeys(keys, stored), settings.API_RESPONSE_CACHE_TTL)
     except Exception:
         logger.exception("Response cache unreachable: the answer was not stored")
 
