@@ -207,6 +207,7 @@ class PublicAnswerMiddleware:
             not settings.API_RESPONSE_CACHE
             or request.method not in ("GET", "HEAD")
             or not without_credentials(request)
+            or request.GET.get("format", "json") != "json"  # CSV, the browsable API
             or not cached_view(request.path_info)
         ):
             return self.get_response(request)

@@ -215,6 +215,14 @@ def test_a_read_only_token_shares_the_public_answers(anon, reader):
     shared = reader.get(STATEMENTS)
     assert (shared["ETag"], shared.content) == (public["ETag"], public.content)
     assert reader.get(STATEMENTS, HTTP_IF_NONE_MATCH=public["ETag"]).status_code == 304
+    count, again = queries(reader, STATEMENTS)
+    assert again.content == public.content
+    assert count == READ_TOKEN_HIT_QUERIES
+
+
+# The key's look-up (with its user; its last use was written by the first request), then
+# the version: nothing of the answer is built.
+READ_TOKEN_HIT_QUERIES = 2
 
 
 def test_a_drafts_scoped_read_token_is_not_public(anon):
