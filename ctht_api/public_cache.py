@@ -24,7 +24,10 @@ same query says when one is due (`embargoes_due`), and then
 the entry appears on the very next read. The version is read from the
 database that serves the request, before the answer is built: an answer is
 never older than the version it is stored under (with replicas, read both
-from the same one).
+from the same one; a replica shows an ended embargo's rows, written on the
+primary, once it has caught up, so for that lag it may still serve answers
+stored before the embargo ended). The query is compiled once per process
+(changes/feed.py `_state_sql`): a hit pays its round trip, not the ORM.
 
 Not in the version, so not cached: `/countries/` and `/stats/` (counts cached
 by events/record_version.py), the change feed (its answers depend on the
@@ -69,12 +72,15 @@ before DRF: the last middleware but django-axes, so every response header the
 others add (security, CORS, `Vary: Origin`) is added to hits too. It reads the
 version (one query), then one cache entry keyed by what such a request's
 answer depends on as sent: the URL, `Accept` and `Accept-Language` (the same
-headers give the same negotiated format and languages). Only answers that DRF
+headers give the same negotiated format and languages; `?format=` other than
+`json` goes straight to DRF). A hit adds `Vary: Cookie`, as the session
+middleware does to a miss. Only answers that DRF
 built for a request without credentials are stored under that key too, so
 only URLs that were answered 200 are ever found there: a bad parameter never
 has an entry and reaches DRF for its 400. The anonymous rate limit is spent
 on a hit as on any request (ctht_api.throttling); over budget, the request
-goes on to DRF, which answers the 429. A miss hands the version it read to
+goes on to DRF, which counts it again and answers the 429 (only a refused
+request is counted twice). A miss hands the version it read to
 DRF, so a miss costs one version query, not two. A read-only key's hit is
 served inside DRF, after authentication, permissions and throttling, and
 after `lang` and the format are checked. Either way a hit costs the version
