@@ -68,12 +68,14 @@ migrations-check: install
 check-compose: install
 	$(PY) tests/compose_schema.py docker-compose.yml
 
-## bench: the API against a bare-Django baseline under gunicorn + wrk, at 100,000 and
-## 1,000,000 statements on PostgreSQL (127.0.0.1:5432, or BENCH_DATABASE_URL), with the
-## stats endpoint, a full CSV export per size (time, rows, peak worker RSS < 200 MB), and
-## the change feed (pages/s of two pages; the write cost of a rename's fan-out);
-## writes docs/benchmarks.{md,json,png}. About 26 min on a quiet machine (21 once the
-## databases exist).
+## bench: the API (cold: response cache off) against a bare-Django baseline and a plain-DRF
+## peer under gunicorn + wrk, at 100,000 and 1,000,000 statements on PostgreSQL
+## (127.0.0.1:5432, or BENCH_DATABASE_URL), with the API's warm path (response cache on, in
+## Redis database 13 of 127.0.0.1:6379, which it empties; --no-warm in BENCH_ARGS skips it),
+## its time per request by layer (cProfile), the stats endpoint, a full CSV export per size
+## (time, rows, peak worker RSS < 200 MB), and the change feed (pages/s of two pages; the
+## write cost of a rename's fan-out); writes docs/benchmarks.{md,json,png}. About 32 min on
+## a quiet machine (27 once the databases exist): estimates, the report prints the time.
 ## Exit status 1 when a CSV check fails. bench/README.md.
 BENCH_ARGS ?= --sizes 100000 1000000 --duration 10 --connections 8 --out docs/
 
@@ -87,8 +89,8 @@ bench-install: $(VENV)/.bench-installed
 bench: bench-install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
-## bench-quick: the same at 2,000 and 20,000 statements, 3 s per run, CSV and stats included:
-## checks the harness (~4 min)
+## bench-quick: the same at 2,000 and 20,000 statements, 3 s per run, CSV, stats, warm runs
+## and profile included: checks the harness (~7 min)
 bench-quick: bench-install
 	$(PY) bench/run.py --sizes 2000 20000 --duration 3 --warmup 1 --out var/bench/
 

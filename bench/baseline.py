@@ -118,11 +118,17 @@ def filtered_queryset(params):
     if date_after := params.get("date_after"):
         queryset = queryset.filter(date__gte=datetime.date.fromisoformat(date_after))
     if text := params.get("q"):
-        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
-        queryset = queryset.alias(
-            _document=SearchVector("search_document", config=SEARCH_CONFIG)
-        ).filter(_document=query)
+        queryset = matching(queryset, text)
     return queryset
+
+
+def matching(queryset, text: str):
+    """The statements whose stored search document matches `text` (`websearch_to_tsquery`
+    on the GIN-indexed expression): the API's `q`, and the plain-DRF peer's (bench/peer.py)."""
+    query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    return queryset.alias(_document=SearchVector("search_document", config=SEARCH_CONFIG)).filter(
+        _document=query
+    )
 
 
 def page_queryset(params):

@@ -5,14 +5,23 @@ With Django set up on the bench database (DATABASE_URL, bench.settings), it
    middle by id) and the deep-page cursor (the visible row at 90% of the
    default `-date` order, encoded as ctht_api.pagination.KeysetPagination does);
 2. computes each endpoint's expected number of rows;
-3. requests every API and baseline URL once through Django's test Client inside
-   `CaptureQueriesContext`, and `EXPLAIN`s (without ANALYZE) every SELECT it ran,
-   noting each `Seq Scan` and whether one is on the large tables. The stats
-   endpoint of the API is requested twice: the first answer fills the cache (its
-   queries are the ones explained), the second shows what a cached answer costs
-   (its queries are counted: 0 when the cache works).
+3. requests every API, baseline and (for the statement endpoints) plain-DRF peer URL
+   once through Django's test Client inside `CaptureQueriesContext`, checks that each
+   answers the expected statements — the same ids in the same order as the baseline's
+   page query; the peer's deep page is the page number holding the row at 90%, whose
+   ids are those of that page of the same order, and its `count` the matching rows —
+   and `EXPLAIN`s (without ANALYZE) every SELECT it ran, noting each `Seq Scan` and
+   whether one is on the large tables. The stats endpoint of the API is requested
+   twice: the first answer fills the cache (its queries are the ones explained), the
+   second shows what a cached answer costs (its queries are counted: 0 when the
+   cache works).
 
 Reads a JSON document on stdin (`{"endpoints": …, "deep_fraction": …}`), writes one on stdout.
+
+With `{"warm": [path, …]}` instead, it requests each path twice (the server's
+environment: API_RESPONSE_CACHE=on, REDIS_URL set) and reports the queries, time and
+caching headers of both answers: a second answer that runs as many queries as the
+first was not served from a response cache.
 """
 
 import base64
@@ -54,6 +63,9 @@ LARGE_TABLES = (
     "events_statementtranslation",
 )
 SEQ_SCAN = re.compile(r"Seq Scan on (\w+)")
+PAGE_SIZE = 50
+# The endpoints the plain-DRF peer (bench/peer.py) serves too.
+PEER_KINDS = ("detail", "list", "deep")
 
 
 def cursor_token(key, pk: int) -> str:
@@ -100,8 +112,44 @@ def rows_of(body) -> int:
     return 1 if isinstance(body, dict) and "id" in body else 0
 
 
+def ids_of(body) -> list:
+    if isinstance(body, dict) and "results" in body:
+        return [row.get("id") for row in body["results"]]
+    return [body.get("id")] if isinstance(body, dict) else []
+
+
+# Response headers that tell whether and how an answer was cached.
+CACHE_HEADERS = ("etag", "cache-control", "age", "x-cache", "vary", "last-modified")
+
+
+def warm(paths: list[str]) -> dict:
+    """Each path requested twice: does the second answer come from a response cache?"""
+    client = Client()
+    result = {}
+    for path in paths:
+        answers = []
+        for _ in range(2):
+            status, _body, queries, milliseconds = run_captured(client, path)
+            answers.append(
+                {"status": status, "queries": len(queries), "ms": round(milliseconds, 1)}
+            )
+        response = client.get(path)
+        answers[-1]["headers"] = {
+            name: response.headers[name] for name in CACHE_HEADERS if name in response.headers
+        }
+        result[path] = {
+            "first": answers[0],
+            "second": answers[1],
+            "cached": answers[1]["queries"] < answers[0]["queries"],
+        }
+    return result
+
+
 def main() -> None:
     request = json.load(sys.stdin)
+    if "warm" in request:
+        json.dump({"warm": warm(request["warm"])}, sys.stdout)
+        return
     endpoints = request["endpoints"]
     visible = baseline.visible()
     n_visible = visible.count()
@@ -118,6 +166,8 @@ def main() -> None:
     chosen = {
         "detail_id": middle,
         "deep_position": position,
+        # The peer's page-number pagination has no cursor: the page that holds that row.
+        "deep_peer_page": position // PAGE_SIZE + 1,
         "deep_key": key.isoformat(),
         "deep_id": pk,
         "deep_cursor": cursor_token(key, pk),
@@ -161,10 +211,13 @@ def main() -> None:
         if spec["kind"] == "feed" and spec.get("from") == "middle":
             params["since"] = chosen["feed_middle_cursor"]
         query = f"?{urlencode(params)}" if params else ""
+        expected_ids = peer_ids = peer_path = None
         if spec["kind"] == "detail":
             api_path = f"/api/v1/statements/{middle}/"
             base_path = f"/baseline/statements/{middle}/"
+            peer_path = f"/peer/statements/{middle}/"
             expected = 1
+            expected_ids = peer_ids = [middle]
         elif spec["kind"] == "countries":
             api_path, base_path = "/api/v1/countries/" + query, "/baseline/countries/" + query
             expected = min(50, baseline.countries_queryset().count())
@@ -183,21 +236,50 @@ def main() -> None:
             api_path = "/api/v1/statements/" + query
             base_path = "/baseline/statements/" + query
             matching = baseline.page_queryset(params).count()
-            expected = min(int(params.get("page_size", 50)), matching)
+            size = int(params.get("page_size", PAGE_SIZE))
+            expected = min(size, matching)
             if expected == 0:
                 raise SystemExit(f"probe: endpoint {name} ({api_path}) matches no statement")
+            ordered = baseline.page_queryset(params).values_list("id", flat=True)
+            expected_ids = list(ordered[:size])
+            unpaged = {k: v for k, v in params.items() if k != "cursor"}
+            peer_params = {**unpaged}
+            peer_ids = expected_ids
+            if spec["kind"] == "deep":
+                page = chosen["deep_peer_page"]
+                peer_params["page"] = str(page)
+                everything = baseline.page_queryset(unpaged).values_list("id", flat=True)
+                peer_ids = list(everything[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
+                if chosen["deep_id"] not in peer_ids:
+                    raise SystemExit(f"probe: page {page} does not hold the row at 90%")
+            peer_path = "/peer/statements/" + (f"?{urlencode(peer_params)}" if peer_params else "")
+            peer_count = baseline.page_queryset(unpaged).count()
 
         entry = {"api_path": api_path, "baseline_path": base_path, "expected_rows": expected}
+        sides = [("api", api_path, expected_ids), ("baseline", base_path, expected_ids)]
+        if spec["kind"] in PEER_KINDS:
+            entry.update(peer_path=peer_path, peer_expected_rows=len(peer_ids))
+            sides.append(("peer", peer_path, peer_ids))
         if spec["kind"] == "stats":
             entry["expected_total"] = expected_total
-        for side, path in (("api", api_path), ("baseline", base_path)):
+        for side, path, wanted in sides:
             status, body, queries, milliseconds = run_captured(client, path)
             if status == 404 and side == "api":
                 raise SystemExit(missing(path, status))
-            if status != 200 or rows_of(body) != expected:
+            rows = len(wanted) if wanted is not None else expected
+            if status != 200 or rows_of(body) != rows:
                 raise SystemExit(
                     f"probe: {path} answered {status} with {rows_of(body)} rows; "
-                    f"expected 200 with {expected}"
+                    f"expected 200 with {rows}"
+                )
+            if wanted is not None and ids_of(body) != wanted:
+                raise SystemExit(
+                    f"probe: {path} answered statements {ids_of(body)[:10]}…; expected "
+                    f"{wanted[:10]}… (the same rows in the same order as the baseline's query)"
+                )
+            if side == "peer" and spec["kind"] != "detail" and body.get("count") != peer_count:
+                raise SystemExit(
+                    f"probe: {path} counted {body.get('count')} statements; {peer_count} match"
                 )
             if spec["kind"] == "stats" and body.get("total") != expected_total:
                 raise SystemExit(

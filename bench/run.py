@@ -1,15 +1,20 @@
-"""`make bench`: the API against a bare-Django baseline, under gunicorn and wrk, on PostgreSQL.
+"""`make bench`: the API against a bare-Django baseline and a plain-DRF peer, under gunicorn
+and wrk, on PostgreSQL.
 
     .venv/bin/python bench/run.py --sizes 100000 1000000 --duration 10 --connections 8 --out docs/
 
 For each size: a database `ctht_bench_<size>` (created, migrated and filled by
 `manage.py generate_data --statements SIZE --seed 1`; kept and reused when it
 already holds exactly SIZE statements), `ANALYZE`, an in-process probe
-(bench/probe.py: expected rows, deep cursor, EXPLAIN of every query), then two
-gunicorn servers of the same code (bench.settings) — A answers the API URLs,
-B the baseline URLs — each with 2 threaded workers (gthread, one thread, as
-production). Every endpoint is checked once (200, expected rows), warmed up, then
-measured with wrk on A and B in turn.
+(bench/probe.py: expected rows, the same statements on every server, deep cursor,
+EXPLAIN of every query), an in-process profile of the API's statement endpoints by
+layer (bench/profile.py), then three gunicorn servers of the same code
+(bench.settings) — A answers the API URLs with its response cache off (the cold
+path), B the baseline URLs, C the plain-DRF peer's (bench/peer.py) — each with 2
+threaded workers (gthread, one thread, as production). Every endpoint is checked once
+(200, expected rows), warmed up, then measured with wrk on each server in turn (the
+order rotates). Then the warm runs: A again with its response cache on, in Redis,
+for a repeated anonymous page of 50 and detail.
 Last, the CSV export: one full download of `?format=csv` from A and from B,
 timed, its rows counted, the serving worker's memory sampled (bench/README.md).
 Results: docs/benchmarks.json, docs/benchmarks.md, docs/benchmarks.png
@@ -38,6 +43,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -77,6 +83,11 @@ ENDPOINTS = {
         "params": {"page_size": "50"},
     },
 }
+# The servers of a size: A serves the API, B the bare-Django baseline (bench/baseline.py),
+# C the plain-DRF peer (bench/peer.py, statement endpoints only).
+SERVERS = {"api": "A", "baseline": "B", "peer": "C"}
+# Measured again on A with its response cache on (in Redis): a repeated anonymous request.
+WARM_ENDPOINTS = ("page_50", "detail")
 # The production gunicorn.conf.py: were its workers sync, one busy longer than its `timeout`
 # would be killed, streaming or not (it only reports alive between requests); the CSV
 # section then compares. Threaded workers (gthread) keep reporting: no limit applies.
@@ -98,9 +109,15 @@ def db_url(base: str, name: str) -> str:
     return f"{base.rstrip('/')}/{name}"
 
 
-def server_env(database_url: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"CONN_MAX_AGE", "PORT"}}
+def server_env(database_url: str, redis_url: str | None = None) -> dict:
+    """The environment of a server or an in-process step. Cold (the default): the API's
+    response cache off and no Redis; warm: the cache on, in Redis at `redis_url`."""
+    # One database, measured alone: no replicas a shell might have set (issue 15's router).
+    dropped = {"CONN_MAX_AGE", "PORT", "REDIS_URL", "API_RESPONSE_CACHE", "DATABASE_REPLICA_URLS"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
+        API_RESPONSE_CACHE="on" if redis_url else "off",
+        **({"REDIS_URL": redis_url} if redis_url else {}),
         DJANGO_SETTINGS_MODULE="bench.settings",
         DATABASE_URL=database_url,
         DEBUG="0",
@@ -189,13 +206,14 @@ def prepare_database(base: str, size: int, seed: int, fresh: bool, prefix: str) 
     return info
 
 
-def probe(database_url: str, endpoints: dict, deep_fraction: float) -> dict:
-    request = json.dumps({"endpoints": endpoints, "deep_fraction": deep_fraction})
+def probe(database_url: str, request: dict, redis_url: str | None = None) -> dict:
+    """bench/probe.py in-process on the database: cold (expected rows, queries, plans), or
+    with `{"warm": paths}` and the warm environment, whether a second answer is cached."""
     result = subprocess.run(
         [PYTHON, str(ROOT / "bench" / "probe.py")],
         cwd=ROOT,
-        env=server_env(database_url),
-        input=request,
+        env=server_env(database_url, redis_url),
+        input=json.dumps(request),
         capture_output=True,
         text=True,
     )
@@ -219,6 +237,30 @@ def feed_write(database_url: str, repeat: int) -> dict:
     return json.loads(result.stdout)
 
 
+def profile(database_url: str, paths: dict, args) -> dict:
+    """bench/profile.py: the API's per-request CPU by layer (cold), in-process."""
+    request = {"paths": paths, "requests": args.profile_requests, "seconds": args.profile_seconds}
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "profile.py")],
+        cwd=ROOT,
+        env=server_env(database_url),
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        fail(f"profile:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout)
+
+
+def flush_redis(url: str) -> None:
+    """Empty the Redis database of the warm runs (its number is in the URL)."""
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.RedisError as error:
+        fail(f"Redis at {url}: {error} (the warm runs need it; leave them out with --no-warm)")
+
+
 # --- the servers ---------------------------------------------------------------------------
 
 
@@ -232,7 +274,14 @@ class Server:
     """One gunicorn (master + threaded workers, as in production) on loopback, started and
     stopped by us."""
 
-    def __init__(self, name: str, database_url: str, workers: int, logfile: Path):
+    def __init__(
+        self,
+        name: str,
+        database_url: str,
+        workers: int,
+        logfile: Path,
+        redis_url: str | None = None,
+    ):
         self.name, self.workers, self.port = name, workers, free_port()
         self.database_url = database_url
         self.database = urlsplit(database_url).path.lstrip("/")
@@ -251,7 +300,7 @@ class Server:
                 str(workers),
             ],
             cwd=ROOT,
-            env=server_env(database_url),
+            env=server_env(database_url, redis_url),
             stdout=self.logfile,
             stderr=subprocess.STDOUT,
         )
@@ -302,6 +351,12 @@ def children(pid: int) -> list[int]:
     return sorted(found)
 
 
+def process_ticks(pid: int) -> int:
+    """utime + stime of one process; OSError when it is gone."""
+    fields = proc_stat(pid)
+    return int(fields[11]) + int(fields[12])
+
+
 def cpu_ticks(pids: list[int]) -> int:
     """utime + stime (fields 14 and 15 of /proc/<pid>/stat) summed over pids."""
     total = 0
@@ -342,9 +397,11 @@ class BackendCpu:
                     title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode()
                     if not self.title.match(title):
                         continue
-                    self.first[pid] = cpu_ticks([pid]) if initial else 0
-                self.last[pid] = cpu_ticks([pid])
-            except (OSError, UnicodeDecodeError):
+                    self.first[pid] = process_ticks(pid) if initial else 0
+                # A backend that exits between the listing and the read raises here (and
+                # is skipped): its last reading stands, rather than a 0 (a negative CPU).
+                self.last[pid] = max(self.last.get(pid, 0), process_ticks(pid))
+            except (OSError, UnicodeDecodeError, ValueError, IndexError):
                 continue
 
     def loop(self) -> None:
@@ -356,7 +413,10 @@ class BackendCpu:
         self.stopping.set()
         self.thread.join()
         self.sample()
-        return sum(self.last[pid] - self.first[pid] for pid in self.first) / CLOCK_TICKS
+        return (
+            sum(self.last.get(pid, self.first[pid]) - self.first[pid] for pid in self.first)
+            / CLOCK_TICKS
+        )
 
 
 def reset_peak_memory(pids: list[int]) -> bool:
@@ -465,6 +525,64 @@ def measure_once(server: Server, url: str, seconds: int, args, logname: str) -> 
     return stats
 
 
+def sides_of(probe_entry: dict) -> list[tuple[str, str, int]]:
+    """(server, path, expected rows) of an endpoint: A and B, and C where the peer serves it."""
+    sides = [
+        ("api", probe_entry["api_path"], probe_entry["expected_rows"]),
+        ("baseline", probe_entry["baseline_path"], probe_entry["expected_rows"]),
+    ]
+    if "peer_path" in probe_entry:
+        sides.append(("peer", probe_entry["peer_path"], probe_entry["peer_expected_rows"]))
+    return sides
+
+
+def bench_warm(url: str, size: int, names: list[str], cold: dict, args) -> dict:
+    """The warm path: A started again with its response cache on (API_RESPONSE_CACHE=on,
+    REDIS_URL: a Redis database emptied first), the same anonymous request repeated.
+
+    The probe requests each path twice in-process with that environment: a second
+    answer running as many queries as the first was not served from a cache (the
+    feature is missing, or off), and the report says so."""
+    paths = {name: cold[name]["api_path"] for name in names}
+    flush_redis(args.redis_url)
+    probed = probe(url, {"warm": list(paths.values())}, args.redis_url)["warm"]
+    flush_redis(args.redis_url)
+    section = {"redis_url": args.redis_url, "endpoints": {}}
+    server = Server("A (warm)", url, args.workers, LOGS / f"{size}-api-warm.log", args.redis_url)
+    try:
+        server.wait_ready()
+        for name, path in paths.items():
+            check(server.base + path, cold[name]["expected_rows"])
+            if args.warmup > 0:
+                wrk(
+                    server.base + path,
+                    args.warmup,
+                    args.connections,
+                    args.threads,
+                    f"{size}-{name}-api-warm-warmup",
+                )
+            stats = measure(server, server.base + path, args, f"{size}-{name}-api-warm")
+            entry = {
+                "label": cold[name]["label"],
+                "api_path": path,
+                "api": stats,
+                "probe": probed[path],
+                "cached": probed[path]["cached"],
+                "ratio_rps": stats["rps"] / cold[name]["baseline"]["rps"],
+                "ratio_cold": stats["rps"] / cold[name]["api"]["rps"],
+            }
+            section["endpoints"][name] = entry
+            log(
+                f"{size:,} {name:>9} warm: A {stats['rps']:8.1f} req/s p50 "
+                f"{stats['p50_us'] / 1000:7.1f} ms | ÷ B (cold) {entry['ratio_rps']:.2f} | "
+                f"÷ A cold {entry['ratio_cold']:.2f} | "
+                + ("cached" if entry["cached"] else "NOT cached (as many queries as cold)")
+            )
+    finally:
+        server.stop()
+    return section
+
+
 def measure(server: Server, url: str, args, logname: str) -> dict:
     """One wrk run; a longer one when too few requests finished for percentiles to mean much."""
     stats = measure_once(server, url, args.duration, args, logname)
@@ -499,7 +617,7 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
     chosen_params.update({name: spec.get("params") for name, spec in endpoints.items()})
 
     log(f"{info['name']}: probe (expected rows, deep cursor, EXPLAIN)")
-    probed = probe(url, endpoints, args.deep_fraction)
+    probed = probe(url, {"endpoints": endpoints, "deep_fraction": args.deep_fraction})
     result = {
         "database": info,
         "corpus": probed["corpus"],
@@ -507,37 +625,43 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
         "loadavg_before": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
     }
     result["endpoints"] = {}
+    statement_paths = {
+        name: entry["api_path"]
+        for name, entry in probed["endpoints"].items()
+        if "peer_path" in entry
+    }
+    if args.profile_requests and statement_paths:
+        # Before the servers start: the quietest moment of the size.
+        log(f"{info['name']}: profile of the API by layer ({len(statement_paths)} endpoints)")
+        result["profile"] = profile(url, statement_paths, args)
 
     servers = {}
     try:
-        for side in ("api", "baseline"):
-            servers[side] = Server(
-                "A" if side == "api" else "B", url, args.workers, LOGS / f"{size}-{side}.log"
-            )
+        for side, name in SERVERS.items():
+            servers[side] = Server(name, url, args.workers, LOGS / f"{size}-{side}.log")
         for server in servers.values():
             server.wait_ready()
         for probe_entry in probed["endpoints"].values():
-            paths = {"api": probe_entry["api_path"], "baseline": probe_entry["baseline_path"]}
-            for side, server in servers.items():
-                check(
-                    server.base + paths[side],
-                    probe_entry["expected_rows"],
-                    probe_entry.get("expected_total"),
-                )
+            for side, path, rows in sides_of(probe_entry):
+                check(servers[side].base + path, rows, probe_entry.get("expected_total"))
         if args.csv and size == args.sizes[0]:
             # Once, at the first size: a missing export stops the run before the load
             # runs rather than after them. (The download itself checks every size.)
             check_csv(servers["api"].base + "/api/v1/statements/?format=csv")
-        log(f"{info['name']}: servers A :{servers['api'].port}, B :{servers['baseline'].port}")
+        log(
+            f"{info['name']}: servers "
+            + ", ".join(f"{server.name} :{server.port}" for server in servers.values())
+        )
 
         for index, (name, probe_entry) in enumerate(probed["endpoints"].items()):
-            order = ("api", "baseline") if index % 2 == 0 else ("baseline", "api")
-            paths = {"api": probe_entry["api_path"], "baseline": probe_entry["baseline_path"]}
+            paths = {side: path for side, path, _ in sides_of(probe_entry)}
+            # Each server takes each place in turn: A B C, B C A, C A B (A B, B A without C).
+            sides = list(paths)
+            order = sides[index % len(sides) :] + sides[: index % len(sides)]
             for side in order:
-                server = servers[side]
                 if args.warmup > 0:
                     wrk(
-                        server.base + paths[side],
+                        servers[side].base + paths[side],
                         args.warmup,
                         args.connections,
                         args.threads,
@@ -547,9 +671,8 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
                 "label": endpoints[name]["label"],
                 "params": endpoints[name].get("params"),
                 "expected_rows": probe_entry["expected_rows"],
-                "api_path": paths["api"],
-                "baseline_path": paths["baseline"],
-                "order": list(order),
+                **{f"{side}_path": path for side, path in paths.items()},
+                "order": order,
             }
             for side in order:
                 stats = measure(
@@ -562,13 +685,25 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
                 )
                 entry[side] = stats
             entry["ratio_rps"] = entry["api"]["rps"] / entry["baseline"]["rps"]
-            result["endpoints"][name] = entry
-            log(
+            line = (
                 f"{info['name']} {name:>9}: A {entry['api']['rps']:8.1f} req/s "
                 f"p50 {entry['api']['p50_us'] / 1000:7.1f} ms | B {entry['baseline']['rps']:8.1f} "
                 f"req/s p50 {entry['baseline']['p50_us'] / 1000:7.1f} ms | "
                 f"A/B {entry['ratio_rps']:.2f}"
             )
+            if "peer" in entry:
+                entry["ratio_peer"] = entry["api"]["rps"] / entry["peer"]["rps"]
+                line += (
+                    f" | C {entry['peer']['rps']:8.1f} req/s p50 "
+                    f"{entry['peer']['p50_us'] / 1000:7.1f} ms | A/C {entry['ratio_peer']:.2f}"
+                )
+            result["endpoints"][name] = entry
+            log(line)
+
+        servers.pop("peer").stop()
+        warm_names = [name for name in WARM_ENDPOINTS if name in result["endpoints"]]
+        if args.warm and warm_names:
+            result["warm"] = bench_warm(url, size, warm_names, result["endpoints"], args)
 
         if args.feed_write:
             # After the load runs: each rename is rolled back, but leaves dead feed rows.
@@ -969,6 +1104,32 @@ def main() -> None:
         "time the change feed's fan-out (default 3; 0 skips it)",
     )
     parser.add_argument(
+        "--no-warm",
+        dest="warm",
+        action="store_false",
+        help="skip the warm runs (A with its response cache on, in Redis)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+        help="Redis database of the warm runs, emptied before them "
+        "(default: $BENCH_REDIS_URL or redis://127.0.0.1:6379/13)",
+    )
+    parser.add_argument(
+        "--profile-requests",
+        type=int,
+        default=200,
+        metavar="N",
+        help="requests per statement endpoint profiled by layer in-process (bench/profile.py; "
+        "default 200, fewer when --profile-seconds runs out; 0 skips it)",
+    )
+    parser.add_argument(
+        "--profile-seconds",
+        type=float,
+        default=2,
+        help="at most this long per endpoint profiled (default 2)",
+    )
+    parser.add_argument(
         "--min-requests",
         type=int,
         default=20,
@@ -1013,6 +1174,10 @@ def main() -> None:
             "csv_sample_ms": args.csv_sample_ms,
             "production_timeout_s": production_timeout(),
             "feed_write_repeat": args.feed_write,
+            "warm": args.warm,
+            "redis_url": args.redis_url if args.warm else None,
+            "profile_requests": args.profile_requests,
+            "profile_seconds": args.profile_seconds,
         },
         "params": {},
         "sizes": {},

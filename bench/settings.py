@@ -1,4 +1,5 @@
-"""Settings of the benchmark servers: the app's own, plus the baseline routes (bench/urls.py).
+"""Settings of the benchmark servers: the app's own, plus the baseline and peer routes
+(bench/urls.py).
 
 Everything else (database, DEBUG, CONN_MAX_AGE, middleware) comes from
 ctht_api.settings and the environment, exactly as in production.

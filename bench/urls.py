@@ -1,8 +1,9 @@
-"""The app's own URLs, unchanged, plus the bare-Django baseline under /baseline/."""
+"""The app's own URLs, unchanged, plus the bare-Django baseline under /baseline/ and the
+plain-DRF peer under /peer/."""
 
-from django.urls import path
+from django.urls import include, path
 
-from bench import baseline
+from bench import baseline, peer
 from ctht_api.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from ctht_api.urls import urlpatterns as app_urlpatterns
 
@@ -17,4 +18,5 @@ urlpatterns = [
     path("baseline/countries/", baseline.country_list, name="baseline-country-list"),
     path("baseline/stats/statements/", baseline.stats_statements, name="baseline-stats"),
     path("baseline/changes/", baseline.change_feed, name="baseline-changes"),
+    path("peer/", include(peer.router.urls)),
 ]

@@ -18,6 +18,11 @@ tells whether an embargo ended since the feed last looked), plus one query per
 resource present on it (at most one per resource, whatever the page size); the entries are read
 as they stand when the page is read, which may be newer than the change that
 put them there: a later change is then read again, further on.
+
+With read replicas (ctht_api/db_router.py) a page, the feed's state and the
+entries are read on one replica, which shows the primary as it was a moment
+ago, in commit order: `last` is derived from what that replica returned, so a
+lagging replica delays rows, never skips them (the router's docstring, "Lag").
 """
 
 from __future__ import annotations

@@ -22,14 +22,13 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from ctht_api.audit import changeset, current_changeset
 from ctht_api.concurrency import REASON_MAX_LENGTH, VersionConflict, lock_and_check
-from ctht_api.models import Status, under_embargo
+from ctht_api.models import Status
 from ctht_api.search import search_as_typed
 
 
@@ -276,7 +275,7 @@ def unpublish(modeladmin, request, queryset):
 
 class EmbargoedFilter(admin.SimpleListFilter):
     """Published entries still under embargo (`publish_at` ahead: hidden from the public until
-    then), or every other entry."""
+    then; for a statement, its own or its event's), or every other entry."""
 
     title = "embargoed"
     parameter_name = "embargoed"
@@ -285,11 +284,11 @@ class EmbargoedFilter(admin.SimpleListFilter):
         return [("yes", "Yes: published, hidden until publish_at"), ("no", "No")]
 
     def queryset(self, request, queryset):
-        embargoed = under_embargo(timezone.now())
+        embargoed = queryset.model._default_manager.embargoed().values("pk")
         if self.value() == "yes":
-            return queryset.filter(embargoed)
+            return queryset.filter(pk__in=embargoed)
         if self.value() == "no":
-            return queryset.exclude(embargoed)
+            return queryset.exclude(pk__in=embargoed)
         return queryset
 
 

@@ -89,7 +89,7 @@ from dataclasses import dataclass
 from itertools import islice
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import connections
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -98,6 +98,7 @@ from rest_framework.relations import ManyRelatedField
 from rest_framework.renderers import BaseRenderer
 from rest_framework.settings import api_settings
 
+from ctht_api.db_router import reads_from, reads_on
 from ctht_api.serializers import BriefRelatedField
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -295,18 +296,31 @@ def rows_in_one_transaction(
     off is a connection state instead: should the response never be closed, Django
     closes a connection left out of autocommit when the request finishes. Inside an
     outer transaction (a test's) there is nothing to open: the cursor is not held.
+
+    With read replicas, the transaction is opened on the database the request reads
+    from, and every batch is read there, the later ones too (after the request's
+    context has ended): one snapshot of one database.
     """
-    database = connections[DEFAULT_DB_ALIAS]  # this thread's; `connection` is a proxy
+    # The database the request reads from (a replica, ctht_api/db_router.py), chosen
+    # now: later batches are read after the view has returned, outside its context.
+    alias = reads_from()
+    database = connections[alias]  # this thread's; `connection` is a proxy
     owner = threading.get_ident()
     manage = database.get_autocommit()
+
+    def next_rows() -> list | None:
+        with reads_on(alias):
+            batch = next(batches, None)
+            return None if batch is None else list(serialise(batch))
+
     if manage:
         database.set_autocommit(False)
     try:
-        first = list(serialise(next(batches, [])))
+        first = next_rows() or []
         yield None
         yield from first
-        for batch in batches:
-            yield from serialise(batch)
+        while (rows := next_rows()) is not None:
+            yield from rows
     finally:
         # Only on the thread that opened it: a generator dropped unclosed may be
         # finalised by the garbage collector on another thread, whose own export

@@ -1,6 +1,6 @@
 """Liveness and readiness probes for orchestrators and load balancers."""
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -16,10 +16,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers a query, 503 when it does not."""
+    """200 when every database answers a query (the primary, and the read replicas when
+    `DATABASE_REPLICA_URLS` names some: reads fail without them), 503 when one does not."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        for alias in connections:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT 1")
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})

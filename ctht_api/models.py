@@ -399,8 +399,12 @@ class PublishableQuerySet(models.QuerySet):
         return self.filter(status=Status.DRAFT)
 
     def embargoed(self):
-        """Published, but hidden until `publish_at`, which is still ahead."""
-        return self.filter(under_embargo(timezone.now()))
+        """Published, but hidden until a `publish_at` still ahead: its own, or that of an
+        entry its visibility depends on (`embargo_paths`: a statement at an embargoed event)."""
+        now = timezone.now()
+        return self.published().filter(
+            pk__in=self._any_of({f"{path}publish_at__gt": now} for path in self.embargo_paths)
+        )
 
     def public(self):
         """What anyone may see: published entries whose embargo, if any, is over (a model

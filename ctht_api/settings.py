@@ -67,6 +67,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that no query runs before the request's database is chosen, and a
+    # write's pin is stored once every other layer has answered (ctht_api/db_router.py).
+    # Not used (removed at start-up) without DATABASE_REPLICA_URLS.
+    "ctht_api.db_router.ReplicaRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -124,8 +128,55 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         _path = Path(_name)
         DATABASES["default"]["TEST"] = {"NAME": str(_path.with_name(f"test_{_path.name}"))}
 else:
+    # Connections live CONN_MAX_AGE seconds (one per worker thread, reused across its
+    # requests) and are checked before reuse, so a database or pooler restart costs a
+    # reconnection, not an error.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Read replicas (ctht_api/db_router.py): comma-separated URLs of PostgreSQL streaming
+# replicas of DATABASE_URL, each an alias `replica_1`, `replica_2`, … with the primary's
+# connection settings. Reads go to a replica, writes (and the reads of a client that
+# wrote in the last REPLICA_PIN_SECONDS) to the primary. The pins live in the shared
+# cache, so replicas need REDIS_URL. Tests see each replica as a mirror of `default`.
+DATABASE_REPLICA_URLS = [url for url in env.list("DATABASE_REPLICA_URLS", default=[]) if url]
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+if DATABASE_REPLICA_URLS:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL.")
+    if not env.str("REDIS_URL", default=""):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS needs REDIS_URL: a client's read-your-writes pin must "
+            "be seen by every worker."
+        )
+    if REPLICA_PIN_SECONDS < 1:
+        raise ImproperlyConfigured("REPLICA_PIN_SECONDS must be at least 1.")
+    for _number, _url in enumerate(DATABASE_REPLICA_URLS, 1):
+        _replica = environ.Env.db_url_config(_url)
+        if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+            # The URL itself is not repeated: it may hold a password.
+            raise ImproperlyConfigured(
+                f"DATABASE_REPLICA_URLS entry {_number} is not a postgres:// URL like "
+                "DATABASE_URL's."
+            )
+        _replica.setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+        _replica["CONN_HEALTH_CHECKS"] = True
+        _replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[f"replica_{_number}"] = _replica
+    DATABASE_ROUTERS = ["ctht_api.db_router.ReplicaRouter"]
+
+# Behind pgbouncer in transaction mode (a server connection serves one transaction,
+# then another client) these settings work unchanged, because nothing outlives a
+# transaction: Django's psycopg 3 backend prepares no statements (prepare_threshold
+# None, its default); advisory locks are transaction-level (changes/feed.py); nothing
+# LISTENs, and every SET is SET LOCAL or SET TRANSACTION, bar Django's SET TIME ZONE
+# at connect, a parameter pgbouncer tracks and restores per client. Server-side cursors
+# stay on: every `.iterator()` of the project (CSV and Popolo exports, the backup) runs
+# inside a transaction, where its cursor lives and dies and streams in constant memory.
+# A new `.iterator()` must too: in autocommit Django declares its cursor WITH HOLD,
+# which outlives the transaction (and DISABLE_SERVER_SIDE_CURSORS would make an export
+# load whole into memory instead). CONN_MAX_AGE then keeps the cheap connection to
+# pgbouncer, and pgbouncer's pool the dear ones to PostgreSQL.
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -353,6 +404,7 @@ CORS_ALLOW_HEADERS = [
     "if-match",
     "if-none-match",
     "x-change-reason",
+    "x-safety-override",
 ]
 CORS_ALLOW_METHODS = ["DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"]
 # What it may read besides the safelisted headers: versions to send back, when to

@@ -51,6 +51,12 @@ A cache that cannot be reached (Redis down) never fails a write or a read:
 the write goes through (a missed change of the token leaves answers at most
 `COUNTRY_COUNTS_TTL` old), and the counts are computed afresh. The error is
 logged.
+
+**Read replicas.** A write moves the token at once; a replica shows the write
+a moment later. Counted on a replica in between, an answer would be stored
+under the new token and outlive the lag by `COUNTRY_COUNTS_TTL`: so what is
+cached here, and the embargo end, is read on the primary (ctht_api/db_router.py),
+one query per cache fill.
 """
 
 import logging
@@ -64,6 +70,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from ctht_api.db_router import primary_reads
 from events.models import Event, Statement
 
 VERSION_KEY = "ctht:record-version"
@@ -101,11 +108,14 @@ def _version_and_end() -> tuple[str, float]:
 
 
 def next_embargo_end() -> float:
-    """When the public record next changes by itself (a POSIX timestamp; `NEVER`)."""
+    """When the public record next changes by itself (a POSIX timestamp; `NEVER`).
+
+    Read on the primary, as the token it ends is moved by the primary's writes."""
     now = timezone.now()
     ahead = [model.objects.embargoes_ahead(now) for model in (Event, Statement)]
     first = ahead[0].union(*ahead[1:], all=True).order_by("publish_at")[:1]
-    moments = list(first)
+    with primary_reads():
+        moments = list(first)
     return moments[0].timestamp() if moments else NEVER
 
 
@@ -144,7 +154,8 @@ def cached_by_record_version(name: str, compute: Callable[[], Any]) -> Any:
     # Stored with the end it was computed under, which it must not outlive.
     if stored is not None and time.time() < stored[0]:
         return stored[1]
-    value = compute()
+    with primary_reads():  # not a lagging replica's state under the new token
+        value = compute()
     try:
         cache.set(key, (ends, value), settings.COUNTRY_COUNTS_TTL)
     except Exception:

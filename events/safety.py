@@ -21,15 +21,16 @@ without checking: restoring is not editing.
 **What counts.** Each kind is found by a strict pattern, then validated, so that
 the legal references a statement quotes are not mistaken for personal data:
 
-- a phone number starts with `+`, `00` or the trunk `0` (a bare `45 2021` is
-  not one), has 8 to 15 digits, and is valid in the numbering plan of one of the
-  region's countries (RS, BA, ME, MK, AL, XK, HR, SI; `+…` in any country), as
-  the phonenumbers library (Google's libphonenumber) knows them. Toll-free,
-  shared-cost, premium-rate and universal-access numbers (a hotline) are an
+- a phone number starts with `+`, `00` or the trunk `0` (a bare `45 2021` is not one),
+  after a space or glued to a word's `.` or `,` (`Tel.064/123-4567`; likewise an
+  identity number, `jmbg.0101…`), has 8 to 15 digits, and is valid in the numbering
+  plan of one of the region's countries (RS, BA, ME, MK, AL, XK, HR, SI; `+…` in any
+  country), as the phonenumbers library (Google's libphonenumber) knows them.
+  Toll-free, shared-cost, premium-rate and universal-access numbers (a hotline) are an
   organisation's, not a person's, and are not findings. Dates (`03/12/2020`,
   `3.12.2020.`, `2020-12-03`), numbers ending in a year (`45/2021`,
-  `011-00-123/2019`), numbers after a reference word (`ETS No.`, `Article`,
-  `ISBN`, `pp.`, …) and amounts are set aside before phone numbers are looked for;
+  `011-00-123/2019`), numbers after a reference word (`ETS No.`, `Article`, `ISBN`,
+  `pp.`, …) and amounts are set aside before phone numbers are looked for;
 - an identity number is 13 digits standing alone with a valid date of birth and
   check digit (`stdnum.si.emso`: the EMŠO is the same number);
 - an IBAN is a country code, two check digits and the account, valid by
@@ -91,7 +92,9 @@ MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 8, 17  # 17: 00 and a 15-digit E.164 number
 # The prefilter: an `@`, or seven digits with at most one separator between two.
 TRIGGER = re.compile(r"@|\d(?:[ \u00a0()./\-]?\d){6}")
 EMAIL_PATTERN = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
-IDENTITY_PATTERN = re.compile(r"(?<![\d./-])\d{13}(?![\d]|[./-]\d)")
+IDENTITY_PATTERN = re.compile(
+    r"(?:(?<![\d./-])|(?<=[^\W\d_][.,]))\d{13}(?![\d]|[./-]\d)"  # `jmbg.0101…` too
+)
 IBAN_PATTERN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z0-9]){11,30}")
 # What is set aside before phone numbers are looked for: dates, numbers ending in a
 # year, and the number after a word that introduces a reference.
@@ -123,7 +126,10 @@ PHONE_RUN = re.compile(
     r"(?:\+|\(\+?)?\d(?:(?:[ \u00a0]?[\-./]?[ \u00a0]?|\)[ \u00a0]?|[ \u00a0]?\()\d)*"
 )
 # Where a phone number may start (`+`, or a `0` beginning a number): none, no phone.
-PHONE_START = re.compile(r"(?<![\w.,])(?:\+|\(?0)\d")
+# Not glued to a word or a number (`A0…`, `1.064…`), except after a word's `.`/`,`
+# (`Tel.064/123-4567`): a reference word's number there is set aside beforehand.
+GLUED_TO_WORD = r"(?<=[^\W\d_][.,])"
+PHONE_START = re.compile(rf"(?:(?<![\w.,])|{GLUED_TO_WORD})(?:\+|\(?0)\d")
 GROUP = re.compile(r"[+(]*\d+\)?")
 THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:([ \u00a0.,])\d{3})(?:\1\d{3})*")
 AMOUNT_AFTER = re.compile(

@@ -15,7 +15,9 @@ place where that happens, so that no caller can forget a step:
   each other (`Statement.save`): the date from the event; the position, when
   none is given, from the speaker's positions held on that date (the only one;
   none when two or more were, or none: `Statement.held_position`); the
-  institution from the position, given or derived; then, once the editor's
+  institution from the position, given or derived (a write that changes the
+  position and not the institution lets one taken from the old position go:
+  `_institution_follows_position`); then, once the editor's
   countries are known, the countries from that institution or the event
   (`Statement.apply_default_countries`). A position given is checked by
   `Statement.clean` (the speaker's, held on the date): a refused one is a 400
@@ -114,7 +116,8 @@ def write_statement(
     personal data and the write has no override.
     """
     statement = statement if statement is not None else Statement()
-    for name, value in (values or {}).items():
+    values = _institution_follows_position(statement, dict(values or {}))
+    for name, value in values.items():
         setattr(statement, name, value)
     statement.full_clean(exclude=["search_document"])
     if translations is not None:
@@ -133,6 +136,23 @@ def write_statement(
         if translations is not None:
             _replace_translations(statement, translations)
     return statement
+
+
+def _institution_follows_position(statement: Statement, values: dict[str, Any]) -> dict[str, Any]:
+    """`values`, where a write that changes a stored position but says nothing of the
+    institution lets the institution go with the old position (it is that position's:
+    `Statement.clean`), so that the new position, given or derived, brings its own;
+    otherwise the old institution would stay and narrow the derivation to itself
+    (`Statement.held_position`). An institution without a position was the editor's
+    choice, and stays."""
+    if statement.pk is None or "institution" in values or "position" not in values:
+        return values
+    stored = Statement.objects.filter(pk=statement.pk).values_list("position_id", flat=True)
+    old_position = next(iter(stored), None)
+    new_position = values["position"].pk if values["position"] is not None else None
+    if old_position is not None and new_position != old_position:
+        values["institution"] = None
+    return values
 
 
 def _translation_values(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -265,13 +265,14 @@ def test_embargoed_filter_on_statements_and_events(admin_client):
     embargoed = StatementFactory(text="Embargoed words", publish_at=ahead)
     StatementFactory(text="Public words", publish_at=past)
     StatementFactory(text="Draft words", status="draft", publish_at=ahead)
-    EventFactory(title="Embargoed event", publish_at=ahead)
+    embargoed_event = EventFactory(title="Embargoed event", publish_at=ahead)
     EventFactory(title="Public event")
+    StatementFactory(text="Said at an embargoed event", event=embargoed_event)
 
     def texts(model, value):
         return sorted(row.split(" | ")[0] for row in rows(admin_client, model, embargoed=value))
 
-    assert texts(Statement, "yes") == ["Embargoed words"]
+    assert texts(Statement, "yes") == ["Embargoed words", "Said at an embargoed event"]
     assert texts(Statement, "no") == ["Draft words", "Public words"]
     assert texts(Event, "yes") == ["Embargoed event"]
     assert texts(Event, "no") == ["Public event"]

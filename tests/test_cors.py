@@ -17,6 +17,7 @@ SENT = {
     "if-match",
     "if-none-match",
     "x-change-reason",
+    "x-safety-override",
     "accept-language",
 }
 READ = {"etag", "retry-after", "location", "link", "content-disposition"}

@@ -260,6 +260,42 @@ def test_a_patch_of_the_speaker_alone_keeping_the_old_speaker_position_is_refuse
     assert Statement.objects.get().speaker == coordinator.person
 
 
+def test_a_patch_emptying_the_position_lets_its_institution_go_with_it(
+    writer, statement, coordinator, minister
+):
+    assert position_id(patch(writer, statement, position=coordinator.pk)) == coordinator.pk
+
+    moved = patch(writer, statement, date="2024-03-01", position=None)
+
+    assert moved.status_code == 200, moved.content
+    assert position_id(moved) == minister.pk
+    assert moved.json()["institution"]["id"] == minister.institution_id
+
+
+def test_a_patch_of_the_speaker_derives_the_new_speaker_position_and_institution(
+    writer, statement, coordinator
+):
+    assert position_id(patch(writer, statement, position=coordinator.pk)) == coordinator.pk
+    other = PositionFactory(start_date=D(2020, 1, 1), institution__country_id="BA")
+
+    response = patch(writer, statement, speaker=other.person.pk, position=None)
+
+    assert response.status_code == 200, response.content
+    assert position_id(response) == other.pk
+    assert response.json()["institution"]["id"] == other.institution_id
+
+
+def test_an_institution_given_without_a_position_stays(writer, statement, coordinator):
+    chosen = InstitutionFactory(name="Ministry of Interior, Podgorica office")
+    patch(writer, statement, position=None, institution=chosen.pk)
+
+    response = patch(writer, statement, position=None)
+
+    assert response.status_code == 200, response.content
+    assert response.json()["institution"]["id"] == chosen.pk
+    assert position_id(response) is None  # the coordinator's post was not at that institution
+
+
 def test_a_patch_without_a_position_fills_it_in(writer, statement, coordinator):
     response = patch(writer, statement, text="Technology is part of the solution.")
 

@@ -52,6 +52,10 @@ def test_the_corpus_is_the_one_written_for_it():
         "Tel. No. 064 123 4567",
         "Article 4 was read out; 064 123 4567 is her number.",
         "On 3.12.2020. 064 123 4567 was called.",
+        # Glued to the word before it, after its full stop or comma.
+        "Tel.064/123-4567",
+        "Mob.0641234567",
+        "Kontakt tel,064 123 4567.",
     ],
 )
 def test_phone_numbers_are_found_in_the_regions_plans_and_in_international_format(text):
@@ -63,6 +67,7 @@ def test_phone_numbers_are_found_in_the_regions_plans_and_in_international_forma
     [
         ("Her JMBG is 0101006500006.", "identity_number"),
         ("EMBG 2802987455019 was shown.", "identity_number"),
+        ("Her jmbg.0101006500006 was shown.", "identity_number"),
         ("IBAN RS35260005601001611379", "iban"),
         ("Pay into RS35 2600 0560 1001 6113 79 please.", "iban"),
         ("Konto: ME25 5050 0001 2345 6789 51.", "iban"),
