@@ -4,7 +4,7 @@ Most reads are of the public record by clients who see only it: anonymous
 clients and read-only tokens. What they are answered changes only when the
 record does, so their lists and details carry an `ETag` naming the record's
 version, answer `If-None-Match` with 304 before anything is built, and keep
-the rendered bytes of each answer in the `responses` cache alias under that
+the rendered bytes of each answer in the `responses` cache alias with that
 version: a repeated request costs the version query and one cache read.
 
 **The version** is the change feed's position (changes/feed.py), read from
@@ -57,11 +57,14 @@ embedded brief form (a person renamed changes every statement detail that
 names them, whose entry version does not move). A public tag names no entry
 version: `If-Match` refuses it (412); a writer reads with its own key.
 
-**The bytes** are stored after rendering: status, body, and the headers the
-view set (content type, `Vary`, `Allow`, `ETag`, `Cache-Control`); never
-cookies, and nothing middleware adds (security headers, CORS), which runs on
-hits as on misses. Entries live `API_RESPONSE_CACHE_TTL` seconds: a bound on
-memory only, since a stale entry is never read (its version is gone). With
+**The bytes** are stored after rendering, one entry per key (the key holds
+no version: a newer answer replaces the older one): the version they were
+built at, status, body, and the headers the view set (content type, `Vary`,
+`Allow`, `ETag`, `Cache-Control`); never cookies, and nothing middleware adds
+(security headers, CORS), which runs on hits as on misses. An entry is served
+only while its version is the current one. Entries live
+`API_RESPONSE_CACHE_TTL` seconds: a bound on memory only, since an entry of
+an older version is never served. With
 `REDIS_URL` all workers share them; else each process keeps its own, bounded
 (`API_RESPONSE_CACHE_ENTRIES`), still correct. A cache that cannot be reached
 is logged and answered around.
@@ -69,15 +72,16 @@ is logged and answered around.
 **Where a hit is served.** A request without credentials (no
 `Authorization`, no session cookie) is answered by `PublicAnswerMiddleware`,
 before DRF: the last middleware but django-axes, so every response header the
-others add (security, CORS, `Vary: Origin`) is added to hits too. It reads the
-version (one query), then one cache entry keyed by what such a request's
+others add (security, CORS, `Vary: Origin`) is added to hits too. It reads one
+cache entry, then the version (one query), keyed by what such a request's
 answer depends on as sent: the URL, `Accept` and `Accept-Language` (the same
 headers give the same negotiated format and languages; `?format=` other than
 `json` goes straight to DRF). A hit adds `Vary: Cookie`, as the session
 middleware does to a miss. Only answers that DRF
 built for a request without credentials are stored under that key too, so
 only URLs that were answered 200 are ever found there: a bad parameter never
-has an entry and reaches DRF for its 400. The anonymous rate limit is spent
+has an entry and reaches DRF for its 400, and the version is read only once
+an entry was found (a refused request runs no query). The anonymous rate limit is spent
 on a hit as on any request (ctht_api.throttling); over budget, the request
 goes on to DRF, which counts it again and answers the 429 (only a refused
 request is counted twice). A miss hands the version it read to
@@ -158,7 +162,7 @@ def without_credentials(request) -> bool:
     )
 
 
-def anonymous_key(request, version: str) -> str:
+def anonymous_key(request) -> str:
     """The key of an answer to a request without credentials, from the request as sent."""
     meta = request.META
     material = "\n".join(
@@ -168,11 +172,11 @@ def anonymous_key(request, version: str) -> str:
             meta.get("HTTP_ACCEPT_LANGUAGE", ""),
         ]
     )
-    return f"anonymous:{hashlib.sha256(material.encode()).hexdigest()}:{version}"
+    return f"anonymous:{hashlib.sha256(material.encode()).hexdigest()}"
 
 
 def _stored_response(stored) -> HttpResponse:
-    code, headers, body = stored
+    _version, code, headers, body = stored
     response = HttpResponse(body, status=code)
     for name, value in headers:
         response[name] = value
@@ -217,9 +221,11 @@ class PublicAnswerMiddleware:
             or not cached_view(request.path_info)
         ):
             return self.get_response(request)
+        stored = _cache_get(anonymous_key(request))
+        if stored is None:  # never answered 200 (a bad parameter, say): no query here
+            return self.get_response(request)
         version = request._public_version = record_version()
-        stored = _cache_get(anonymous_key(request, version))
-        if stored is None:
+        if stored[0] != version:
             return self.get_response(request)
         throttle = ClientRateThrottle()
         if not throttle.within_budget("anon", f"ip:{throttle.get_ident(request)}"):
@@ -265,13 +271,16 @@ class PublicAnswerCacheMixin:
         version = record_version(request._request)
         digest = hashlib.sha256(variant.encode()).hexdigest()
         self._public_tag = quote_etag(f"r{version}.{digest[:12]}")
-        self._public_keys = [f"answer:{digest}:{version}"]
+        self._public_version = version
+        self._public_keys = [f"answer:{digest}"]
         if without_credentials(request):  # also found by the middleware next time
-            self._public_keys.append(anonymous_key(request._request, version))
+            self._public_keys.append(anonymous_key(request._request))
         if matches(request, self._public_tag):
             return Response(status=status.HTTP_304_NOT_MODIFIED)
         stored = _cache_get(self._public_keys[0])
-        return None if stored is None else _stored_response(stored)
+        if stored is None or stored[0] != version:
+            return None
+        return _stored_response(stored)
 
     def list(self, request, *args, **kwargs):
         answer = self.public_answer(request)
@@ -287,14 +296,14 @@ class PublicAnswerCacheMixin:
         response["ETag"] = tag
         response["Cache-Control"] = "no-cache"
         if response.status_code == 200 and isinstance(response, Response):
-            keys = self._public_keys
-            response.add_post_render_callback(lambda rendered: _store(keys, rendered))
+            keys, version = self._public_keys, self._public_version
+            response.add_post_render_callback(lambda rendered: _store(keys, version, rendered))
         return response
 
 
-def _store(keys: list[str], response) -> None:
+def _store(keys: list[str], version: str, response) -> None:
     headers = [(name, value) for name, value in response.items() if name.lower() not in NOT_STORED]
-    stored = (response.status_code, headers, response.content)
+    stored = (version, response.status_code, headers, response.content)
     try:
         caches[CACHE_ALIAS].set_many(dict.fromkeys(keys, stored), settings.API_RESPONSE_CACHE_TTL)
     except Exception:
