@@ -23,6 +23,12 @@ The tag names the version of the entry itself: the brief form of a related
 entry (an institution's name inside a statement) is that entry's, with its own
 URL and ETag.
 
+Clients that see the public record only (anonymous clients, read-only keys)
+get another tag on reads, the record's version (`"r…"`, ctht_api.public_cache),
+which also moves when a related entry's brief form does; `If-Match` refuses it
+(they do not write). Entry-version tags are what editors and write keys read,
+and every client with `API_RESPONSE_CACHE=off`.
+
 An entry shown in the client's language (`display`, ctht_api.languages) is
 another representation of the same version: its tag adds the language shown,
 `"v12-sr-Latn"` beside the plain `"v12"`, still strong (each variant is the same

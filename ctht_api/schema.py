@@ -45,6 +45,7 @@ from ctht_api.errors import PROBLEM_CONTENT_TYPE
 from ctht_api.languages import LANG_PARAMETER, MAX_LANGUAGES, DisplayLanguageMixin
 from ctht_api.models import PublishableModel
 from ctht_api.params import format_parameter
+from ctht_api.public_cache import PublicAnswerCacheMixin
 from ctht_api.schema_extensions import view_model  # also registers the extensions
 
 
@@ -90,9 +91,21 @@ ETAG_HEADER = OpenApiParameter(
     str,
     OpenApiParameter.HEADER,
     response=[200, 201, 304],
-    description='The entry\'s version, as a strong tag (`"v3"`; `"v3-sr-Latn"` for the '
-    "entry shown with `display` in that language): send it back in `If-None-Match` to "
-    "revalidate, in `If-Match` to write (any language variant of the version will do).",
+    description='A strong tag. Editors and write keys get the entry\'s version (`"v3"`; '
+    '`"v3-sr-Latn"` for the entry shown with `display` in that language): send it back in '
+    "`If-None-Match` to revalidate, in `If-Match` to write (any language variant of the "
+    "version will do). Anonymous clients and read-only keys reading an entry get the "
+    'record\'s version (`"r…"`, moved by any change of the record, including a related '
+    "entry's name shown here), to revalidate only: `If-Match` refuses it.",
+)
+LIST_ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200, 304],
+    description='For anonymous clients and read-only keys: the record\'s version (`"r…"`) '
+    "and this representation; send it back in `If-None-Match` to revalidate the page. "
+    "Absent for editors, and when the server sets `API_RESPONSE_CACHE=off`.",
 )
 LANG = OpenApiParameter(
     LANG_PARAMETER,
@@ -116,7 +129,7 @@ IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
     str,
     OpenApiParameter.HEADER,
-    description="The ETag you hold: if the entry has not changed, the answer is a bodiless 304.",
+    description="The ETag you hold: if the answer has not changed, it is a bodiless 304.",
 )
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -239,6 +252,8 @@ class ProblemAwareAutoSchema(AutoSchema):
         if isinstance(self.view, DisplayLanguageMixin) and self.view.shows_display():
             parameters += [LANG, ACCEPT_LANGUAGE]
         action = getattr(self.view, "action", None)
+        if action == "list" and isinstance(self.view, PublicAnswerCacheMixin):
+            parameters += [IF_NONE_MATCH, LIST_ETAG_HEADER]
         if not isinstance(self.view, ConditionalWritesMixin) or action == "history":
             return parameters
         if action == "retrieve":
@@ -318,8 +333,9 @@ class ProblemAwareAutoSchema(AutoSchema):
             own = getattr(self.view, "csv_response_schema", None)  # rows that are not entries
             schema = own() if own is not None else csv_schema(self._get_serializer())
             content[CSVRenderer.media_type] = {"schema": schema}
-        if getattr(self.view, "action", None) == "retrieve" and isinstance(
-            self.view, ConditionalWritesMixin
+        action = getattr(self.view, "action", None)
+        if (action == "retrieve" and isinstance(self.view, ConditionalWritesMixin)) or (
+            action == "list" and isinstance(self.view, PublicAnswerCacheMixin)
         ):
             responses["304"] = {
                 "description": "Not modified: `If-None-Match` holds the current ETag.",

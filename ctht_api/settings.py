@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "ctht_api.cookieless.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ctht_api.public_cache.PublicAnswerMiddleware",  # cached public answers: after the headers
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -306,6 +307,19 @@ CACHES = {
     }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ctht_imports"},
+    # The rendered bytes of public answers, keyed by the record's version read from the
+    # database (ctht_api/public_cache.py): correct whether shared (Redis) or per process.
+    "responses": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ctht-responses",
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ctht-responses",
+        "OPTIONS": {"MAX_ENTRIES": env.int("API_RESPONSE_CACHE_ENTRIES", default=500)},
+    },
 }
 # How long a token found valid is kept in the default cache with its user and their
 # permissions (accounts/token_cache.py). Expiry stays exact; a revocation, a deactivated
@@ -315,6 +329,12 @@ TOKEN_CACHE_SECONDS = env.int("TOKEN_CACHE_SECONDS", default=30)
 if not 0 <= TOKEN_CACHE_SECONDS <= 60:
     raise ImproperlyConfigured("TOKEN_CACHE_SECONDS must be between 0 and 60.")
 
+# Public answers (anonymous and read-only clients): ETags from the record's version, 304s,
+# and their bytes cached in the "responses" alias, for at most API_RESPONSE_CACHE_TTL
+# seconds (a cap on memory, not on staleness: see ctht_api/public_cache.py). "off": every
+# answer is built afresh and tagged with its entry's version, as for editors.
+API_RESPONSE_CACHE = env.bool("API_RESPONSE_CACHE", default=True)
+API_RESPONSE_CACHE_TTL = env.int("API_RESPONSE_CACHE_TTL", default=600)
 # Longest time /countries/ counts may lag a change (see events/counts.py).
 COUNTRY_COUNTS_TTL = env.int("COUNTRY_COUNTS_TTL", default=300)
 

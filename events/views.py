@@ -31,6 +31,7 @@ from ctht_api.other_names import with_other_names
 from ctht_api.pagination import KeysetPagination, Order
 from ctht_api.params import StrictQueryParamsMixin
 from ctht_api.permissions import can_see_drafts
+from ctht_api.public_cache import PublicAnswerCacheMixin
 from ctht_api.search import fold
 from ctht_api.serializers import url_template
 from ctht_api.sources import with_sources
@@ -235,6 +236,7 @@ class StatementViewSet(
 
 
 class ScopedStatementViewSet(
+    PublicAnswerCacheMixin,
     DisplayLanguageMixin,
     StatementJSONMixin,
     StatementListMixin,

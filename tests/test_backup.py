@@ -123,6 +123,13 @@ def pages(client, url: str) -> list[dict]:
     return found
 
 
+def entry_tag(response) -> str:
+    """An editor's entry-version tag; a public client's record-version tag moves with the
+    restore (a new feed epoch, ctht_api.public_cache): only its kind is compared."""
+    tag = response["ETag"]
+    return tag if tag.startswith('"v') else "record-version tag"
+
+
 def seen_by(client, deleted=(), *, histories: bool = True) -> dict[str, object]:
     """Everything a client can read: lists, details (with ETags), histories, searches."""
     seen: dict[str, object] = {}
@@ -132,7 +139,7 @@ def seen_by(client, deleted=(), *, histories: bool = True) -> dict[str, object]:
         for page in listing:
             for item in page["results"]:
                 detail = client.get(item["url"])
-                seen[item["url"]] = (detail.status_code, detail["ETag"], detail.json())
+                seen[item["url"]] = (detail.status_code, entry_tag(detail), detail.json())
                 if histories:
                     history = f"{item['url']}history/"
                     seen[history] = pages(client, history)

@@ -33,6 +33,14 @@ def reader(db) -> APIClient:
 
 
 @pytest.fixture
+def entry_version_tags(settings):
+    """Public answers tagged and built as editors' are: each entry's own version (`"v12"`),
+    no cache. What every client gets with `API_RESPONSE_CACHE=off`, and editors always;
+    the record-version tags of public answers: tests/api/test_public_cache.py."""
+    settings.API_RESPONSE_CACHE = False
+
+
+@pytest.fixture
 def simic(demo) -> Person:
     return Person.objects.get(full_name="Nenad Simić")
 

@@ -5,7 +5,7 @@ import pytest
 from events.models import Statement
 from tests.api.helpers import API, assert_problem
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("entry_version_tags")]
 
 DETAILS = ["statements", "events", "people", "institutions", "positions", "topics", "documents"]
 

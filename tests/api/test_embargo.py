@@ -210,7 +210,7 @@ def test_updated_since_finds_what_appeared_since_then(clock, anon, writer):
     assert all_ids(writer, "/api/v1/statements/", since) == []
 
 
-def test_no_stale_304_while_embargoed(clock, anon, writer):
+def test_no_stale_304_while_embargoed(clock, anon, writer, entry_version_tags):
     statement = make_statement(publish_at=LIFT)
     etag = writer.get(f"/api/v1/statements/{statement.pk}/")["ETag"]
 

@@ -214,7 +214,7 @@ def test_lists_nested_lists_and_search_carry_display(anon, translated):
         assert "Accept-Language" in response["Vary"]
 
 
-def test_list_query_count_is_unchanged_by_lang(anon, translated, topic):
+def test_list_query_count_is_unchanged_by_lang(anon, translated, topic, entry_version_tags):
     """The translations come with the rows (JSON arrays); the choice costs no query."""
     for _ in range(3):
         StatementTranslationFactory(statement=StatementFactory(), language="fr")
@@ -248,7 +248,7 @@ def test_the_change_feed_carries_display(anon, translated):
 # ETags: one per variant; If-Match compares the version
 
 
-def test_each_language_variant_has_its_own_etag(anon, translated):
+def test_each_language_variant_has_its_own_etag(anon, translated, entry_version_tags):
     v = translated.version
     plain = detail(anon, translated)["ETag"]
     french = anon.get(f"/api/v1/statements/{translated.pk}/", {"lang": "fr"})["ETag"]
@@ -256,7 +256,7 @@ def test_each_language_variant_has_its_own_etag(anon, translated):
     assert (plain, french, serbian) == (f'"v{v}"', f'"v{v}-fr"', f'"v{v}-sr-Latn"')
 
 
-def test_if_none_match_answers_304_for_the_same_variant_only(anon, translated):
+def test_if_none_match_answers_304_for_the_same_variant_only(anon, translated, entry_version_tags):
     url = f"/api/v1/statements/{translated.pk}/"
     french, plain = f'"v{translated.version}-fr"', f'"v{translated.version}"'
     same = anon.get(url, {"lang": "fr"}, HTTP_IF_NONE_MATCH=french)
@@ -298,7 +298,7 @@ def topic(db) -> Topic:
     return topic
 
 
-def test_a_topic_is_displayed_in_the_clients_language(anon, topic):
+def test_a_topic_is_displayed_in_the_clients_language(anon, topic, entry_version_tags):
     response = anon.get(f"/api/v1/topics/{topic.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
     body = response.json()
     assert body["display"] == {

@@ -67,7 +67,7 @@ def test_if_match_compares_tags_exactly(writer, tag):
     assert writer.get(url).json()["name"] == topic.name
 
 
-def test_head_with_the_current_tag_is_304(anon):
+def test_head_with_the_current_tag_is_304(anon, entry_version_tags):
     topic = TopicFactory()
     response = anon.head(f"{API}topics/{topic.pk}/", HTTP_IF_NONE_MATCH='"v1"')
     assert response.status_code == 304

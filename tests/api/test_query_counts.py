@@ -4,7 +4,8 @@ The routes come from the router itself, so a new endpoint is covered (and must
 have its count pinned below) the day it is registered. Counts are for anonymous
 clients; an authenticated client adds the token and permission look-ups, a
 constant too, on its first request only: the token cache keeps them for the next
-(pinned at the end of this file).
+(pinned at the end of this file). They are of the cold path (`API_RESPONSE_CACHE=off`);
+the cached path's are pinned in tests/api/test_public_cache.py.
 """
 
 import re
@@ -70,6 +71,11 @@ LIST_ROUTES = [
     for prefix, viewset, basename in router.registry
     if hasattr(viewset, "list") and viewset.pagination_class is not None
 ]
+
+
+@pytest.fixture(autouse=True)
+def cold_path(entry_version_tags):
+    """Every answer built afresh (see the module)."""
 
 
 @pytest.fixture
