@@ -5,7 +5,7 @@ See changes/feed.py for how they are written and why the order is commit order.
 
 import secrets
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.utils import timezone
 
 
@@ -71,8 +71,9 @@ class FeedState(models.Model):
         try:
             with transaction.atomic():
                 return cls.objects.create(pk=1, epoch=secrets.token_hex(4))
-        except IntegrityError:  # made by a concurrent request
-            return cls.objects.get(pk=1)
+        except IntegrityError:  # made by a concurrent request, or one a lagging replica
+            # (where the first look read) has not replayed yet: the primary has it
+            return cls.objects.db_manager(router.db_for_write(cls)).get(pk=1)
 
     @classmethod
     def new_epoch(cls) -> "FeedState":

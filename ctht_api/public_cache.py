@@ -148,10 +148,11 @@ def _strip_weak(tag: str) -> str:
     return tag[2:] if tag.startswith("W/") else tag
 
 
-def matches(request, tag: str) -> bool:
-    """Whether `If-None-Match` names `tag` (weak comparison, RFC 9110 §13.1.2)."""
+def matches(request, tag: str, *, star: bool = True) -> bool:
+    """Whether `If-None-Match` names `tag` (weak comparison, RFC 9110 §13.1.2), or is `*`
+    (true only where a representation exists: `star=False` before that is known)."""
     wanted = parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
-    return "*" in wanted or tag in {_strip_weak(tag) for tag in wanted}
+    return (star and "*" in wanted) or tag in {_strip_weak(tag) for tag in wanted}
 
 
 def without_credentials(request) -> bool:
@@ -247,6 +248,7 @@ class PublicAnswerCacheMixin:
     so that it sees the answer the others finished."""
 
     _public_tag: str | None = None
+    _public_checked = False
 
     def public_variant(self, request) -> str | None:
         """What the answer depends on besides the version, or None if it is not cached."""
@@ -265,6 +267,9 @@ class PublicAnswerCacheMixin:
     def public_answer(self, request) -> HttpResponse | None:
         """A 304 or the cached bytes for a public client, or None to build the answer (and
         store it, `finalize_response`)."""
+        if self._public_checked:  # asked once per request (a subclass's list may ask again)
+            return None
+        self._public_checked = True
         variant = self.public_variant(request)
         if variant is None:
             return None
@@ -275,7 +280,9 @@ class PublicAnswerCacheMixin:
         self._public_keys = [f"answer:{digest}"]
         if without_credentials(request):  # also found by the middleware next time
             self._public_keys.append(anonymous_key(request._request))
-        if matches(request, self._public_tag):
+        # `*` only once the answer is known to exist (`finalize_response`): a missing
+        # entry or a refused parameter is a 404 or a 400, never "not modified".
+        if matches(request, self._public_tag, star=False):
             return Response(status=status.HTTP_304_NOT_MODIFIED)
         stored = _cache_get(self._public_keys[0])
         if stored is None or stored[0] != version:
@@ -290,6 +297,8 @@ class PublicAnswerCacheMixin:
         tag = self._public_tag
         if tag is not None:
             self._tagged = None  # the record's version, not the entry's (ctht_api.concurrency)
+            if response.status_code == 200 and matches(request, tag):  # `If-None-Match: *`
+                response = Response(status=status.HTTP_304_NOT_MODIFIED)
         response = super().finalize_response(request, response, *args, **kwargs)
         if tag is None or response.status_code not in (200, 304):
             return response

@@ -24,7 +24,8 @@ from tests.factories import (
     TopicFactory,
 )
 
-pytestmark = pytest.mark.django_db
+# The cold path, built on every request (the cached path: tests/api/test_public_cache.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("entry_version_tags")]
 
 
 @pytest.fixture
