@@ -106,8 +106,13 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("This token has expired.")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("The token's user is inactive.")
-        if self.record_use(token, now) or cached is None:
-            token_cache.remember(token)
+        wrote = self.record_use(token, now)
+        if cached is None:
+            token_cache.remember(token)  # as just read from the database
+        elif wrote:
+            # Not stored again from the cached copy: a revocation that deleted the entry
+            # meanwhile would be undone for another bound. The next request reads it afresh.
+            token_cache.forget([token.key_hash])
         user = token.user  # loaded for this request alone: marking it reaches no one else
         user.current_token = token
         return user, token

@@ -42,7 +42,10 @@ write tokens, drafts-scoped tokens) bypasses the cache both ways: never served
 a public answer, never storing one, and gets entry-version tags (`"v12"`,
 ctht_api.concurrency) that `If-Match` accepts.
 
-**The key** holds all the answer depends on besides the version: the full
+**The key** holds all the answer depends on besides the version: the code that
+built it (`code_version`, a digest of the project's sources: a release that
+changes a representation retires every entry and tag, though the record did
+not move), the full
 URL as sent (scheme, host, path and query string, not normalised: `next`
 links repeat the query in the order it was sent), the negotiated media type
 with its parameters (only JSON renderers are cached), and the display
@@ -74,9 +77,14 @@ is logged and answered around.
 before DRF: the last middleware but django-axes, so every response header the
 others add (security, CORS, `Vary: Origin`) is added to hits too. It reads one
 cache entry, then the version (one query), keyed by what such a request's
-answer depends on as sent: the URL, `Accept` and `Accept-Language` (the same
-headers give the same negotiated format and languages; `?format=` other than
-`json` goes straight to DRF). A hit adds `Vary: Cookie`, as the session
+answer depends on as sent: the URL and `Accept` (the same headers give the
+same negotiated format; `?format=` other than `json` goes straight to DRF).
+Requests with an `Accept-Language` are not stored under such a key (each
+invented header would be one more copy of the same answer): DRF resolves
+their languages and they are served from the entry keyed by those. An answer
+over `MAX_STORED_BYTES` is not stored. In Redis the entries expire and may be
+evicted (the compose file caps Redis' memory, evicting the least recently
+used keys that expire). A hit adds `Vary: Cookie`, as the session
 middleware does to a miss. Only answers that DRF
 built for a request without credentials are stored under that key too, so
 only URLs that were answered 200 are ever found there: a bad parameter never
@@ -95,8 +103,10 @@ query and one cache read (a nested list in DRF also its parent's check); an
 and tagged as before (the cold path the benchmark measures).
 """
 
+import functools
 import hashlib
 import logging
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
@@ -113,6 +123,25 @@ from ctht_api.permissions import can_see_drafts
 from ctht_api.throttling import ClientRateThrottle, can_write
 
 CACHE_ALIAS = "responses"
+# A larger answer (a page of 500 statements is about 0.7 MB) is built every time.
+MAX_STORED_BYTES = 2_000_000
+# The project's own code, so that a release that changes a representation never serves, nor
+# answers 304 for, what the previous one built (the record's version would not move).
+CODE_DIRECTORIES = ("accounts", "changes", "ctht_api", "events", "people")
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the project's Python sources, once per process (a few milliseconds)."""
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    for directory in CODE_DIRECTORIES:
+        for path in sorted((root / directory).rglob("*.py")):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 CACHED_ACTIONS = ("list", "retrieve")
 # Headers of the answer that are not the answer's own.
 NOT_STORED = {"set-cookie"}
@@ -168,6 +197,7 @@ def anonymous_key(request) -> str:
     meta = request.META
     material = "\n".join(
         [
+            code_version(),
             request.build_absolute_uri(),
             meta.get("HTTP_ACCEPT", ""),
             meta.get("HTTP_ACCEPT_LANGUAGE", ""),
@@ -261,7 +291,12 @@ class PublicAnswerCacheMixin:
         shows_display = getattr(self, "shows_display", None)
         languages = requested_languages(request) if shows_display and shows_display() else None
         return "\n".join(
-            [request.build_absolute_uri(), request.accepted_media_type, ",".join(languages or ())]
+            [
+                code_version(),
+                request.build_absolute_uri(),
+                request.accepted_media_type,
+                ",".join(languages or ()),
+            ]
         )
 
     def public_answer(self, request) -> HttpResponse | None:
@@ -278,7 +313,10 @@ class PublicAnswerCacheMixin:
         self._public_tag = quote_etag(f"r{version}.{digest[:12]}")
         self._public_version = version
         self._public_keys = [f"answer:{digest}"]
-        if without_credentials(request):  # also found by the middleware next time
+        # Also found by the middleware next time; not for every `Accept-Language` a client
+        # may invent, each of which would be another entry of the same answer (such a
+        # request is served from the entry above, after DRF has resolved its languages).
+        if without_credentials(request) and not request.META.get("HTTP_ACCEPT_LANGUAGE"):
             self._public_keys.append(anonymous_key(request._request))
         # `*` only once the answer is known to exist (`finalize_response`): a missing
         # entry or a refused parameter is a 404 or a 400, never "not modified".
@@ -287,6 +325,8 @@ class PublicAnswerCacheMixin:
         stored = _cache_get(self._public_keys[0])
         if stored is None or stored[0] != version:
             return None
+        if len(self._public_keys) > 1:  # built for a client with credentials or languages
+            _set(self._public_keys[1:], stored)  # now found by the middleware too
         return _stored_response(stored)
 
     def list(self, request, *args, **kwargs):
@@ -311,8 +351,13 @@ class PublicAnswerCacheMixin:
 
 
 def _store(keys: list[str], version: str, response) -> None:
+    if len(response.content) > MAX_STORED_BYTES:
+        return
     headers = [(name, value) for name, value in response.items() if name.lower() not in NOT_STORED]
-    stored = (version, response.status_code, headers, response.content)
+    _set(keys, (version, response.status_code, headers, response.content))
+
+
+def _set(keys: list[str], stored: tuple) -> None:
     try:
         caches[CACHE_ALIAS].set_many(dict.fromkeys(keys, stored), settings.API_RESPONSE_CACHE_TTL)
     except Exception:

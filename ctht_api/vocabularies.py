@@ -12,12 +12,16 @@ would otherwise keep the old set). Another worker learns of the change when its
 own set expires, so a new topic or country may be refused as unknown there for
 at most `SECONDS`; so may one written without signals (`bulk_create`, a restore).
 A removed value may pass the check as long, and then simply matches nothing.
+The set is read from the primary (one query per `SECONDS`), not from a replica
+that may lag behind the write that forgot it.
 """
 
 import time
 
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
+
+from ctht_api.db_router import primary_reads
 
 SECONDS = 30
 
@@ -38,7 +42,8 @@ class Vocabulary:
         now = time.time()
         values = self._values
         if values is None or now >= self._until:
-            values = frozenset(self.model._default_manager.values_list(self.field, flat=True))
+            with primary_reads():  # not a lagging replica's set, kept for SECONDS
+                values = frozenset(self.model._default_manager.values_list(self.field, flat=True))
             self._values, self._until = values, now + SECONDS
         return values
 

@@ -11,4 +11,6 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     pg_basebackup -h db -U "$POSTGRES_USER" -D "$PGDATA" -R -X stream -c fast
     chmod 700 "$PGDATA"
 fi
-exec postgres -c hot_standby=on
+# hot_standby_feedback: the primary keeps the rows a long read here still needs (a CSV
+# export streams in one transaction), so replaying a VACUUM never cancels it mid-download.
+exec postgres -c hot_standby=on -c hot_standby_feedback=on

@@ -186,3 +186,19 @@ def test_the_cache_is_not_keyed_by_the_secret():
     assert stored
     assert not any(key in entry for entry in stored)
     assert any(hash_key(key) in entry for entry in stored)
+
+
+def test_a_cached_token_whose_last_use_is_written_is_read_afresh_next(settings):
+    """The write of its last use does not store the cached copy again (a revocation that
+    deleted the entry meanwhile would be undone for another bound): the next request reads
+    the token from the database, and sees what changed there."""
+    key = issue_token(username="partner", write=False)
+    ApiToken.objects.filter(key_hash=hash_key(key)).update(
+        last_used_at=timezone.now() - timedelta(seconds=50)
+    )
+    client = client_with(key)
+    assert client.get(ROOT).status_code == 200  # looked up, stored; last use not yet stale
+    with time_machine.travel(timezone.now() + timedelta(seconds=15), tick=False):
+        assert client.get(ROOT).status_code == 200  # from the cache; its last use written
+        ApiToken.objects.filter(key_hash=hash_key(key)).update(revoked_at=timezone.now())
+        assert_refused(client.get(ROOT), "revoked")

@@ -11,13 +11,15 @@ import pytest
 import time_machine
 from django.core.cache import caches
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.services import issue_token
+from ctht_api import public_cache
 from ctht_api.models import Status
-from ctht_api.public_cache import record_version
+from ctht_api.public_cache import anonymous_key, record_version
 from events.models import Statement
 from tests.api.helpers import API, assert_problem, ids
 from tests.api.test_query_counts import (  # noqa: F401 (many_rows: a fixture)
@@ -86,6 +88,38 @@ def test_if_none_match_star_is_304_only_where_the_answer_exists(anon):
     assert anon.get(f"{API}events/{draft.pk}/", **star).status_code == 404
     assert anon.get(f"{API}events/?date_after=zzz", **star).status_code == 400
     assert anon.get(f"{API}events/?page=99", **star).status_code == 404
+
+
+def test_a_release_with_other_code_retires_every_tag_and_entry(anon, monkeypatch):
+    statement = StatementFactory()
+    url = statement_url(statement)
+    before = anon.get(url)
+    monkeypatch.setattr(public_cache, "code_version", lambda: "another-release")
+
+    count, after = queries(anon, url, HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    assert count > 1  # built again, not served from the old release's entry
+
+
+def test_an_invented_accept_language_stores_no_copy_of_the_answer(anon, feed_started):
+    url = list_url("people", "person")
+    for number in range(3):
+        assert anon.get(url, HTTP_ACCEPT_LANGUAGE=f"x-{number}").status_code == 200
+    for number in range(3):
+        request = RequestFactory().get(url, HTTP_ACCEPT_LANGUAGE=f"x-{number}")
+        assert caches["responses"].get(anonymous_key(request)) is None
+    assert caches["responses"].get(anonymous_key(RequestFactory().get(url))) is None
+    anon.get(url)
+    assert caches["responses"].get(anonymous_key(RequestFactory().get(url))) is not None
+
+
+def test_an_answer_too_large_to_store_is_built_every_time(anon, feed_started, monkeypatch):
+    monkeypatch.setattr(public_cache, "MAX_STORED_BYTES", 10)
+    url = list_url("people", "person")
+    first, _ = queries(anon, url)
+    again, _ = queries(anon, url)
+    assert again == first > 1
 
 
 def test_any_write_gives_a_new_tag_and_a_fresh_answer(anon, writer):
