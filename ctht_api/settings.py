@@ -235,7 +235,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["ctht_api.permissions.ModelPermissionsOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "ctht_api.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 50,  # every list's default page size (ctht_api.pagination reads it)
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["ctht_api.filters.FilterBackend"],  # django-filter
     "DEFAULT_RENDERER_CLASSES": [
         # orjson: the same JSON as DRF's renderer, several times faster on list pages.
         "drf_orjson_renderer.renderers.ORJSONRenderer",
