@@ -215,6 +215,34 @@ def test_a_query_whose_placeholder_the_orm_changes_is_built_every_time(awkward):
     assert compiled._compiled[connection.vendor] is None
 
 
+@POSTGRESQL_ONLY
+def test_the_anonymous_detail_is_prepared_once_per_connection(anon, awkward, settings):
+    """PostgreSQL plans the compiled detail once per connection (a prepared statement),
+    whatever the id; `DATABASE_PREPARED_STATEMENTS=off` prepares nothing."""
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%json_build_object%"],
+            )
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # psycopg forgets its names too
+    pks = Statement.objects.public().values_list("pk", flat=True)
+    paths = [f"/api/v1/statements/{pk}/" for pk in pks]
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    assert all(anon.get(path).status_code == 200 for path in paths)
+    assert prepared() == 0
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    for path in paths * 2:
+        response = anon.get(path)
+        assert response.status_code == 200
+        assert_declared(path, [response.json()])
+    assert prepared() == 1
+
+
 def test_keyset_pages_follow_on_from_database_rows(anon, awkward):
     """The cursor links come from the rows PostgreSQL wrote: paging by one meets every
     statement once, in the order of the full list."""
