@@ -98,6 +98,7 @@ from django.utils import timezone
 from changes.models import Change, FeedState
 from ctht_api.audit import current_changeset
 from ctht_api.models import PublishableQuerySet
+from ctht_api.prepared import prepared_cursor
 
 LOCK_KEY = 0x63746874_6368616E  # "cthtchan": the feed writers' advisory lock
 CHUNK = 1000  # rows per INSERT … VALUES
@@ -365,7 +366,7 @@ def read_state(*, with_last_seq: bool = False) -> FeedState:
     sql, params, now_at = _state_sql(alias, with_last_seq)
     now = connections[alias].ops.adapt_datetimefield_value(timezone.now())
     params = [now if index in now_at else value for index, value in enumerate(params)]
-    found = list(FeedState.objects.db_manager(alias).raw(sql, params))
+    found = _state_rows(alias, sql, params)
     if not found:  # a new feed: nothing to catch up with
         state = FeedState.current()
         state.embargoes_due = False
@@ -375,6 +376,27 @@ def read_state(*, with_last_seq: bool = False) -> FeedState:
     state = found[0]
     state.embargoes_due = any(getattr(state, f"due_{index}") for index in range(len(publishable())))
     return state
+
+
+def _state_rows(alias: str, sql: str, params: list) -> list[FeedState]:
+    """read_state's rows: on PostgreSQL by a statement prepared once per connection (its
+    planning took most of its time, ctht_api.prepared), elsewhere through the ORM."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return list(FeedState.objects.db_manager(alias).raw(sql, params))
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        rows = cursor.fetchall()
+    fields = [field.attname for field in FeedState._meta.concrete_fields]
+    states = []
+    for row in rows:
+        values = dict(zip(names, row, strict=True))
+        state = FeedState.from_db(alias, fields, [values.pop(name) for name in fields])
+        for name, value in values.items():  # due_0, due_1, last_seq
+            setattr(state, name, value)
+        states.append(state)
+    return states
 
 
 def record_ended_embargoes() -> None:

@@ -11,6 +11,7 @@ table); what an app adds (country codes, topic slugs) lives in that app.
 
 import copy
 import datetime
+import functools
 from collections.abc import Callable
 
 import django_filters
@@ -18,11 +19,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils.text import capfirst
+from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import get_model_field
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from ctht_api.identifiers import identified_by
 from ctht_api.models import PublishableQuerySet, validate_language_tag
+from ctht_api.params import filterset_parameters
 from ctht_api.search import MAX_QUERY_LENGTH, search
 
 
@@ -235,3 +238,26 @@ class RecordFilterSet(django_filters.FilterSet):
             return super().filter_queryset(queryset)
         except ValidationError as error:  # raised by a filter method: name the parameter
             raise ApiValidationError(error.message_dict) from error
+
+
+@functools.cache
+def _filterset_parameters(filterset_class) -> frozenset[str]:
+    return frozenset(filterset_parameters(filterset_class))
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter, skipped where the request names none of the filter set's parameters.
+
+    A filter set bound to a query string without its parameters filters nothing (every
+    filter here returns the queryset unchanged for an empty value), yet django-filter
+    would still deep-copy its filters and build and validate a form on every request:
+    about a fifth of a statement detail's time (docs/benchmarks.md), and a detail never
+    takes a filter (ctht_api.params refuses one with a 400)."""
+
+    def filter_queryset(self, request, queryset, view):
+        declared = getattr(view, "filterset_class", None)  # (not `filterset_fields`' new class)
+        if declared is not None and _filterset_parameters(declared).isdisjoint(
+            request.query_params
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

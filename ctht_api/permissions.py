@@ -35,6 +35,12 @@ class ModelPermissionsOrReadOnly(DjangoModelPermissionsOrAnonReadOnly):
             # An instance per request (DRF's get_permissions), so the message is this request's.
             self.message = self.read_only_token_message
             return False
+        if request.method in permissions.SAFE_METHODS and not self.perms_map[request.method]:
+            # A read needs no model permission (drafts are the views' business): DRF would
+            # build the view's queryset only to learn its model.
+            return bool(request.user) and (
+                request.user.is_authenticated or not self.authenticated_users_only
+            )
         return super().has_permission(request, view)
 
 

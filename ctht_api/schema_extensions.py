@@ -151,6 +151,7 @@ class RecordFilterExtension(DjangoFilterExtension):
     """
 
     priority = 1
+    match_subclasses = True  # ctht_api.filters.FilterBackend
 
     def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
         model = view_model(auto_schema.view)

@@ -11,8 +11,11 @@
   (ctht_api.identifiers).
 """
 
+import functools
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.urls import get_script_prefix
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
@@ -26,16 +29,23 @@ _PK = "987654321"
 
 
 def url_template(context: dict, view_name: str, kwarg: str = "pk") -> str:
-    """The absolute URL of `view_name` with `{}` for its `kwarg`, built once per view name
-    and response (`reverse()` + `build_absolute_uri()`) and kept in `context`."""
+    """The absolute URL of `view_name` with `{}` for its `kwarg`, kept in `context` for the
+    response, and built once per process for each scheme, host and script prefix (what
+    `build_absolute_uri()` of `reverse()`'s path reads: ALLOWED_HOSTS bounds them)."""
     templates = context.setdefault("_url_templates", {})
     template = templates.get((view_name, kwarg))
     if template is None:
-        path = reverse(view_name, kwargs={kwarg: _PK})
         request = context.get("request")
-        url = request.build_absolute_uri(path) if request is not None else path
-        template = templates[(view_name, kwarg)] = url.replace(_PK, "{}")
+        root = f"{request.scheme}://{request.get_host()}" if request is not None else ""
+        template = templates[(view_name, kwarg)] = _template(
+            root, get_script_prefix(), view_name, kwarg
+        )
     return template
+
+
+@functools.lru_cache(maxsize=1024)
+def _template(root: str, script_prefix: str, view_name: str, kwarg: str) -> str:
+    return root + reverse(view_name, kwargs={kwarg: _PK}).replace(_PK, "{}")
 
 
 def absolute_url(context: dict, view_name: str, kwarg: str, pk) -> str:

@@ -136,6 +136,20 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# Two statements whose SQL never changes shape, an anonymous statement detail
+# (events.statement_json.Precompiled) and the change feed's state (changes/feed.py), are
+# prepared once per connection (ctht_api/prepared.py): PostgreSQL then skips planning
+# them, most of their time. Django's own cursors bind on the client and prepare
+# nothing, whatever psycopg's `prepare_threshold`. Behind pgbouncer in transaction mode
+# this needs pgbouncer 1.22.1 or later with `max_prepared_statements` above 0; `off` for
+# an older pooler.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # psycopg prepares nothing while it is None (Django's default).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        5 if DATABASE_PREPARED_STATEMENTS else None
+    )
+
 # Read replicas (ctht_api/db_router.py): comma-separated URLs of PostgreSQL streaming
 # replicas of DATABASE_URL, each an alias `replica_1`, `replica_2`, … with the primary's
 # connection settings. Reads go to a replica, writes (and the reads of a client that
@@ -163,16 +177,20 @@ if DATABASE_REPLICA_URLS:
             )
         _replica.setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
         _replica["CONN_HEALTH_CHECKS"] = True
+        _replica.setdefault("OPTIONS", {})["prepare_threshold"] = DATABASES["default"]["OPTIONS"][
+            "prepare_threshold"
+        ]
         _replica["TEST"] = {"MIRROR": "default"}
         DATABASES[f"replica_{_number}"] = _replica
     DATABASE_ROUTERS = ["ctht_api.db_router.ReplicaRouter"]
 
 # Behind pgbouncer in transaction mode (a server connection serves one transaction,
 # then another client) these settings work unchanged, because nothing outlives a
-# transaction: Django's psycopg 3 backend prepares no statements (prepare_threshold
-# None, its default); advisory locks are transaction-level (changes/feed.py); nothing
-# LISTENs, and every SET is SET LOCAL or SET TRANSACTION, bar Django's SET TIME ZONE
-# at connect, a parameter pgbouncer tracks and restores per client. Server-side cursors
+# transaction but the two prepared statements above, which pgbouncer 1.22.1+ carries
+# (DATABASE_PREPARED_STATEMENTS): Django's cursors bind on the client and prepare
+# nothing; advisory locks are transaction-level (changes/feed.py); nothing LISTENs,
+# and every SET is SET LOCAL or SET TRANSACTION, bar Django's SET TIME ZONE at
+# connect, a parameter pgbouncer tracks and restores per client. Server-side cursors
 # stay on: every `.iterator()` of the project (CSV and Popolo exports, the backup) runs
 # inside a transaction, where its cursor lives and dies and streams in constant memory.
 # A new `.iterator()` must too: in autocommit Django declares its cursor WITH HOLD,
@@ -235,7 +253,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["ctht_api.permissions.ModelPermissionsOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "ctht_api.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 50,  # every list's default page size (ctht_api.pagination reads it)
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["ctht_api.filters.FilterBackend"],  # django-filter
     "DEFAULT_RENDERER_CLASSES": [
         # orjson: the same JSON as DRF's renderer, several times faster on list pages.
         "drf_orjson_renderer.renderers.ORJSONRenderer",

@@ -37,7 +37,7 @@ from ctht_api.models import (
 )
 from ctht_api.other_names import OtherNamesHistory, with_other_names
 from ctht_api.search import statement_search_document
-from events.statement_json import StatementJSONIterable
+from events.statement_json import Precompiled, StatementJSON, StatementJSONIterable
 from people.models import Country, Institution, Person, Position
 
 # A statement's place in date order: unknown dates count as the oldest.
@@ -338,10 +338,11 @@ class StatementQuerySet(PublishableQuerySet):
     visibility_depends_on = {"event": ("status", "publish_at")}
     embargo_paths = ("", "event__")
 
-    def public(self):
-        """Published, out of embargo, and not made at a draft or embargoed event: neither
-        leaks through the brief event embedded in a statement."""
-        now = timezone.now()
+    def public(self, now: datetime.datetime | None = None):
+        """Published, out of embargo (at `now`, by default the present), and not made at
+        a draft or embargoed event: neither leaks through the brief event embedded in a
+        statement."""
+        now = now or timezone.now()
         event_public = Q(event__status=Status.PUBLISHED) & embargo_over(now, "event__")
         return self.published().filter(embargo_over(now) & (Q(event__isnull=True) | event_public))
 
@@ -351,6 +352,13 @@ class StatementQuerySet(PublishableQuerySet):
         clone = super()._clone()
         clone.json_urls = self.json_urls
         return clone
+
+    def public_json(self, pk: int, urls: dict[str, tuple[str, str]]) -> StatementJSON | None:
+        """The public statement `pk` as a JSON row (`as_json`), or None: what
+        `public().as_json(urls).get(pk=pk)` reads, by SQL compiled once per process
+        (`PUBLIC_STATEMENT`), the hot path of an anonymous detail."""
+        rows = PUBLIC_STATEMENT.rows((timezone.now(), pk), urls, using=self.db)
+        return rows[0] if rows else None
 
     def as_json(self, urls: dict[str, tuple[str, str]]):
         """Rows of the statement's JSON text written by PostgreSQL, with the id, version
@@ -664,6 +672,14 @@ class Statement(TimestampedModel, PublishableModel):
             codes = self.default_countries()
             if codes:
                 self.countries.set(codes)
+
+
+# `Statement.objects.public(now).filter(pk=pk)` compiled once per process, with values no
+# request sends as placeholders (a date before the record, a negative id).
+PUBLIC_STATEMENT = Precompiled(
+    lambda now, pk: Statement.objects.public(now).filter(pk=pk),
+    (datetime.datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=datetime.UTC), -8_765_432_109),
+)
 
 
 class StatementTranslation(TimestampedModel):

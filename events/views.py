@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from ctht_api.aggregates import json_array
 from ctht_api.csv_export import CSVListMixin, csv_filename, csv_response, field_columns, wants_csv
 from ctht_api.errors import PROBLEM_CONTENT_TYPE
+from ctht_api.filters import MAX_ID
 from ctht_api.identifiers import with_identifiers
 from ctht_api.languages import DisplayLanguageMixin, requested_languages
 from ctht_api.other_names import with_other_names
@@ -161,10 +162,38 @@ class StatementJSONMixin:
         statements = Statement.objects.visible_to(self.request.user)
         if not self.json_from_database:
             return statements.for_api()
+        return statements.as_json(self.json_urls)
+
+    @cached_property
+    def json_urls(self) -> dict[str, tuple[str, str]]:
+        """Each link's absolute URL before and after the id (`as_json`)."""
         context = {"request": self.request}
-        return statements.as_json(
-            {name: url_template(context, name).partition("{}")[::2] for name in JSON_LINKS}
-        )
+        return {name: url_template(context, name).partition("{}")[::2] for name in JSON_LINKS}
+
+    def get_object(self):
+        """On the JSON path, for a client who sees only the public record: the statement
+        by SQL compiled once per process (`StatementQuerySet.public_json`), the same row
+        the ORM's path reads (a detail takes no filter, ctht_api.params)."""
+        pk = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if (
+            not self.json_from_database
+            or self.action != "retrieve"
+            or can_see_drafts(self.request.user, Statement)
+            or not (
+                isinstance(pk, str)
+                and pk.isascii()
+                and pk.isdigit()
+                and len(pk) <= len(str(MAX_ID))
+                and int(pk) <= MAX_ID
+            )
+        ):
+            return super().get_object()  # a malformed id too: the ORM's path answers 404
+        row = Statement.objects.public_json(int(pk), self.json_urls)
+        if row is None:  # in the words of Django's get_object_or_404
+            raise Http404(f"No {Statement._meta.object_name} matches the given query.")
+        self.check_object_permissions(self.request, row)
+        self._tagged = row  # its ETag, as ctht_api.concurrency's get_object keeps a read's
+        return row
 
     def list(self, request, *args, **kwargs):
         if not self.json_from_database:
@@ -266,12 +295,19 @@ class ScopedStatementViewSet(
 
     @cached_property
     def scope_value(self):
-        """The URL's scope, checked once per request (the permission check asks for the
-        queryset too)."""
+        """The URL's scope, checked once per request."""
         value = self.kwargs[self.scope_kwarg]
         if not self.scope_is_visible(value):
             raise Http404
         return value
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        # A resource that is not visible is a 404 here, before throttling, the cache's 304
+        # and OPTIONS' metadata: where DRF's model permission check, which built the
+        # queryset, used to raise it (ctht_api.permissions no longer builds it for reads).
+        if not getattr(self, "swagger_fake_view", False):
+            _ = self.scope_value
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs

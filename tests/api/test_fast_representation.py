@@ -6,14 +6,17 @@ import datetime
 
 import orjson
 import pytest
+import time_machine
 from django.db import connection
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from ctht_api.languages import DisplayMixin
-from events.models import Statement
+from ctht_api.models import Status
+from events.models import PUBLIC_STATEMENT, Statement
 from events.serializers import StatementSerializer
+from events.statement_json import LINKS, Precompiled
 from tests.factories import (
     DocumentFactory,
     EventFactory,
@@ -26,6 +29,9 @@ from tests.factories import (
 
 # The cold path, built on every request (the cached path: tests/api/test_public_cache.py).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("entry_version_tags")]
+POSTGRESQL_ONLY = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the JSON PostgreSQL writes (SQLite: the serializer)"
+)
 
 
 @pytest.fixture
@@ -144,6 +150,97 @@ def test_statement_detail_writes_the_declared_representation(anon, awkward):
         assert from_database(response) == (connection.vendor == "postgresql")
         assert response["ETag"] == f'"v{statement.version}"'
         assert_declared(path, [response.json()])
+
+
+def test_what_the_public_may_not_see_stays_hidden_on_the_compiled_detail(anon, writer, awkward):
+    """An anonymous detail reads by SQL compiled once per process (`PUBLIC_STATEMENT`), run
+    with each request's clock and id: drafts, embargoes and draft or embargoed events
+    stay 404 (an editor's token reads them by the ORM's path), and an embargo that ends
+    shows the statement, in the declared representation."""
+    later = timezone.now() + datetime.timedelta(hours=1)
+    hidden = [
+        StatementFactory(status=Status.DRAFT),
+        StatementFactory(publish_at=later),
+        StatementFactory(event=EventFactory(status=Status.DRAFT)),
+        StatementFactory(event=EventFactory(publish_at=later)),
+    ]
+    for statement in hidden:
+        path = f"/api/v1/statements/{statement.pk}/"
+        assert anon.get(path).status_code == 404, path
+        assert writer.get(path).json()["id"] == statement.pk
+    with time_machine.travel(later + datetime.timedelta(seconds=1)):
+        for statement in hidden[1::2]:  # the embargoes ended
+            path = f"/api/v1/statements/{statement.pk}/"
+            response = anon.get(path)
+            assert response.status_code == 200, path
+            assert from_database(response) == (connection.vendor == "postgresql")
+            assert_declared(path, [response.json()])
+        for statement in hidden[::2]:  # drafts
+            assert anon.get(f"/api/v1/statements/{statement.pk}/").status_code == 404
+
+
+def test_links_follow_the_host_the_client_asked(anon, awkward):
+    """The link templates are kept per scheme, host and script prefix, not per process."""
+    path = f"/api/v1/statements/{awkward.pk}/"
+    for host in ("localhost", "testserver", "localhost"):
+        body = anon.get(path, HTTP_HOST=host).json()
+        assert body["url"] == f"http://{host}{path}"
+        assert body["event"]["url"] == f"http://{host}/api/v1/events/{awkward.event_id}/"
+
+
+@POSTGRESQL_ONLY
+def test_a_compiled_query_runs_with_each_call_s_values(awkward):
+    urls = {name: (f"http://example.org/{name}/", "/") for name in LINKS}
+    public = list(Statement.objects.public().order_by("pk"))
+    assert len(public) >= 2
+    for statement in public:
+        (row,) = PUBLIC_STATEMENT.rows((timezone.now(), statement.pk), urls, using="default")
+        assert (row.pk, row.version) == (statement.pk, statement.version)
+        assert orjson.loads(row.json)["url"] == f"http://example.org/statement-detail/{row.pk}/"
+    assert PUBLIC_STATEMENT.rows((timezone.now(), -1), urls, using="default") == []
+
+
+@POSTGRESQL_ONLY
+def test_a_query_whose_placeholder_the_orm_changes_is_built_every_time(awkward):
+    """A placeholder missing from the compiled parameters (here the query reads `abs(pk)`)
+    means the values cannot be put in its place: the query is then built every call."""
+    compiled = Precompiled(
+        lambda now, pk: Statement.objects.public(now).filter(pk=abs(pk)),
+        (PUBLIC_STATEMENT.placeholders[0], -8_765_432_109),
+    )
+    urls = {name: ("/", "/") for name in LINKS}
+    for statement in Statement.objects.public():
+        (row,) = compiled.rows((timezone.now(), statement.pk), urls, using="default")
+        assert row.pk == statement.pk
+    assert compiled._compiled[connection.vendor] is None
+
+
+@POSTGRESQL_ONLY
+def test_the_anonymous_detail_is_prepared_once_per_connection(anon, awkward, settings):
+    """PostgreSQL plans the compiled detail once per connection (a prepared statement),
+    whatever the id; `DATABASE_PREPARED_STATEMENTS=off` prepares nothing."""
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%json_build_object%"],
+            )
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # psycopg forgets its names too
+    pks = Statement.objects.public().values_list("pk", flat=True)
+    paths = [f"/api/v1/statements/{pk}/" for pk in pks]
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    assert all(anon.get(path).status_code == 200 for path in paths)
+    assert prepared() == 0
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    for path in paths * 2:
+        response = anon.get(path)
+        assert response.status_code == 200
+        assert_declared(path, [response.json()])
+    assert prepared() == 1
 
 
 def test_keyset_pages_follow_on_from_database_rows(anon, awkward):
