@@ -6,7 +6,9 @@ same order and under the same filters and visibility: the view's own
 paginator orders them (`KeysetPagination.order_queryset`, the order of its
 pages), and the view's own serializer writes each row, so a CSV row is the
 JSON entry flattened. The paging parameters (`page`, `page_size`, `cursor`,
-`count`) do not apply to it.
+`count`) do not apply to it. On PostgreSQL a statement list flattens in the
+query instead (events.statement_csv: the same cells, the rows handed to the
+writer as they are read).
 
 **Streamed, in constant memory.** The rows are read with
 `QuerySet.iterator(chunk_size=CSV_CHUNK_SIZE)`: on PostgreSQL a server-side
@@ -201,14 +203,20 @@ def flatten(row: dict, columns: Sequence[Column]) -> list[str]:
 
 
 def csv_lines(
-    rows: Iterable[dict], columns: Sequence[Column], *, rows_per_piece: int | None = None
+    rows: Iterable,
+    columns: Sequence[Column],
+    *,
+    rows_per_piece: int | None = None,
+    cells: bool = False,
 ) -> Iterator[bytes]:
     """The BOM and header, then the rows, as UTF-8 pieces of `rows_per_piece` rows each.
 
+    `rows` are JSON rows, flattened under `columns`; with `cells`, they are already the
+    cells of `columns`, in order (text, numbers or None: events.statement_csv).
     One small buffer, emptied after each piece: memory holds one piece, never the file.
     `rows` is closed when the download ends or is abandoned (its transaction with it).
     """
-    return closing_rows(_csv_lines(rows, columns, rows_per_piece), rows)
+    return closing_rows(_csv_lines(rows, columns, rows_per_piece, cells), rows)
 
 
 def closing_rows(pieces: Iterator[bytes], rows: Iterable) -> Iterator[bytes]:
@@ -224,7 +232,7 @@ def closing_rows(pieces: Iterator[bytes], rows: Iterable) -> Iterator[bytes]:
 
 
 def _csv_lines(
-    rows: Iterable[dict], columns: Sequence[Column], rows_per_piece: int | None
+    rows: Iterable, columns: Sequence[Column], rows_per_piece: int | None, cells: bool
 ) -> Iterator[bytes]:
     rows_per_piece = rows_per_piece or settings.CSV_CHUNK_SIZE
     buffer = io.StringIO()
@@ -241,7 +249,7 @@ def _csv_lines(
     yield piece()
     rows = iter(rows)
     while batch := list(islice(rows, rows_per_piece)):
-        writer.writerows(flatten(row, columns) for row in batch)
+        writer.writerows(batch if cells else (flatten(row, columns) for row in batch))
         yield piece()
 
 
@@ -254,19 +262,22 @@ def csv_filename(request, extension: str = "csv") -> str:
 
 
 def csv_response(
-    rows: Iterable[dict],
+    rows: Iterable,
     columns: Sequence[Column],
     filename: str,
     *,
     rows_per_piece: int | None = None,
+    cells: bool = False,
 ) -> StreamingHttpResponse:
-    """A streamed CSV download of `rows` (JSON rows, read lazily) under `columns`.
+    """A streamed CSV download of `rows` (JSON rows, read lazily) under `columns`; with
+    `cells`, rows already flattened (`csv_lines`).
 
     Reusable by any list of dicts (the statistics, say): build its columns with
     `plain`, `brief`, `joined` or `columns_for`.
     """
     response = StreamingHttpResponse(
-        csv_lines(rows, columns, rows_per_piece=rows_per_piece), content_type=CSV_CONTENT_TYPE
+        csv_lines(rows, columns, rows_per_piece=rows_per_piece, cells=cells),
+        content_type=CSV_CONTENT_TYPE,
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -326,11 +337,17 @@ def rows_in_one_transaction(
         # finalised by the garbage collector on another thread, whose own export
         # must not be committed under it (its connection, closed at the end of the
         # request for being out of autocommit, rolls back by itself).
-        if manage and database.connection is not None and threading.get_ident() == owner:
+        if threading.get_ident() == owner:
             try:
-                database.commit()  # nothing to keep, but a middleware may have written
+                # The batches' cursor closed now, inside the transaction, rather than by
+                # the garbage collector when the connection may be in another one.
+                getattr(batches, "close", lambda: None)()
             finally:
-                database.set_autocommit(True)
+                if manage and database.connection is not None:
+                    try:
+                        database.commit()  # nothing to keep, but a middleware may have written
+                    finally:
+                        database.set_autocommit(True)
 
 
 class CSVRenderer(BaseRenderer):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from functools import cached_property
 
 import orjson
+from django.conf import settings
 from django.db import connections
 from django.db.models import F
 from django.db.models.functions import JSONObject
@@ -23,7 +24,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from ctht_api.aggregates import json_array
-from ctht_api.csv_export import CSVListMixin, csv_filename, csv_response, field_columns, wants_csv
+from ctht_api.csv_export import (
+    CSVListMixin,
+    columns_for,
+    csv_filename,
+    csv_response,
+    field_columns,
+    rows_in_one_transaction,
+    wants_csv,
+)
 from ctht_api.errors import PROBLEM_CONTENT_TYPE
 from ctht_api.filters import MAX_ID
 from ctht_api.identifiers import with_identifiers
@@ -65,6 +74,7 @@ from events.serializers import (
     StatementStatsSerializer,
     TopicSerializer,
 )
+from events.statement_csv import csv_batches
 from events.statement_json import LINKS as JSON_LINKS
 from events.stats import DIMENSIONS, MAX_DIMENSIONS, ORDERINGS, statement_stats
 from people.countries import normalise_code
@@ -137,8 +147,10 @@ class StatementJSONMixin:
     """Statement lists (and the detail of `StatementViewSet`) as JSON written by
     PostgreSQL and passed through untouched (events.statement_json): for `GET` and
     `HEAD` answered by the JSON renderer, on PostgreSQL, without a `display` language.
-    Anything else (SQLite, `lang` or `Accept-Language`, CSV, the browsable API, writes)
-    reads model instances for `StatementSerializer`; both write the same JSON."""
+    Their CSV, on PostgreSQL, is written as cells by PostgreSQL too
+    (events.statement_csv). Anything else (SQLite, `lang` or `Accept-Language`, the
+    browsable API, writes) reads model instances for `StatementSerializer`; both paths
+    write the same JSON, and the same CSV."""
 
     @cached_property
     def json_from_database(self) -> bool:
@@ -155,14 +167,42 @@ class StatementJSONMixin:
             return False
 
     @cached_property
+    def csv_from_database(self) -> bool:
+        """A CSV list on PostgreSQL: its cells written by the database (`csv_list_response`)."""
+        return (
+            self.action == "list"
+            and wants_csv(self.request)
+            and connections[Statement.objects.db].vendor == "postgresql"
+        )
+
+    @cached_property
     def visible_statements(self):
-        """The statements this client sees, as JSON rows or as instances for the serializer;
-        built once per request (the permission check asks for the queryset too), then
-        only refined by clones."""
+        """The statements this client sees, as JSON rows, as instances for the serializer,
+        or as they are for the CSV's query; built once per request (the permission check
+        asks for the queryset too), then only refined by clones."""
         statements = Statement.objects.visible_to(self.request.user)
+        if self.csv_from_database:
+            return statements
         if not self.json_from_database:
             return statements.for_api()
         return statements.as_json(self.json_urls)
+
+    def csv_list_response(self, entries):
+        """On PostgreSQL, the CSV's cells written by the query (events.statement_csv), read
+        chunk by chunk in one transaction as every CSV list is (ctht_api.csv_export)."""
+        if not self.csv_from_database:
+            return super().csv_list_response(entries)
+        size = settings.CSV_CHUNK_SIZE
+        columns = columns_for(self.get_serializer())
+        url = self.json_urls["statement-detail"]
+        rows = rows_in_one_transaction(
+            csv_batches(entries, [column.header for column in columns], url, size),
+            lambda batch: batch,
+        )
+        next(rows)  # the first chunk, read inside the view: a failing query is a problem
+        return csv_response(
+            rows, columns, csv_filename(self.request), rows_per_piece=size, cells=True
+        )
 
     @cached_property
     def json_urls(self) -> dict[str, tuple[str, str]]:

@@ -25,6 +25,7 @@ from events.serializers import (
     StatementSerializer,
     TopicSerializer,
 )
+from events.views import StatementJSONMixin
 from people.models import Institution
 from people.serializers import (
     CountrySerializer,
@@ -34,8 +35,11 @@ from people.serializers import (
 )
 from tests.api.helpers import assert_problem
 from tests.factories import (
+    DocumentFactory,
     EventFactory,
     InstitutionFactory,
+    PersonFactory,
+    PositionFactory,
     ProgrammeFactory,
     StatementFactory,
     StatementTranslationFactory,
@@ -492,3 +496,78 @@ def test_the_stats_csv_is_chosen_by_accept_too_and_errors_stay_problems(anon, re
     assert refused.status_code == 400
     assert refused["Content-Type"].startswith("application/problem+json")
     assert refused.json()["errors"][0]["field"] == "group_by"
+
+
+# Texts that quoting, escaping, formula guarding, sorting and timestamps could get wrong.
+AWKWARD = [
+    'He said: "No!", then left',
+    "two\nlines, and\r\na carriage return",
+    "=1+2",
+    "+381 11",
+    "-minus first",
+    "@mention",
+    "\ttab first",
+    "\rreturn first",
+    "a back\\slash, a tab\t, \x01 \x1f controls, 😀 and Симић",
+    "' already quoted",
+    "",
+]
+
+
+@pytest.fixture
+def awkward(record, simic):
+    """Statements whose every text column holds one of AWKWARD, one relation missing each."""
+    for index, text in enumerate(AWKWARD):
+        other = AWKWARD[-1 - index]
+        position = PositionFactory(
+            person=PersonFactory(full_name=other or "x"),
+            institution=InstitutionFactory(name=text or "y", country_id=None),
+            title=other or "z",
+        )
+        statement = StatementFactory(
+            text=text or "w",
+            context=other,
+            speaker=position.person,
+            position=position if index % 3 else None,
+            institution=position.institution if index % 2 else None,
+            event=EventFactory(title=text or "v") if index % 4 else None,
+            source=DocumentFactory(title=other or "u") if index % 5 else None,
+            date=datetime.date(2023, 1, 1 + index) if index % 6 else None,
+            publish_at=timezone.now().replace(microsecond=index * 7) - datetime.timedelta(days=1),
+        )
+        statement.countries.set(["RS", "BA", "AL"][: index % 4])
+        statement.topics.set([TopicFactory(slug=f"-{index}"), TopicFactory(slug=f"a{index}")])
+        for language in ("sr-Latn", "fr", "en")[: index % 4]:
+            StatementTranslationFactory(statement=statement, language=language, text=text or "t")
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="only PostgreSQL writes the cells itself"
+)
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("statements/", {"ordering": "id"}),
+        ("statements/", {}),
+        ("statements/", {"country": "RS", "ordering": "-updated_at"}),
+        ("statements/", {"q": "quoted"}),
+        ("people/{simic}/statements/", {}),
+        ("countries/BA/statements/", {"ordering": "date"}),
+    ],
+)
+def test_statement_csv_written_by_postgresql_is_the_serializers_byte_for_byte(
+    anon, writer, awkward, simic, monkeypatch, path, params
+):
+    """The CSV PostgreSQL writes (events.statement_csv) against the one the serializer's
+    rows make (the path of every other list, and of SQLite): the same bytes, for anonymous
+    clients and editors (drafts), with filters, search, orderings and nested lists."""
+    url = API + path.format(simic=simic.pk)
+    for client in (anon, writer):
+        with CaptureQueriesContext(connection) as queries:
+            written = b"".join(client.get(url, {**params, "format": "csv"}).streaming_content)
+        assert any("string_agg" in query["sql"] for query in queries.captured_queries)
+        with monkeypatch.context() as patched:
+            patched.setattr(StatementJSONMixin, "csv_from_database", False)
+            serialised = b"".join(client.get(url, {**params, "format": "csv"}).streaming_content)
+        assert written.count(b"\r\n") > 3
+        assert written == serialised
