@@ -300,7 +300,7 @@ for _scope, _rate in RATE_LIMITS.items():
 # Both count atomically (ctht_api/throttling.py).
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {"BACKEND": "ctht_api.redis_cache.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "ratelimit": {
@@ -319,7 +319,7 @@ CACHES = {
     # A file uploaded to the admin's Import waits here between its preview and the
     # confirmed import (ctht_api.imports.UploadStorage), seen by every worker process.
     "imports": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "ctht_api.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "ctht-imports",
     }
@@ -328,7 +328,7 @@ CACHES = {
     # The rendered bytes of public answers, keyed by the record's version read from the
     # database (ctht_api/public_cache.py): correct whether shared (Redis) or per process.
     "responses": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "ctht_api.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "ctht-responses",
     }

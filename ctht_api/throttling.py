@@ -50,12 +50,12 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
-from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
 from ctht_api.rates import parse_rate
+from ctht_api.redis_cache import RedisCache
 
 logger = logging.getLogger(__name__)
 

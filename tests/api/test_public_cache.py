@@ -396,7 +396,7 @@ def redis_responses(settings):
     settings.CACHES = {
         **settings.CACHES,
         "responses": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ctht_api.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:6379/15",
             "KEY_PREFIX": "ctht-test-responses",
         },

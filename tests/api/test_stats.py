@@ -494,7 +494,7 @@ def test_the_document_describes_parameters_and_answer():
 # Nothing listens on port 1: every cache call fails with a real connection error.
 UNREACHABLE_REDIS = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "ctht_api.redis_cache.RedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",
     }
 }
