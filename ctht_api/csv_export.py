@@ -12,7 +12,9 @@ writer as they are read).
 
 **Streamed, in constant memory.** The rows are read with
 `QuerySet.iterator(chunk_size=CSV_CHUNK_SIZE)`: on PostgreSQL a server-side
-cursor, on SQLite the driver's own stepwise fetch. The whole read runs in one
+cursor, on SQLite the driver's own stepwise fetch (a statement list's cells on
+PostgreSQL: a server-side cursor over events.statement_csv's query, `fetchmany`
+per chunk, the rows handed to the writer as they are). The whole read runs in one
 transaction (`rows_in_one_transaction`), opened in the view and closed when the
 last row is sent or the download is abandoned: in autocommit Django would
 declare the cursor `WITH HOLD`, which PostgreSQL fills with the entire result
@@ -20,8 +22,9 @@ before handing over the first row (tens of seconds and a temporary file for a
 million statements); inside a transaction the cursor streams from the plan
 (planned for a fast start) and the export is one consistent snapshot. Each
 chunk (its `prefetch_related` lookups included, one query per chunk) is
-serialised at once, written through `csv.writer` into a small buffer, and
-handed to the server before the next chunk is read. The first chunk is read
+serialised at once (or, for those cells, taken as it is), written through
+`csv.writer` into a small buffer, and handed to the server before the next
+chunk is read. The first chunk is read
 inside the view, so a failing query is still answered with a problem
 document; after that the status line is sent and a failure can only cut the
 download short. The generator runs after the view has returned, on the

@@ -430,8 +430,9 @@ class StatementSerializer(DisplayMixin, RecordSerializer):
         written out directly (about four times faster than field by field, see
         docs/benchmarks.md); anything else goes through the declared fields. On
         PostgreSQL, JSON reads without `display` skip the serializer altogether
-        (events.statement_json writes the same JSON in the database); this path serves
-        SQLite, `display`, CSV, the browsable API, the change feed and writes.
+        (events.statement_json writes the same JSON in the database, and
+        events.statement_csv the same CSV cells); this path serves SQLite, `display`,
+        CSV on SQLite, the browsable API, the change feed and writes.
         tests/api/test_fast_representation.py holds all three to the same output."""
         if not hasattr(statement, "translation_list"):
             return super().to_representation(statement)

@@ -38,15 +38,16 @@ from collections.abc import Iterator, Sequence
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 
+from ctht_api.csv_export import FORMULA_STARTS
 from events.statement_json import COLUMNS, TIMESTAMP
 
-# The characters `cell()` guards against when a text begins with one.
-FORMULA_STARTS = "('=', '+', '-', '@', chr(9), chr(13))"
+# The characters `cell()` guards against when a text begins with one, as SQL.
+FORMULA_STARTS_SQL = "(" + ", ".join(f"chr({ord(start)})" for start in FORMULA_STARTS) + ")"
 
 
 def guard(column: str) -> str:
     """`column` (a column reference: it is read twice) as `cell()` writes a text."""
-    starts = f"left({column}, 1) IN {FORMULA_STARTS}"
+    starts = f"left({column}, 1) IN {FORMULA_STARTS_SQL}"
     return f"CASE WHEN {starts} THEN '''' || {column} ELSE {column} END"
 
 
@@ -147,11 +148,18 @@ def csv_batches(
 ) -> Iterator[list[tuple]]:
     """The cells of `queryset`'s rows, `size` rows at a time, from a server-side cursor on
     the database the queryset reads from (chosen at the first batch: under
-    `rows_in_one_transaction`, inside the request's replica context)."""
+    `rows_in_one_transaction`, inside the request's replica context). As
+    `QuerySet.iterator()` does, a database with `DISABLE_SERVER_SIDE_CURSORS` is read with
+    a plain cursor (the whole result in memory at once)."""
     query = csv_query(queryset, headers, url)
     if query is None:
         return
-    with connections[queryset.db].chunked_cursor() as cursor:
+    connection = connections[queryset.db]
+    if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        cursor = connection.cursor()
+    else:
+        cursor = connection.chunked_cursor()
+    with cursor:
         cursor.execute(*query)
         while batch := cursor.fetchmany(size):
             yield batch

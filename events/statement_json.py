@@ -34,8 +34,9 @@ What PostgreSQL writes as DRF would:
 Only the JSON renderer, on PostgreSQL, for `GET`/`HEAD` of a list or a detail
 without a `display` language takes this path (`StatementJSONMixin` in
 events.views), and so do the change feed's statement objects in such a request
-(changes/views.py); everything else (SQLite, `lang`/`Accept-Language`, CSV, the
-browsable API, writes) goes through `StatementSerializer`.
+(changes/views.py); everything else (SQLite, `lang`/`Accept-Language`, the
+browsable API, writes) goes through `StatementSerializer`, and a statement list's CSV
+on PostgreSQL through events.statement_csv.
 tests/api/test_fast_representation.py holds both paths to the same output.
 
 This module imports no model: it reads table and column names from the

@@ -359,6 +359,23 @@ def test_postgresql_streams_from_a_server_side_cursor(anon, record):
         assert cursor.fetchall() == []  # closed at the end
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="only PostgreSQL has server-side cursors"
+)
+def test_disable_server_side_cursors_is_honoured(anon, record, monkeypatch):
+    """As `QuerySet.iterator()` does (pgbouncer in transaction mode without transactions
+    around reads): a plain cursor, the same rows."""
+    streamed = b"".join(anon.get(STATEMENTS, {"format": "csv"}).streaming_content)
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    response = anon.get(STATEMENTS, {"format": "csv"})
+    pieces = iter(response.streaming_content)
+    first = next(pieces)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors")
+        assert cursor.fetchone() == (0,)
+    assert first + b"".join(pieces) == streamed
+
+
 def test_the_browsable_api_still_answers(anon, record):
     response = anon.get(STATEMENTS, {"format": "api"})
     assert response.status_code == 200
