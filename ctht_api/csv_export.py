@@ -320,7 +320,24 @@ def rows_in_one_transaction(
     alias = reads_from()
     database = connections[alias]  # this thread's; `connection` is a proxy
     owner = threading.get_ident()
-    manage = database.get_autocommit()
+    manage = database.get_autocommit()  # connects: `database.connection` is set
+    opened = database.connection
+    block = database.atomic_blocks[-1] if database.atomic_blocks else None
+
+    def still_open() -> bool:
+        """Still this download's thread, connection and transaction. A generator dropped
+        unclosed is finalised by the garbage collector later, maybe on another thread,
+        or on this one inside another request's (or test's) transaction, where neither
+        a commit nor closing a cursor (a `CLOSE` of one that ended with its own
+        transaction aborts the current one) may run: the transaction that was this
+        download's has ended by itself (Django closes a connection left out of
+        autocommit when the request finishes; a test's rolls back)."""
+        return (
+            threading.get_ident() == owner
+            and database.connection is opened
+            and (database.atomic_blocks[-1] if database.atomic_blocks else None) is block
+            and (not manage or not database.get_autocommit())
+        )
 
     def next_rows() -> list | None:
         with reads_on(alias):
@@ -336,17 +353,13 @@ def rows_in_one_transaction(
         while (rows := next_rows()) is not None:
             yield from rows
     finally:
-        # Only on the thread that opened it: a generator dropped unclosed may be
-        # finalised by the garbage collector on another thread, whose own export
-        # must not be committed under it (its connection, closed at the end of the
-        # request for being out of autocommit, rolls back by itself).
-        if threading.get_ident() == owner:
+        if still_open():
             try:
-                # The batches' cursor closed now, inside the transaction, rather than by
-                # the garbage collector when the connection may be in another one.
+                # The batches' cursor closed now, inside the transaction (their own close
+                # never runs when dropped: events.statement_csv.CSVBatches).
                 getattr(batches, "close", lambda: None)()
             finally:
-                if manage and database.connection is not None:
+                if manage:
                     try:
                         database.commit()  # nothing to keep, but a middleware may have written
                     finally:

@@ -143,23 +143,51 @@ def csv_query(queryset, headers: Sequence[str], url: tuple[str, str]) -> tuple[s
     return outer, [*url, *params]
 
 
-def csv_batches(
-    queryset, headers: Sequence[str], url: tuple[str, str], size: int
-) -> Iterator[list[tuple]]:
-    """The cells of `queryset`'s rows, `size` rows at a time, from a server-side cursor on
-    the database the queryset reads from (chosen at the first batch: under
-    `rows_in_one_transaction`, inside the request's replica context). As
+class CSVBatches:
+    """The cells of `queryset`'s rows, `size` rows at a time (an iterator of lists), from a
+    server-side cursor on the database the queryset reads from, chosen at the first
+    batch: under `rows_in_one_transaction`, inside the request's replica context. As
     `QuerySet.iterator()` does, a database with `DISABLE_SERVER_SIDE_CURSORS` is read with
-    a plain cursor (the whole result in memory at once)."""
-    query = csv_query(queryset, headers, url)
-    if query is None:
-        return
-    connection = connections[queryset.db]
-    if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
-        cursor = connection.cursor()
-    else:
-        cursor = connection.chunked_cursor()
-    with cursor:
-        cursor.execute(*query)
-        while batch := cursor.fetchmany(size):
-            yield batch
+    a plain cursor (the whole result in memory at once).
+
+    The cursor is closed after the last batch, or by `close()`, which
+    `rows_in_one_transaction` calls only while the download's transaction is still open.
+    Not a generator on purpose: one dropped unclosed must not close its cursor when the
+    garbage collector finalises it, perhaps inside another transaction, which a `CLOSE`
+    of a cursor that ended with its own would abort. The transaction's end closes it.
+    """
+
+    def __init__(self, queryset, headers: Sequence[str], url: tuple[str, str], size: int):
+        self.queryset, self.headers, self.url, self.size = queryset, headers, url, size
+        self.cursor = None
+        self.done = False
+
+    def __iter__(self) -> Iterator[list[tuple]]:
+        return self
+
+    def __next__(self) -> list[tuple]:
+        if self.cursor is None and not self.done:
+            self.open()
+        batch = self.cursor.fetchmany(self.size) if self.cursor is not None else []
+        if not batch:
+            self.close()
+            raise StopIteration
+        return batch
+
+    def open(self) -> None:
+        query = csv_query(self.queryset, self.headers, self.url)
+        if query is None:
+            self.done = True
+            return
+        connection = connections[self.queryset.db]
+        if connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+            self.cursor = connection.cursor()
+        else:
+            self.cursor = connection.chunked_cursor()
+        self.cursor.execute(*query)
+
+    def close(self) -> None:
+        self.done = True
+        cursor, self.cursor = self.cursor, None
+        if cursor is not None:
+            cursor.close()

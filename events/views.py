@@ -74,7 +74,7 @@ from events.serializers import (
     StatementStatsSerializer,
     TopicSerializer,
 )
-from events.statement_csv import csv_batches
+from events.statement_csv import CSVBatches
 from events.statement_json import LINKS as JSON_LINKS
 from events.stats import DIMENSIONS, MAX_DIMENSIONS, ORDERINGS, statement_stats
 from people.countries import normalise_code
@@ -196,7 +196,7 @@ class StatementJSONMixin:
         columns = columns_for(self.get_serializer())
         url = self.json_urls["statement-detail"]
         rows = rows_in_one_transaction(
-            csv_batches(entries, [column.header for column in columns], url, size),
+            CSVBatches(entries, [column.header for column in columns], url, size),
             lambda batch: batch,
         )
         next(rows)  # the first chunk, read inside the view: a failing query is a problem
