@@ -1,6 +1,8 @@
 """Where an API request's time goes, by layer: run by bench/run.py in-process on a bench database.
 
-For each statement endpoint of the API (cold: API_RESPONSE_CACHE=off, no Redis), a
+For each statement endpoint of the API (cold: API_RESPONSE_CACHE=off, no Redis; or,
+for the warm runs, the environment with the cache on, in Redis, where every profiled
+request is a repeat of the first), a
 few unprofiled requests first (connection, caches, compiled patterns), then up to N
 requests (`requests`, fewer when `seconds` runs out, at least 10) through Django's
 WSGI handler — what gunicorn calls, with the whole middleware stack, anonymous, no
@@ -24,7 +26,9 @@ psycopg's C `execute`) thus counts for whoever called it. Per-caller shares are 
 level of the graph, so a generic function called from several layers is split by
 its overall callers' shares, not per stack: an approximation.
 
-The layers: *middleware*, *authentication/permissions/throttling*, *filtering*
+The layers: *response cache* (the public answers' cache: its key, the Redis read; the
+record's version it reads is the *database*'s), *middleware*,
+*authentication/permissions/throttling*, *filtering*
 (django-filter and the app's filter sets and search), *SQL compilation* (building
 and compiling the query: django/db/models/sql, expressions, lookups), *ORM* (querysets
 and model instances), *database* (the driver: django/db/backends, psycopg, including
@@ -84,6 +88,11 @@ LAYERS = (
         ),
     ),
     ("ORM (querysets, model instances)", ("/django/db/models/",)),
+    (
+        # The warm path's own work: the cached answer's key, the Redis read, the headers.
+        "response cache (key, Redis)",
+        ("/ctht_api/public_cache.py", "/ctht_api/redis_cache.py", "/redis/", "/django/core/cache/"),
+    ),
     (
         "middleware",
         (

@@ -400,6 +400,7 @@ def markdown(results: dict) -> str:
     ]
     out += warm_section(results)
     out += profile_section(results)
+    out += profile_section(results, warm=True)
     out += stats_section(results)
     out += feed_section(results)
     out += csv_section(results)
@@ -492,15 +493,27 @@ def warm_section(results: dict) -> list[str]:
     return out
 
 
-def profile_section(results: dict) -> list[str]:
-    """The API's time per request by layer (bench/profile.py), every statement endpoint."""
-    sizes = {s: d["profile"] for s, d in results["sizes"].items() if d.get("profile")}
+def profile_section(results: dict, warm: bool = False) -> list[str]:
+    """The API's time per request by layer (bench/profile.py), every statement endpoint;
+    with `warm`, the warm runs' endpoints with the response cache on."""
+    sizes = {
+        s: (d.get("warm") or {}).get("profile") if warm else d.get("profile")
+        for s, d in results["sizes"].items()
+    }
+    sizes = {s: profile for s, profile in sizes.items() if profile}
     if not sizes:
         return []
+    intro = (
+        "The warm runs' URLs profiled as the cold ones above, with the warm runs' "
+        "environment (the response cache on, in Redis): after the unprofiled first "
+        "requests, every profiled request is answered from the cache. "
+        if warm
+        else ""
+    )
     out = [
-        "## Where the time goes (API, cold)",
+        f"## Where the time goes (API, {'warm' if warm else 'cold'})",
         "",
-        "`bench/profile.py`, in-process on the same database before the servers start: "
+        intro + "`bench/profile.py`, in-process on the same database before the servers start: "
         "requests through Django's WSGI handler (the whole middleware stack, anonymous), "
         "profiled with cProfile. Each function's own time goes to the layer of the innermost "
         "frame whose module path matches a layer's rule (the function's own file, else its "

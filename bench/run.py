@@ -237,13 +237,14 @@ def feed_write(database_url: str, repeat: int) -> dict:
     return json.loads(result.stdout)
 
 
-def profile(database_url: str, paths: dict, args) -> dict:
-    """bench/profile.py: the API's per-request CPU by layer (cold), in-process."""
+def profile(database_url: str, paths: dict, args, redis_url: str | None = None) -> dict:
+    """bench/profile.py: the API's per-request CPU by layer, in-process: cold, or warm
+    with `redis_url` (the warm runs' environment)."""
     request = {"paths": paths, "requests": args.profile_requests, "seconds": args.profile_seconds}
     result = subprocess.run(
         [PYTHON, str(ROOT / "bench" / "profile.py")],
         cwd=ROOT,
-        env=server_env(database_url),
+        env=server_env(database_url, redis_url),
         input=json.dumps(request),
         capture_output=True,
         text=True,
@@ -538,7 +539,8 @@ def sides_of(probe_entry: dict) -> list[tuple[str, str, int]]:
 
 def bench_warm(url: str, size: int, names: list[str], cold: dict, args) -> dict:
     """The warm path: A started again with its response cache on (API_RESPONSE_CACHE=on,
-    REDIS_URL: a Redis database emptied first), the same anonymous request repeated.
+    REDIS_URL: a Redis database emptied first), the same anonymous request repeated;
+    before it, the in-process profile of those requests by layer (bench/profile.py).
 
     The probe requests each path twice in-process with that environment: a second
     answer running as many queries as the first was not served from a cache (the
@@ -546,8 +548,12 @@ def bench_warm(url: str, size: int, names: list[str], cold: dict, args) -> dict:
     paths = {name: cold[name]["api_path"] for name in names}
     flush_redis(args.redis_url)
     probed = probe(url, {"warm": list(paths.values())}, args.redis_url)["warm"]
-    flush_redis(args.redis_url)
     section = {"redis_url": args.redis_url, "endpoints": {}}
+    if args.profile_requests:
+        # Where a cached answer's time goes, by layer: the same profile as the cold one.
+        log(f"{size:,}: profile of the warm path by layer ({len(paths)} endpoints)")
+        section["profile"] = profile(url, paths, args, args.redis_url)
+    flush_redis(args.redis_url)
     server = Server("A (warm)", url, args.workers, LOGS / f"{size}-api-warm.log", args.redis_url)
     try:
         server.wait_ready()

@@ -40,3 +40,44 @@ def test_profile_layers_follow_the_module_path():
     assert layer_of("/x/django/contrib/sessions/middleware.py") == "middleware"
     assert layer_of("/x/rest_framework/permissions.py").startswith("authentication")
     assert layer_of("/usr/lib/python3.11/copy.py") is None
+
+
+def test_profile_gives_the_response_cache_its_own_layer():
+    assert layer_of("/work/ctht_api/public_cache.py") == "response cache (key, Redis)"
+    assert layer_of("/x/site-packages/redis/client.py") == "response cache (key, Redis)"
+    assert layer_of("/work/changes/feed.py") is None  # its query: the driver's, *database*
+
+
+def test_the_report_shows_the_warm_profile_beside_the_cold_one():
+    from bench.report import profile_section
+
+    def profile(ms: float) -> dict:
+        return {
+            "layers": ["database", OTHER],
+            "endpoints": {
+                "page_50": {
+                    "layers_ms": {"database": ms, OTHER: 0.1},
+                    "layers_share": {"database": 0.9, OTHER: 0.1},
+                    "wall_ms": ms + 0.1,
+                    "cpu_ms": ms,
+                    "postgres_cpu_ms": None,
+                    "requests": 10,
+                }
+            },
+        }
+
+    results = {
+        "sizes": {
+            "100000": {
+                "endpoints": {"page_50": {"label": "page of 50"}},
+                "profile": profile(4.0),
+                "warm": {"profile": profile(0.5)},
+            }
+        }
+    }
+    cold, warm = profile_section(results), profile_section(results, warm=True)
+    assert cold[0] == "## Where the time goes (API, cold)"
+    assert warm[0] == "## Where the time goes (API, warm)"
+    assert "| database | 4.00 (90%) |" in cold
+    assert "| database | 0.50 (90%) |" in warm
+    assert profile_section({"sizes": {"100000": {"profile": profile(4.0)}}}, warm=True) == []
