@@ -271,17 +271,23 @@ def csv_response(
     *,
     rows_per_piece: int | None = None,
     cells: bool = False,
+    head: bool = False,
 ) -> StreamingHttpResponse:
     """A streamed CSV download of `rows` (JSON rows, read lazily) under `columns`; with
-    `cells`, rows already flattened (`csv_lines`).
+    `cells`, rows already flattened (`csv_lines`). With `head` (a `HEAD` request), the
+    same headers and no body: `rows` is closed at once (its transaction with it), since
+    a WSGI server reads the whole body of a `HEAD` answer only to throw it away
+    (gunicorn does, and logs a warning for each piece).
 
     Reusable by any list of dicts (the statistics, say): build its columns with
     `plain`, `brief`, `joined` or `columns_for`.
     """
-    response = StreamingHttpResponse(
-        csv_lines(rows, columns, rows_per_piece=rows_per_piece, cells=cells),
-        content_type=CSV_CONTENT_TYPE,
-    )
+    if head:
+        getattr(rows, "close", lambda: None)()
+        content = iter(())
+    else:
+        content = csv_lines(rows, columns, rows_per_piece=rows_per_piece, cells=cells)
+    response = StreamingHttpResponse(content, content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -428,6 +434,7 @@ class CSVListMixin:
             columns_for(self.get_serializer()),
             csv_filename(request=self.request),
             rows_per_piece=size,
+            head=self.request.method == "HEAD",
         )
 
 

@@ -201,7 +201,12 @@ class StatementJSONMixin:
         )
         next(rows)  # the first chunk, read inside the view: a failing query is a problem
         return csv_response(
-            rows, columns, csv_filename(self.request), rows_per_piece=size, cells=True
+            rows,
+            columns,
+            csv_filename(self.request),
+            rows_per_piece=size,
+            cells=True,
+            head=self.request.method == "HEAD",
         )
 
     @cached_property
@@ -584,7 +589,12 @@ class StatementStatsViewSet(StrictQueryParamsMixin, CSVListMixin, viewsets.Gener
         )
         data = self.get_serializer(answer).data
         if wants_csv(request):
-            return csv_response(data["results"], self.csv_columns(group_by), csv_filename(request))
+            return csv_response(
+                data["results"],
+                self.csv_columns(group_by),
+                csv_filename(request),
+                head=request.method == "HEAD",
+            )
         return Response(data)
 
     @staticmethod

@@ -10,9 +10,12 @@ import datetime
 import gc
 import io
 import json
+from urllib.parse import urlencode
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections, connection, transaction
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -513,6 +516,49 @@ def test_a_statement_download_dropped_unclosed_leaves_its_connections_next_trans
         assert Statement.objects.filter(context="before").count() == Statement.objects.count()
     assert connection.get_autocommit()
     assert anon.get(STATEMENTS).status_code == 200
+
+
+def served(method: str, path: str, params: dict) -> tuple[str, dict, bytes]:
+    """What a WSGI server gets (Django's handler, as gunicorn calls it): the status, the
+    headers and every byte of the body, which a server reads whole, even for HEAD."""
+    environ = RequestFactory().generic(method, f"{path}?{urlencode(params)}").environ
+    answer: list = []
+    body = WSGIHandler()(environ, lambda status, headers: answer.extend([status, dict(headers)]))
+    try:
+        content = b"".join(body)
+    finally:
+        body.close()
+    return answer[0], answer[1], content
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [("statements/", {}), ("programmes/", {}), ("stats/statements/", {"group_by": "country"})],
+)
+def test_head_answers_the_headers_without_the_export(countries, demo, path, params):
+    """A WSGI server reads a HEAD answer's whole body to throw it away (gunicorn logs a
+    warning per piece): the download's headers, its first chunk read (a failing query
+    is still a problem), no body."""
+    for day in range(1, 6):
+        StatementFactory(date=datetime.date(2024, 6, day))
+        ProgrammeFactory()
+    params = {**params, "format": "csv"}
+    status, get_headers, content = served("GET", API + path, params)
+    assert status.startswith("200") and content.count(b"\r\n") > 3
+    status, headers, content = served("HEAD", API + path, params)
+    assert status.startswith("200")
+    assert content == b""
+    assert {k: headers[k] for k in ("Content-Type", "Content-Disposition")} == {
+        k: get_headers[k] for k in ("Content-Type", "Content-Disposition")
+    }
+    assert connection.get_autocommit()  # its transaction ended with the answer
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_cursors")
+            assert cursor.fetchone() == (0,)
+    status, _, _ = served("HEAD", STATEMENTS, {"format": "csv", "country": "ZZ"})
+    assert status.startswith("400")
 
 
 def test_csv_response_streams_any_rows_of_dicts():
