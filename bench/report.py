@@ -701,7 +701,9 @@ def csv_section(results: dict) -> list[str]:
     out = [
         "## CSV export",
         "",
-        "`GET /api/v1/statements/?format=csv` on A (every visible statement, streamed) and "
+        "`GET /api/v1/statements/?format=csv` on A (every visible statement, streamed: "
+        "the cells written by PostgreSQL, `events/statement_csv.py`, read through a "
+        "server-side cursor in chunks of `CSV_CHUNK_SIZE`, `csv.writer`) and "
         "`/baseline/statements/?format=csv` on B (a bare Django `StreamingHttpResponse`: "
         "`.values_list()` through a server-side cursor, `csv.writer`, one chunk per 2,000 "
         "rows, the same order and similar columns). **One download per size and server**, "
