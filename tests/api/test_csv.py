@@ -453,9 +453,10 @@ def test_an_abandoned_download_ends_its_transaction(anon, countries, demo):
     assert anon.get(STATEMENTS).status_code == 200
 
 
-def dropped_unclosed(client, path: str) -> tuple:
+def dropped_unclosed(client, path: str) -> list:
     """A CSV download begun (its first chunk read, its transaction open), then left
-    unclosed: its server gone, or the test client's HEAD. `gc.collect()` finalises it."""
+    unclosed: its server gone, or the test client's HEAD. Its only references, in the
+    list returned: `finalised_in_a_new_transaction` drops them."""
     for day in range(1, 6):
         StatementFactory(date=datetime.date(2024, 6, day))
         ProgrammeFactory()
@@ -463,7 +464,20 @@ def dropped_unclosed(client, path: str) -> tuple:
     pieces = iter(response.streaming_content)
     next(pieces)
     assert not connection.get_autocommit()
-    return response, pieces
+    return [response, pieces]
+
+
+def finalised_in_a_new_transaction(client, held: list) -> None:
+    """The download in `held` finalised by the garbage collector inside a new transaction,
+    which must keep working (neither aborted nor committed under it); then the next
+    request is answered."""
+    with transaction.atomic():
+        Statement.objects.update(context="before")
+        held.clear()
+        gc.collect()
+        assert Statement.objects.filter(context="before").count() == Statement.objects.count()
+    assert connection.get_autocommit()
+    assert client.get(STATEMENTS).status_code == 200
 
 
 # SQLite: a dropped download's read keeps the database file locked until the garbage
@@ -483,15 +497,9 @@ def test_a_download_dropped_unclosed_leaves_the_next_request_alone(anon, countri
     (Django's `close_old_connections`), which ends the download's transaction; when the
     garbage collector finalises the download later, inside the new connection's
     transaction, it touches neither."""
-    response, pieces = dropped_unclosed(anon, path)
+    held = dropped_unclosed(anon, path)
     close_old_connections()
-    with transaction.atomic():
-        Statement.objects.update(context="before")
-        del response, pieces
-        gc.collect()
-        assert Statement.objects.filter(context="before").count() == Statement.objects.count()
-    assert connection.get_autocommit()
-    assert anon.get(STATEMENTS).status_code == 200
+    finalised_in_a_new_transaction(anon, held)
 
 
 @DROPPED_UNCLOSED_POSTGRESQL_ONLY
@@ -506,16 +514,10 @@ def test_a_statement_download_dropped_unclosed_leaves_its_connections_next_trans
     through Django's `QuerySet.iterator()`, whose generator closes its cursor when
     finalised, wherever that is (outside tests, the next request closes the connection
     first: the test above)."""
-    response, pieces = dropped_unclosed(anon, "statements/")
+    held = dropped_unclosed(anon, "statements/")
     connection.rollback()
     connection.set_autocommit(True)
-    with transaction.atomic():
-        Statement.objects.update(context="before")
-        del response, pieces
-        gc.collect()
-        assert Statement.objects.filter(context="before").count() == Statement.objects.count()
-    assert connection.get_autocommit()
-    assert anon.get(STATEMENTS).status_code == 200
+    finalised_in_a_new_transaction(anon, held)
 
 
 def served(method: str, path: str, params: dict) -> tuple[str, dict, bytes]:

@@ -379,20 +379,20 @@ def test_a_public_detail_is_built_once_then_served_for_one_query(
 # Redis, as in production with REDIS_URL
 
 
-def redis_answers() -> bool:
+def require_redis() -> None:
+    """Redis at 127.0.0.1:6379, or the test is skipped; never under CI, where Redis is part
+    of the setup."""
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
-            return True
+            return
     except OSError:
-        return False
+        assert not os.environ.get("CI"), "CI runs Redis at 127.0.0.1:6379"
+        pytest.skip("no Redis at 127.0.0.1:6379")
 
 
 @pytest.fixture
 def redis_responses(settings):
-    if not redis_answers():
-        # CI never skips: there, Redis is part of the setup.
-        assert not os.environ.get("CI"), "CI runs Redis at 127.0.0.1:6379"
-        pytest.skip("no Redis at 127.0.0.1:6379")
+    require_redis()
     settings.CACHES = {
         **settings.CACHES,
         "responses": {
