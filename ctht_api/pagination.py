@@ -134,6 +134,10 @@ class KeysetPagination(BasePagination):
         self.rows = rows
         return rows
 
+    def query_parameters(self) -> set[str]:
+        """The query parameters this paginator reads."""
+        return {self.cursor_query_param, self.ordering_param, self.count_param, "page_size"}
+
     def requested_order(self, request, view) -> Order:
         """The `ordering` asked for (the view's default without one); a 400 names it
         when it is not one of the view's `orderings`."""

@@ -136,10 +136,11 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
-# Two statements whose SQL never changes shape, an anonymous statement detail
-# (events.statement_json.Precompiled) and the change feed's state (changes/feed.py), are
-# prepared once per connection (ctht_api/prepared.py): PostgreSQL then skips planning
-# them, most of their time. Django's own cursors bind on the client and prepare
+# Statements whose plan suits every value, an anonymous statement detail
+# (events.statement_json.Precompiled), the change feed's state (changes/feed.py) and
+# unfiltered pages of the statement list (events.statement_json.StatementJSONIterable),
+# are prepared once per connection (ctht_api/prepared.py): PostgreSQL then skips
+# planning them, most of the first two's time. Django's own cursors bind on the client and prepare
 # nothing, whatever psycopg's `prepare_threshold`. Behind pgbouncer in transaction mode
 # this needs pgbouncer 1.22.1 or later with `max_prepared_statements` above 0; `off` for
 # an older pooler.
@@ -186,7 +187,7 @@ if DATABASE_REPLICA_URLS:
 
 # Behind pgbouncer in transaction mode (a server connection serves one transaction,
 # then another client) these settings work unchanged, because nothing outlives a
-# transaction but the two prepared statements above, which pgbouncer 1.22.1+ carries
+# transaction but the prepared statements above, which pgbouncer 1.22.1+ carries
 # (DATABASE_PREPARED_STATEMENTS): Django's cursors bind on the client and prepare
 # nothing; advisory locks are transaction-level (changes/feed.py); nothing LISTENs,
 # and every SET is SET LOCAL or SET TRANSACTION, bar Django's SET TIME ZONE at

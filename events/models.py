@@ -347,10 +347,11 @@ class StatementQuerySet(PublishableQuerySet):
         return self.published().filter(embargo_over(now) & (Q(event__isnull=True) | event_public))
 
     json_urls: dict[str, tuple[str, str]] | None = None
+    json_prepared = False
 
     def _clone(self):
         clone = super()._clone()
-        clone.json_urls = self.json_urls
+        clone.json_urls, clone.json_prepared = self.json_urls, self.json_prepared
         return clone
 
     def public_json(self, pk: int, urls: dict[str, tuple[str, str]]) -> StatementJSON | None:
@@ -367,6 +368,14 @@ class StatementQuerySet(PublishableQuerySet):
         clone = self._chain()
         clone.json_urls = urls
         clone._iterable_class = StatementJSONIterable
+        return clone
+
+    def prepared_json(self):
+        """`as_json` rows read by a prepared statement (ctht_api.prepared): only for a
+        query whose plan suits every value of its parameters, such as a page of the
+        whole list (events.statement_json `StatementJSONIterable`)."""
+        clone = self._chain()
+        clone.json_prepared = True
         return clone
 
     def for_api(self):

@@ -39,7 +39,7 @@ from ctht_api.identifiers import with_identifiers
 from ctht_api.languages import DisplayLanguageMixin, requested_languages
 from ctht_api.other_names import with_other_names
 from ctht_api.pagination import KeysetPagination, Order
-from ctht_api.params import StrictQueryParamsMixin
+from ctht_api.params import StrictQueryParamsMixin, format_parameter
 from ctht_api.permissions import can_see_drafts
 from ctht_api.public_cache import PublicAnswerCacheMixin
 from ctht_api.search import fold
@@ -248,10 +248,29 @@ class StatementJSONMixin:
         answer = self.public_answer(request)
         if answer is not None:
             return answer
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        statements = self.filter_queryset(self.get_queryset())
+        if self.pages_the_whole_list:
+            statements = statements.prepared_json()
+        rows = self.paginate_queryset(statements)
         return self.get_paginated_response(
             orjson.Fragment("[" + ",".join(row.json for row in rows) + "]")
         )
+
+    # The whole list's view (StatementViewSet); a nested list's scope is a filter.
+    lists_every_statement = False
+
+    @property
+    def pages_the_whole_list(self) -> bool:
+        """A page of every statement the client sees: the whole list's view, asked for
+        nothing but the paginator's parameters (`cursor`, `ordering`, `page_size`, `count`)
+        and `format`, so that its plan is the ordering's index scan whatever their values,
+        and its query can be prepared (`StatementJSONIterable`)."""
+        if not self.lists_every_statement:
+            return False
+        return set(self.request.query_params) <= {
+            *self.paginator.query_parameters(),
+            format_parameter(),
+        }
 
 
 STATEMENT_ORDERINGS = {
@@ -304,6 +323,7 @@ class StatementViewSet(
 
     serializer_class = StatementSerializer
     filterset_class = StatementFilter
+    lists_every_statement = True
 
     def get_queryset(self):
         return self.visible_statements

@@ -16,7 +16,7 @@ from ctht_api.languages import DisplayMixin
 from ctht_api.models import Status
 from events.models import PUBLIC_STATEMENT, Statement
 from events.serializers import StatementSerializer
-from events.statement_json import LINKS, Precompiled
+from events.statement_json import LINKS, Precompiled, constants_inlined
 from tests.factories import (
     DocumentFactory,
     EventFactory,
@@ -241,6 +241,93 @@ def test_the_anonymous_detail_is_prepared_once_per_connection(anon, awkward, set
         assert response.status_code == 200
         assert_declared(path, [response.json()])
     assert prepared() == 1
+
+
+def prepared_pages() -> dict[str, int]:
+    """The statement pages this connection holds prepared: their SQL → runs (custom and
+    generic plans)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, custom_plans + generic_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s AND statement LIKE %s",
+            ["%json_build_object%", "% LIMIT %"],
+        )
+        return dict(cursor.fetchall())
+
+
+@POSTGRESQL_ONLY
+def test_a_page_of_the_whole_list_is_prepared_and_a_filtered_page_is_not(
+    anon, admin_client, awkward, settings
+):
+    """A page of every statement the client sees, in any ordering, by cursor or not, is one
+    prepared statement per connection, run again with other values (its plan suits every
+    value); a filtered or nested list is planned each time. Both answer the same pages, and
+    `DATABASE_PREPARED_STATEMENTS=off` prepares nothing."""
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # psycopg forgets its names too
+    statement = Statement.objects.public().filter(event__isnull=False).first()
+    unprepared = [
+        "/api/v1/statements/?page_size=2&country=RS",
+        "/api/v1/statements/?q=back&page_size=2",
+        f"/api/v1/events/{statement.event_id}/statements/?page_size=2",
+        "/api/v1/countries/BA/statements/?page_size=2",
+    ]
+    orderings = ["-date", "date", "-updated_at", "updated_at", "-id", "id"]
+    whole = [f"/api/v1/statements/?page_size=2&ordering={name}" for name in orderings]
+
+    def pages(client, first: str) -> list[dict]:
+        answers, url = [], first
+        while url:
+            response = client.get(url)
+            assert response.status_code == 200, response.content
+            assert from_database(response)
+            answers.append(response.json())
+            url = answers[-1]["next"]
+        return answers
+
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    clients = [("anonymous", anon), ("editor", admin_client)]
+    planned = {
+        (name, url): pages(client, url) for url in whole + unprepared for name, client in clients
+    }
+    assert prepared_pages() == {}
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    for url in unprepared:
+        assert pages(anon, url) == planned["anonymous", url]
+        assert pages(admin_client, url) == planned["editor", url]
+    assert prepared_pages() == {}
+    for name, client in clients:
+        for url in whole:
+            answers = pages(client, url)
+            assert len(answers) > 2  # a first page, then pages by cursor
+            assert answers == planned[name, url]
+            for answer in answers:
+                assert_declared(url, answer["results"])
+    runs = prepared_pages()
+    # Every page of the whole list ran prepared, and statements were run again: one per
+    # client, ordering and cursor direction (and one more where a cursor's key is the
+    # stand-in for a missing date, written into the SQL as the constant it is).
+    pages_run = sum(len(planned[name, url]) for name, _ in clients for url in whole)
+    assert sum(runs.values()) == pages_run
+    assert 2 * len(orderings) * 2 <= len(runs) < pages_run
+
+
+@POSTGRESQL_ONLY
+def test_constants_are_written_into_a_prepared_page_as_quoted_literals(db):
+    """Strings and the missing date's stand-in become literals, quoted by psycopg (a quote,
+    a backslash, a percent sign); other values stay parameters; `%%` stays a percent."""
+    connection.ensure_connection()
+    sql, kept = constants_inlined(
+        "a = %s AND b LIKE '%%x' AND c = %s AND d = %s AND e = %s",
+        ["it's 100% \\ done", 5, datetime.date.min, datetime.date(2025, 1, 2)],
+        connection,
+    )
+    assert kept == [5, datetime.date(2025, 1, 2)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql.split(' AND ')[0].removeprefix('a = ')}, %s::int", [7])
+        assert cursor.fetchone() == ("it's 100% \\ done", 7)
+    assert " c = %s AND d = '0001-01-01'::date AND e = %s" in sql
+    assert "b LIKE '%%x'" in sql
 
 
 def test_keyset_pages_follow_on_from_database_rows(anon, awkward):
