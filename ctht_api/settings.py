@@ -138,7 +138,8 @@ else:
 
 # Statements whose plan suits every value, an anonymous statement detail
 # (events.statement_json.Precompiled), the change feed's state (changes/feed.py) and
-# unfiltered pages of the statement list (events.statement_json.StatementJSONIterable),
+# pages of the statement list unfiltered or by country (events.statement_json
+# StatementJSONIterable),
 # are prepared once per connection (ctht_api/prepared.py): PostgreSQL then skips
 # planning them, most of the first two's time. Django's own cursors bind on the client and prepare
 # nothing, whatever psycopg's `prepare_threshold`. Behind pgbouncer in transaction mode

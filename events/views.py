@@ -249,27 +249,34 @@ class StatementJSONMixin:
         if answer is not None:
             return answer
         statements = self.filter_queryset(self.get_queryset())
-        if self.pages_the_whole_list:
+        if self.page_is_prepared:
             statements = statements.prepared_json()
         rows = self.paginate_queryset(statements)
         return self.get_paginated_response(
             orjson.Fragment("[" + ",".join(row.json for row in rows) + "]")
         )
 
-    # The whole list's view (StatementViewSet); a nested list's scope is a filter.
-    lists_every_statement = False
+    # Whether the view's own scope leaves a page's plan the same whatever its value: the
+    # whole list (no scope), or a country's list (its code is written into the SQL).
+    scope_is_a_constant = False
+    # Filters whose values reach the SQL only as strings (country codes), which a prepared
+    # page has written into its SQL (`constants_inlined`): each value its own statement,
+    # planned for that value as an unprepared page is.
+    prepared_filters = ("country",)
 
     @property
-    def pages_the_whole_list(self) -> bool:
-        """A page of every statement the client sees: the whole list's view, asked for
-        nothing but the paginator's parameters (`cursor`, `ordering`, `page_size`, `count`)
-        and `format`, so that its plan is the ordering's index scan whatever their values,
-        and its query can be prepared (`StatementJSONIterable`)."""
-        if not self.lists_every_statement:
+    def page_is_prepared(self) -> bool:
+        """Whether this page's query is prepared (`StatementJSONIterable`): asked for
+        nothing but the paginator's parameters (`cursor`, `ordering`, `page_size`,
+        `count`), `format` and `prepared_filters`, in a view whose scope is a constant,
+        so that its plan is the ordering's index scan whatever the values that stay
+        parameters (the moment, a cursor). Any other filter is planned every time."""
+        if not self.scope_is_a_constant:
             return False
         return set(self.request.query_params) <= {
             *self.paginator.query_parameters(),
             format_parameter(),
+            *self.prepared_filters,
         }
 
 
@@ -323,7 +330,7 @@ class StatementViewSet(
 
     serializer_class = StatementSerializer
     filterset_class = StatementFilter
-    lists_every_statement = True
+    scope_is_a_constant = True
 
     def get_queryset(self):
         return self.visible_statements
@@ -421,6 +428,7 @@ class CountryStatementViewSet(ScopedStatementViewSet):
 
     scope_kwarg = "country_code"
     scope_lookup = "countries"
+    scope_is_a_constant = True
 
     def initial(self, request, *args, **kwargs):
         # Before the permission check, which already reads the queryset.

@@ -267,13 +267,18 @@ def test_a_page_of_the_whole_list_is_prepared_and_a_filtered_page_is_not(
         cursor.execute("DEALLOCATE ALL")  # psycopg forgets its names too
     statement = Statement.objects.public().filter(event__isnull=False).first()
     unprepared = [
-        "/api/v1/statements/?page_size=2&country=RS",
         "/api/v1/statements/?q=back&page_size=2",
+        "/api/v1/statements/?page_size=2&language=fr",
+        f"/api/v1/statements/?page_size=2&event={statement.event_id}",
         f"/api/v1/events/{statement.event_id}/statements/?page_size=2",
-        "/api/v1/countries/BA/statements/?page_size=2",
     ]
     orderings = ["-date", "date", "-updated_at", "updated_at", "-id", "id"]
     whole = [f"/api/v1/statements/?page_size=2&ordering={name}" for name in orderings]
+    # Country codes are written into the SQL: each its own statement, planned for it.
+    by_country = [
+        "/api/v1/statements/?page_size=2&country=RS",
+        "/api/v1/countries/BA/statements/?page_size=2",
+    ]
 
     def pages(client, first: str) -> list[dict]:
         answers, url = [], first
@@ -288,7 +293,9 @@ def test_a_page_of_the_whole_list_is_prepared_and_a_filtered_page_is_not(
     settings.DATABASE_PREPARED_STATEMENTS = False
     clients = [("anonymous", anon), ("editor", admin_client)]
     planned = {
-        (name, url): pages(client, url) for url in whole + unprepared for name, client in clients
+        (name, url): pages(client, url)
+        for url in whole + by_country + unprepared
+        for name, client in clients
     }
     assert prepared_pages() == {}
     settings.DATABASE_PREPARED_STATEMENTS = True
@@ -310,6 +317,18 @@ def test_a_page_of_the_whole_list_is_prepared_and_a_filtered_page_is_not(
     pages_run = sum(len(planned[name, url]) for name, _ in clients for url in whole)
     assert sum(runs.values()) == pages_run
     assert 2 * len(orderings) * 2 <= len(runs) < pages_run
+    for url in by_country:
+        for name, client in clients:
+            answers = pages(client, url)
+            assert len(answers) >= 2
+            assert answers == planned[name, url]
+    by_code = {
+        code: [sql for sql in prepared_pages() if f"'{code}'" in sql] for code in ("RS", "BA")
+    }
+    assert all(by_code.values())
+    assert len(prepared_pages()) == len(runs) + sum(
+        len(statements) for statements in by_code.values()
+    )
 
 
 @POSTGRESQL_ONLY
