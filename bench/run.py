@@ -57,15 +57,18 @@ PAGE_SIZE = 50
 
 # Endpoint name → what it asks. "params" are the query string, the same for the API
 # (/api/v1/statements/) and the baseline (/baseline/statements/). Filled in by main().
+# They run in this order: the deep page right after the first page, so that the target
+# comparing them compares neighbouring runs (on a shared machine the same URL measured
+# up to 20 % apart, either way, depending on when in a size's runs it came).
 ENDPOINTS = {
     "detail": {"kind": "detail", "label": "statement detail"},
     "page_50": {"kind": "list", "label": "page of 50", "params": {}},
+    "deep": {"kind": "deep", "label": "deep page (90%)", "params": {}},
     "page_500": {"kind": "list", "label": "page of 500", "params": {"page_size": "500"}},
     "country": {"kind": "list", "label": "country=RS"},
     "filtered": {"kind": "list", "label": "country+topic+date_after"},
     "q_common": {"kind": "list", "label": "q= common word"},
     "q_rare": {"kind": "list", "label": "q= rare word"},
-    "deep": {"kind": "deep", "label": "deep page (90%)", "params": {}},
     "countries": {"kind": "countries", "label": "/countries/", "params": {}},
     "stats": {"kind": "stats", "label": "stats (cached)"},
     # The change feed (issue 11): a mirror's first page, and a page halfway through the feed
