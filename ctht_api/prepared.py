@@ -8,8 +8,9 @@ later runs, with other values, skip parsing and planning. Only a query whose pla
 suits every value belongs here (a primary-key lookup, a single-row state): after
 five runs PostgreSQL may settle on one generic plan, which for a filtered statement
 page measured three times slower than planning each time, so filtered lists are not
-prepared; a page of the whole statement list is (its plan is the ordering's index
-scan whatever the values: events.statement_json `StatementJSONIterable`).
+prepared; a page of the whole statement list, or of one country's, is (its plan is
+the ordering's index scan whatever the values that stay parameters, its constants
+written into the SQL: events.statement_json `StatementJSONIterable`).
 
 Django's own cursors bind parameters on the client and prepare nothing; this one
 binds on the server (psycopg's `Cursor`) and prepares every statement it runs,
