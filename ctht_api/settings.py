@@ -114,7 +114,6 @@ TEMPLATES = [
 # demand. Production sets DATABASE_URL=postgres://… (psycopg 3).
 _DEFAULT_SQLITE = VAR_DIR / "db.sqlite3"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{_DEFAULT_SQLITE}")}
-POSTGRESQL_ENGINE = "ctht_api.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _name = DATABASES["default"]["NAME"]
     if _name and _name != ":memory:":
@@ -131,9 +130,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         _path = Path(_name)
         DATABASES["default"]["TEST"] = {"NAME": str(_path.with_name(f"test_{_path.name}"))}
 else:
-    # Django's PostgreSQL backend, its health check without a round trip
-    # (ctht_api/postgresql/base.py).
-    DATABASES["default"]["ENGINE"] = POSTGRESQL_ENGINE
     # Connections live CONN_MAX_AGE seconds (one per worker thread, reused across its
     # requests) and are checked before reuse, so a database or pooler restart costs a
     # reconnection, not an error.
@@ -175,13 +171,12 @@ if DATABASE_REPLICA_URLS:
         raise ImproperlyConfigured("REPLICA_PIN_SECONDS must be at least 1.")
     for _number, _url in enumerate(DATABASE_REPLICA_URLS, 1):
         _replica = environ.Env.db_url_config(_url)
-        if _replica["ENGINE"] != "django.db.backends.postgresql":
+        if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
             # The URL itself is not repeated: it may hold a password.
             raise ImproperlyConfigured(
                 f"DATABASE_REPLICA_URLS entry {_number} is not a postgres:// URL like "
                 "DATABASE_URL's."
             )
-        _replica["ENGINE"] = POSTGRESQL_ENGINE
         _replica.setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
         _replica["CONN_HEALTH_CHECKS"] = True
         _replica.setdefault("OPTIONS", {})["prepare_threshold"] = DATABASES["default"]["OPTIONS"][

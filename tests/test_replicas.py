@@ -93,7 +93,7 @@ def request(base: str, method: str, path: str, token: str | None = None, body=No
 @pytest.fixture
 def clusters():
     """(primary admin connection, replica admin connection); skipped or failed without them."""
-    if settings.DATABASES["default"]["ENGINE"] != settings.POSTGRESQL_ENGINE:
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         pytest.skip("replicas are PostgreSQL's: this test runs in the PostgreSQL pass")
     host = _primary()["host"]
     missing = [

@@ -175,7 +175,7 @@ def test_debug_runs_on_embedded_sqlite_under_var_by_default():
 def test_database_url_selects_postgresql():
     result = settings_in_subprocess(DEBUG="1", DATABASE_URL="postgres://u@db.example:5432/ctht")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[1:] == ["ctht_api.postgresql", "ctht"]
+    assert result.stdout.split()[1:] == ["django.db.backends.postgresql", "ctht"]
 
 
 @pytest.mark.django_db
