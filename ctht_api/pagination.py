@@ -107,11 +107,12 @@ class KeysetPagination(BasePagination):
     cursor_query_param = "cursor"
     ordering_param = "ordering"
     count_param = "count"
+    page_size_query_param = "page_size"
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.base_url = request.build_absolute_uri()
-        self.page_size = requested_page_size(request)
+        self.page_size = requested_page_size(request, self.page_size_query_param)
         order = self.requested_order(request, view)
         cursor = self.decode_cursor(request, order)
         reverse = bool(cursor and cursor["r"])
@@ -136,7 +137,12 @@ class KeysetPagination(BasePagination):
 
     def query_parameters(self) -> set[str]:
         """The query parameters this paginator reads."""
-        return {self.cursor_query_param, self.ordering_param, self.count_param, "page_size"}
+        return {
+            self.cursor_query_param,
+            self.ordering_param,
+            self.count_param,
+            self.page_size_query_param,
+        }
 
     def requested_order(self, request, view) -> Order:
         """The `ordering` asked for (the view's default without one); a 400 names it
@@ -256,7 +262,7 @@ class KeysetPagination(BasePagination):
                 "schema": {"type": "string"},
             },
             {
-                "name": "page_size",
+                "name": self.page_size_query_param,
                 "required": False,
                 "in": "query",
                 "description": f"Entries per page, 1 to {MAX_PAGE_SIZE} "

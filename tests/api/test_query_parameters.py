@@ -322,3 +322,15 @@ def test_a_multiple_choice_filter_and_group_by_may_be_repeated(anon, demo):
     grouped = anon.get("/api/v1/stats/statements/?group_by=country&group_by=month")
     assert grouped.status_code == 200, grouped.content
     assert grouped.json()["group_by"] == ["country", "month"]
+
+
+def test_the_keyset_paginator_names_the_parameters_it_documents(db):
+    """`query_parameters()` decides which statement pages run prepared (events.views): it
+    is the set the paginator documents, read without building the documentation."""
+    view = view_of("/api/v1/statements/", "get")
+    paginator = view.paginator
+
+    documented = {p["name"] for p in paginator.get_schema_operation_parameters(view)}
+
+    assert documented == {"cursor", "ordering", "count", "page_size"}
+    assert paginator.query_parameters() == documented
