@@ -97,6 +97,7 @@ from django.utils import timezone
 
 from changes.models import Change, FeedState
 from ctht_api.audit import current_changeset
+from ctht_api.first_read import read_checking_connection
 from ctht_api.models import PublishableQuerySet
 from ctht_api.prepared import prepared_cursor
 
@@ -380,14 +381,20 @@ def read_state(*, with_last_seq: bool = False) -> FeedState:
 
 def _state_rows(alias: str, sql: str, params: list) -> list[FeedState]:
     """read_state's rows: on PostgreSQL by a statement prepared once per connection (its
-    planning took most of its time, ctht_api.prepared), elsewhere through the ORM."""
+    planning took most of its time, ctht_api.prepared), as its own health check
+    (ctht_api.first_read); elsewhere through the ORM."""
     connection = connections[alias]
     if connection.vendor != "postgresql":
         return list(FeedState.objects.db_manager(alias).raw(sql, params))
-    with prepared_cursor(connection) as cursor:
-        cursor.execute(sql, params)
-        names = [column.name for column in cursor.description]
-        rows = cursor.fetchall()
+
+    def read() -> tuple[list[str], list[tuple]]:
+        with prepared_cursor(connection) as cursor:
+            cursor.execute(sql, params)
+            return [column.name for column in cursor.description], cursor.fetchall()
+
+    # Often a request's only query (a cached public answer): it checks its connection
+    # itself, in place of Django's `SELECT 1` (ctht_api.first_read).
+    names, rows = read_checking_connection(connection, read)
     fields = [field.attname for field in FeedState._meta.concrete_fields]
     states = []
     for row in rows:

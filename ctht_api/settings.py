@@ -131,7 +131,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["TEST"] = {"NAME": str(_path.with_name(f"test_{_path.name}"))}
 else:
     # Connections live CONN_MAX_AGE seconds (one per worker thread, reused across its
-    # requests) and are checked before reuse, so a database or pooler restart costs a
+    # requests) and are checked before reuse (Django's `SELECT 1`, or the request's first
+    # read itself: ctht_api/first_read.py), so a database or pooler restart costs a
     # reconnection, not an error.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

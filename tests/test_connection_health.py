@@ -1,0 +1,132 @@
+"""A request's first read checks its connection itself (ctht_api/first_read.py): a cached
+public answer sends the database its version query and nothing before it, and a
+connection the server closed is replaced by that read's retry, not answered with an
+error. Requests run through Django's WSGI handler, as gunicorn calls it: it starts each
+request as a server does (the test client skips Django's per-request connection
+handling). The request cycle through a real server whose database goes away:
+tests/test_database_outage.py."""
+
+import tempfile
+import time
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import OperationalError, connection
+from django.test import RequestFactory
+
+from ctht_api.first_read import read_checking_connection
+from tests.api.helpers import API
+from tests.factories import StatementFactory
+
+pytestmark = [
+    pytest.mark.skipif(
+        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+        reason="a persistent PostgreSQL connection's check (SQLite's connection is a file)",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+STATEMENTS = f"{API}statements/"
+
+
+def served(path: str) -> tuple[str, bytes]:
+    """A GET through Django's WSGI handler: its status and body."""
+    environ = RequestFactory().get(path).environ
+    answer: list = []
+    body = WSGIHandler()(environ, lambda status, headers: answer.append(status))
+    try:
+        return answer[0], b"".join(body)
+    finally:
+        body.close()
+
+
+def admin():
+    """A connection of its own to the test database, outside Django's."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("prepare_threshold", None)
+    return psycopg.connect(**params, autocommit=True)
+
+
+def backend_pid() -> int:
+    return connection.connection.info.backend_pid
+
+
+def sent_to_the_server(path: str) -> tuple[str, bytes, str]:
+    """`served(path)`, with what libpq sent and received on the connection meanwhile."""
+    with tempfile.TemporaryFile("w+") as trace:
+        connection.connection.pgconn.trace(trace.fileno())
+        try:
+            status, body = served(path)
+        finally:
+            if connection.connection is not None:
+                connection.connection.pgconn.untrace()
+        trace.seek(0)
+        return status, body, trace.read()
+
+
+@pytest.fixture
+def cached_list():
+    """The statement list answered once (so stored), on a persistent connection, checked
+    before reuse as in production (CONN_MAX_AGE, CONN_HEALTH_CHECKS)."""
+    assert settings.API_RESPONSE_CACHE
+    assert (
+        connection.settings_dict["CONN_HEALTH_CHECKS"] and connection.settings_dict["CONN_MAX_AGE"]
+    )
+    StatementFactory.create_batch(3)
+    status, body = served(STATEMENTS)
+    assert status.startswith("200")
+    assert connection.connection is not None  # kept for the next request
+    return body
+
+
+def test_a_cached_answer_sends_its_version_query_and_no_select_1(cached_list):
+    status, body, trace = sent_to_the_server(STATEMENTS)
+
+    assert status.startswith("200") and body == cached_list
+    # libpq's trace: time, F (sent) or B (received), length, message, its fields.
+    sent = [line.split("\t") for line in trace.splitlines() if line.split("\t")[1:2] == ["F"]]
+    # One statement, already prepared on this connection (its name bound, no text
+    # parsed), one round trip: no `SELECT 1` before it, nor anything else.
+    assert [fields[3] for fields in sent] == ["Bind", "Describe", "Execute", "Sync"], trace
+    assert '"_pg3_' in sent[0][4]
+
+
+def test_a_connection_the_server_closed_is_replaced_by_the_first_read(cached_list):
+    before = backend_pid()
+    with admin() as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [before])
+        deadline = time.monotonic() + 10
+        while other.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [before]).fetchone():
+            assert time.monotonic() < deadline, "the backend outlived pg_terminate_backend"
+            time.sleep(0.05)
+
+    status, body = served(STATEMENTS)
+
+    assert status.startswith("200") and body == cached_list
+    assert backend_pid() != before
+
+
+def test_a_read_that_fails_on_a_working_connection_is_not_run_again(db):
+    connection.ensure_connection()
+    connection.health_check_done = False  # as at the start of a request
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 50")
+    connection.health_check_done = False
+    before, runs = backend_pid(), []
+
+    def read():
+        runs.append(1)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(1)")
+
+    try:
+        with pytest.raises(OperationalError, match="statement timeout"):
+            read_checking_connection(connection, read)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
+    assert len(runs) == 1
+    assert backend_pid() == before
