@@ -72,7 +72,8 @@ MIDDLEWARE = [
     # Not used (removed at start-up) without DATABASE_REPLICA_URLS.
     "ctht_api.db_router.ReplicaRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, the settings' policy built once rather than per response (ctht_api/csp.py).
+    "ctht_api.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Django's session, sign-in and message middleware, skipping their work for requests
     # without a Cookie header (ctht_api/cookieless.py).

@@ -5,9 +5,11 @@ import re
 import psycopg
 import pytest
 from django.db import OperationalError
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import path
 
+from ctht_api.csp import CSPMiddleware
 from tests.api.helpers import assert_problem
 
 
@@ -127,3 +129,71 @@ def test_a_lost_database_outside_a_view_is_503_not_500():
     assert response["Retry-After"] == "5"
     assert "database is unreachable" in body["detail"]
     assert b"Connection refused" not in response.content
+
+
+# The policy built once (ctht_api/csp.py): the same headers as django-csp's own middleware.
+
+DJANGO_CSP = "csp.middleware.CSPMiddleware"
+
+
+def with_django_csp(settings) -> None:
+    settings.MIDDLEWARE = [
+        DJANGO_CSP if name == "ctht_api.csp.CSPMiddleware" else name for name in settings.MIDDLEWARE
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/v1/statements/", "/api/v1/", "/admin/login/", "/dashboard/"])
+def test_the_policy_built_once_is_django_csps(client: Client, settings, url: str):
+    ours = client.get(url)
+    with_django_csp(settings)
+    theirs = client.get(url)
+    assert ours.status_code == theirs.status_code == 200
+    assert ours["Content-Security-Policy"] == theirs["Content-Security-Policy"]
+    assert "Content-Security-Policy-Report-Only" not in ours
+
+
+@pytest.mark.django_db
+def test_a_changed_policy_setting_is_the_next_answers(client: Client, settings):
+    assert "report-uri" not in client.get("/api/v1/")["Content-Security-Policy"]
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {
+        "DIRECTIVES": {"default-src": ["'none'"], "report-uri": "/csp-reports/"}
+    }
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    response = client.get("/api/v1/")
+    assert response["Content-Security-Policy"] == "default-src 'none'"
+    assert response["Content-Security-Policy-Report-Only"] == (
+        "default-src 'none'; report-uri /csp-reports/"
+    )
+
+
+def test_an_answer_using_the_nonce_gets_a_policy_naming_it_each_time(rf):
+    """A page with an inline script (ReDoc's template, with settings) reads the nonce:
+    its policy is django-csp's, built for that request."""
+    middleware = CSPMiddleware(lambda request: HttpResponse(f"<script nonce={request.csp_nonce}>"))
+    answers = [middleware(rf.get("/api/redoc/")) for _ in range(2)]
+    nonces = [
+        {s[len("'nonce-") : -1] for s in directives(r)["script-src"] if s.startswith("'nonce-")}
+        for r in answers
+    ]
+    assert all(len(found) == 1 for found in nonces) and nonces[0] != nonces[1]
+    for answer, found in zip(answers, nonces, strict=True):
+        assert answer.content.decode() == f"<script nonce={next(iter(found))}>"
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "policy"),
+    [
+        ("_csp_exempt", True, None),
+        ("_csp_replace", {"img-src": ["https://example.org"]}, "img-src https://example.org"),
+    ],
+)
+def test_a_response_with_a_policy_of_its_own_gets_it(rf, attribute, value, policy):
+    """What csp.decorators set on a view's response is django-csp's to apply."""
+    response = HttpResponse("x")
+    setattr(response, attribute, value)
+    answered = CSPMiddleware(lambda request: response)(rf.get("/api/v1/"))
+    if policy is None:
+        assert "Content-Security-Policy" not in answered
+    else:
+        assert policy in answered["Content-Security-Policy"].split("; ")
