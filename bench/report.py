@@ -1,6 +1,6 @@
 """Write the benchmark's results: docs/benchmarks.json, .md and .png.
 
-Called by bench/run.py after each size; to redo the report and chart from the
+Called by bench/run.py after each phase of the run; to redo the report and chart from the
 raw results without measuring again:
 
     .venv/bin/python bench/report.py docs/benchmarks.json
@@ -250,7 +250,8 @@ def markdown(results: dict) -> str:
         f"| load | {m['wrk']}: `wrk -t{c['wrk_threads']} -c{c['connections']} "
         f"-d{c['duration_s']:g}s --latency` after {c['warmup_s']:g} s of warm-up, the servers in "
         "turn for each endpoint (the order rotates: A B C, B C A, C A B; A B, B A where C "
-        "serves nothing); wrk shares the cores with the servers |",
+        "serves nothing), each server's sizes back to back (every size's servers up "
+        "together; which size first alternates); wrk shares the cores with the servers |",
         f"| servers | gunicorn, {c['workers_per_server']} {c['worker_class']} workers each, "
         "`DEBUG=0`, `CONN_MAX_AGE` default, no access log, loopback |",
         f"| total time | {results.get('total_seconds', 0) / 60:.1f} min |",

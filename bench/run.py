@@ -11,10 +11,13 @@ EXPLAIN of every query), an in-process profile of the API's statement endpoints 
 layer (bench/profile.py), then three gunicorn servers of the same code
 (bench.settings) — A answers the API URLs with its response cache off (the cold
 path), B the baseline URLs, C the plain-DRF peer's (bench/peer.py) — each with 2
-threaded workers (gthread, one thread, as production). Every endpoint is checked once
-(200, expected rows), warmed up, then measured with wrk on each server in turn (the
-order rotates). Then the warm runs: A again with its response cache on, in Redis,
-for a repeated anonymous page of 50 and detail.
+threaded workers (gthread, one thread, as production). Every size is prepared and
+profiled first; then every size's servers run together, every endpoint is checked once
+(200, expected rows), and each endpoint is measured with wrk on each server in turn
+(the order rotates), each server's sizes back to back (warmed up first), so that a
+ratio between sizes compares neighbouring runs. Then, size by size, the warm runs: A
+again with its response cache on, in Redis, for a repeated anonymous page of 50 and
+detail.
 Last, the CSV export: one full download of `?format=csv` from A and from B,
 timed, its rows counted, the serving worker's memory sampled (bench/README.md).
 Results: docs/benchmarks.json, docs/benchmarks.md, docs/benchmarks.png
@@ -607,7 +610,10 @@ def measure(server: Server, url: str, args, logname: str) -> dict:
     return stats
 
 
-def bench_size(size: int, args, chosen_params: dict) -> dict:
+def prepare_size(size: int, args, chosen_params: dict) -> dict:
+    """A size's database, probe and in-process profile (before any server runs: the
+    quietest moment of the run). Returns what the later phases need: its database URL,
+    endpoints, probe, and `result` (the size's section of benchmarks.json)."""
     info = prepare_database(args.db_url, size, args.seed, args.fresh, args.db_prefix)
     url = info.pop("url")
     endpoints = {name: json.loads(json.dumps(ENDPOINTS[name])) for name in args.endpoints}
@@ -632,70 +638,90 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
         "corpus": probed["corpus"],
         "chosen": probed["chosen"],
         "loadavg_before": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+        "endpoints": {},
     }
-    result["endpoints"] = {}
     statement_paths = {
         name: entry["api_path"]
         for name, entry in probed["endpoints"].items()
         if "peer_path" in entry
     }
     if args.profile_requests and statement_paths:
-        # Before the servers start: the quietest moment of the size.
         log(f"{info['name']}: profile of the API by layer ({len(statement_paths)} endpoints)")
         result["profile"] = profile(url, statement_paths, args)
+    return {
+        "size": size,
+        "url": url,
+        "name": info["name"],
+        "endpoints": endpoints,
+        "probed": probed,
+        "result": result,
+        "servers": {},
+    }
 
-    servers = {}
-    try:
-        for side, name in SERVERS.items():
-            servers[side] = Server(name, url, args.workers, LOGS / f"{size}-{side}.log")
-        for server in servers.values():
-            server.wait_ready()
-        for probe_entry in probed["endpoints"].values():
-            for side, path, rows in sides_of(probe_entry):
-                check(servers[side].base + path, rows, probe_entry.get("expected_total"))
-        if args.csv and size == args.sizes[0]:
-            # Once, at the first size: a missing export stops the run before the load
-            # runs rather than after them. (The download itself checks every size.)
-            check_csv(servers["api"].base + "/api/v1/statements/?format=csv")
-        log(
-            f"{info['name']}: servers "
-            + ", ".join(f"{server.name} :{server.port}" for server in servers.values())
-        )
 
-        for index, (name, probe_entry) in enumerate(probed["endpoints"].items()):
-            paths = {side: path for side, path, _ in sides_of(probe_entry)}
-            # Each server takes each place in turn: A B C, B C A, C A B (A B, B A without C).
-            sides = list(paths)
-            order = sides[index % len(sides) :] + sides[: index % len(sides)]
-            for side in order:
+def start_servers(run: dict, args) -> None:
+    """A, B and C on the size's database, each endpoint checked once on each."""
+    size, url, servers = run["size"], run["url"], run["servers"]
+    for side, name in SERVERS.items():
+        servers[side] = Server(f"{name} ({size:,})", url, args.workers, LOGS / f"{size}-{side}.log")
+    for server in servers.values():
+        server.wait_ready()
+    for probe_entry in run["probed"]["endpoints"].values():
+        for side, path, rows in sides_of(probe_entry):
+            check(servers[side].base + path, rows, probe_entry.get("expected_total"))
+    if args.csv and size == args.sizes[0]:
+        # Once, at the first size: a missing export stops the run before the load
+        # runs rather than after them. (The download itself checks every size.)
+        check_csv(servers["api"].base + "/api/v1/statements/?format=csv")
+    log(
+        f"{run['name']}: servers "
+        + ", ".join(f"{server.name} :{server.port}" for server in servers.values())
+    )
+
+
+def measure_endpoints(runs: list[dict], args) -> None:
+    """The cold runs, every size's servers up together. For each endpoint, each server in
+    turn (the order rotates: A B C, B C A, C A B), and for each server every size back to
+    back (which size first alternates from one endpoint to the next): a ratio between
+    sizes compares runs seconds apart, as a ratio between servers does. (Each size in
+    its own half hour, the same URL measured up to 20 % apart on a shared machine.)"""
+    for index, name in enumerate(runs[0]["probed"]["endpoints"]):
+        sides = [side for side, _, _ in sides_of(runs[0]["probed"]["endpoints"][name])]
+        order = sides[index % len(sides) :] + sides[: index % len(sides)]
+        size_order = runs if index % 2 == 0 else runs[::-1]
+        for run in runs:
+            probe_entry = run["probed"]["endpoints"][name]
+            run["result"]["endpoints"][name] = {
+                "label": run["endpoints"][name]["label"],
+                "params": run["endpoints"][name].get("params"),
+                "expected_rows": probe_entry["expected_rows"],
+                **{f"{side}_path": path for side, path, _ in sides_of(probe_entry)},
+                "order": order,
+                "size_order": [r["size"] for r in size_order],
+            }
+        for side in order:
+            for run in size_order:
+                size, server = run["size"], run["servers"][side]
+                probe_entry = run["probed"]["endpoints"][name]
+                url = server.base + run["result"]["endpoints"][name][f"{side}_path"]
                 if args.warmup > 0:
                     wrk(
-                        servers[side].base + paths[side],
+                        url,
                         args.warmup,
                         args.connections,
                         args.threads,
                         f"{size}-{name}-{side}-warmup",
                     )
-            entry = {
-                "label": endpoints[name]["label"],
-                "params": endpoints[name].get("params"),
-                "expected_rows": probe_entry["expected_rows"],
-                **{f"{side}_path": path for side, path in paths.items()},
-                "order": order,
-            }
-            for side in order:
-                stats = measure(
-                    servers[side], servers[side].base + paths[side], args, f"{size}-{name}-{side}"
-                )
+                stats = measure(server, url, args, f"{size}-{name}-{side}")
                 # What the probe saw in-process: queries, plans, first request's time and,
                 # for stats, a second request's (the API's from its cache).
-                stats.update(
-                    {k: v for k, v in probe_entry[side].items() if k not in stats},
-                )
-                entry[side] = stats
+                stats.update({k: v for k, v in probe_entry[side].items() if k not in stats})
+                run["result"]["endpoints"][name][side] = stats
+        for run in runs:
+            entry = run["result"]["endpoints"][name]
             entry["ratio_rps"] = entry["api"]["rps"] / entry["baseline"]["rps"]
             line = (
-                f"{info['name']} {name:>9}: A {entry['api']['rps']:8.1f} req/s "
+                f"{run['name']} {name:>9}: A {entry['api']['rps']:8.1f} req/s "
                 f"p50 {entry['api']['p50_us'] / 1000:7.1f} ms | B {entry['baseline']['rps']:8.1f} "
                 f"req/s p50 {entry['baseline']['p50_us'] / 1000:7.1f} ms | "
                 f"A/B {entry['ratio_rps']:.2f}"
@@ -706,9 +732,15 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
                     f" | C {entry['peer']['rps']:8.1f} req/s p50 "
                     f"{entry['peer']['p50_us'] / 1000:7.1f} ms | A/C {entry['ratio_peer']:.2f}"
                 )
-            result["endpoints"][name] = entry
             log(line)
 
+
+def finish_size(run: dict, args) -> None:
+    """After the cold runs: the warm path, the feed write and the CSV downloads of one
+    size, on its servers (the other sizes' servers stay up, idle); its servers stopped."""
+    size, url, servers, result = run["size"], run["url"], run["servers"], run["result"]
+    info_name = run["name"]
+    try:
         servers.pop("peer").stop()
         warm_names = [name for name in WARM_ENDPOINTS if name in result["endpoints"]]
         if args.warm and warm_names:
@@ -721,10 +753,10 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
 
         if args.feed_write:
             # After the load runs: each rename is rolled back, but leaves dead feed rows.
-            log(f"{info['name']}: feed write (an institution renamed, {args.feed_write}x)")
+            log(f"{info_name}: feed write (an institution renamed, {args.feed_write}x)")
             result["feed_write"] = written = feed_write(url, args.feed_write)
             log(
-                f"{info['name']} feed write: {written['statements']:,} statements show the "
+                f"{info_name} feed write: {written['statements']:,} statements show the "
                 f"institution, {written['feed_rows']:,} feed rows, {written['ms']:.0f} ms "
                 f"(feed statements {written['feed_ms']:.0f} ms)"
             )
@@ -742,12 +774,16 @@ def bench_size(size: int, args, chosen_params: dict) -> dict:
                 )
             for server in servers.values():
                 server.wait_ready()
-            expected = probed["corpus"]["visible_statements"]
+            expected = run["probed"]["corpus"]["visible_statements"]
             result["csv"] = bench_csv(servers, size, expected, args)
     finally:
-        for server in servers.values():
-            server.stop()
-    return result
+        stop_servers(run)
+
+
+def stop_servers(run: dict) -> None:
+    for server in run["servers"].values():
+        server.stop()
+    run["servers"].clear()
 
 
 # --- the CSV export ------------------------------------------------------------------------
@@ -1196,13 +1232,29 @@ def main() -> None:
         "params": {},
         "sizes": {},
     }
-    for size in args.sizes:
-        size_started = time.monotonic()
-        results["sizes"][str(size)] = bench_size(size, args, results["params"])
-        results["sizes"][str(size)]["seconds"] = round(time.monotonic() - size_started, 1)
+    # Every size prepared and profiled first, then the cold runs with every size's servers
+    # up (measure_endpoints), then each size's warm path, feed write and CSV.
+    runs = []
+    try:
+        for size in args.sizes:
+            runs.append(prepare_size(size, args, results["params"]))
+            results["sizes"][str(size)] = runs[-1]["result"]
+        for run in runs:
+            start_servers(run, args)
+        measure_endpoints(runs, args)
+        for run in runs:  # what the last load runs left in flight, before the warm profile
+            for server in run["servers"].values():
+                drain(server)
         results["total_seconds"] = round(time.monotonic() - started, 1)
-        # Written after each size, so a failure later keeps what was measured.
+        # Written after each phase, so a failure later keeps what was measured.
         report.write_all(results, args.out)
+        for run in runs:
+            finish_size(run, args)
+            results["total_seconds"] = round(time.monotonic() - started, 1)
+            report.write_all(results, args.out)
+    finally:
+        for run in runs:
+            stop_servers(run)
     log(f"done in {time.monotonic() - started:.0f} s: {args.out}/benchmarks.md")
     if failures := csv_failures(results):
         for failure in failures:
