@@ -4,7 +4,9 @@ Django checks a persistent connection (`CONN_HEALTH_CHECKS`) with `SELECT 1` bef
 request's first query, so that a connection the server closed meanwhile (a restart,
 a failover, an idle timeout, `pg_terminate_backend`) is replaced instead of failing
 the request. A cached public answer (ctht_api.public_cache) runs one query, the
-record's version, so that check was one of its two round trips to the database.
+record's version, so that check was one of its two round trips to the database; an
+anonymous statement detail or page built afresh is one statement read
+(events.statement_json), the same.
 
 `read_checking_connection(connection, read)` runs such a read in its place: when the
 read is the first use of a reused connection, Django's check is marked done and the

@@ -52,6 +52,7 @@ from django.db import connections
 from django.db.models.query import BaseIterable
 from psycopg.sql import Literal
 
+from ctht_api.first_read import read_checking_connection
 from ctht_api.prepared import prepared_cursor
 
 # DRF's DateTimeField in UTC: `isoformat()` with `+00:00` written `Z`, microseconds
@@ -192,9 +193,16 @@ def json_query(queryset) -> tuple[str, list, list] | None:
 
 
 def _fetch(connection, sql: str, params, *, prepare: bool = False) -> list[StatementJSON]:
-    with prepared_cursor(connection) if prepare else connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [StatementJSON(*row) for row in cursor.fetchall()]
+    """The rows of a statement read. Often the request's first query (an anonymous detail
+    or page built afresh): it checks its connection itself, in place of Django's
+    `SELECT 1` (ctht_api.first_read); a SELECT, so safe to run again on a new one."""
+
+    def read() -> list[StatementJSON]:
+        with prepared_cursor(connection) if prepare else connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [StatementJSON(*row) for row in cursor.fetchall()]
+
+    return read_checking_connection(connection, read)
 
 
 # A parameter, or a literal percent sign, in SQL for psycopg.

@@ -130,3 +130,21 @@ def test_a_read_that_fails_on_a_working_connection_is_not_run_again(db):
             cursor.execute("RESET statement_timeout")
     assert len(runs) == 1
     assert backend_pid() == before
+
+
+@pytest.mark.parametrize("path", ["detail", "page"])
+def test_a_statement_read_afresh_sends_no_select_1(settings, path):
+    """With the response cache off (the cold path), an anonymous statement detail or page
+    of the whole list is one statement read, which checks its connection itself."""
+    settings.API_RESPONSE_CACHE = False
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "anon": "off"}
+    statement = StatementFactory()
+    url = f"{STATEMENTS}{statement.pk}/" if path == "detail" else STATEMENTS
+    first_status, first = served(url)  # prepares the statement on this connection
+    assert first_status.startswith("200")
+
+    status, body, trace = sent_to_the_server(url)
+
+    assert status.startswith("200") and body == first
+    sent = [line.split("\t") for line in trace.splitlines() if line.split("\t")[1:2] == ["F"]]
+    assert [fields[3] for fields in sent] == ["Bind", "Describe", "Execute", "Sync"], trace
