@@ -243,9 +243,9 @@ class StatementJSONIterable(BaseIterable):
 
     Prepared on PostgreSQL when the queryset asks (`prepared_json`): a page of the whole
     list, unfiltered or by country (events.views `page_is_prepared`), whose plan is the
-    ordering's index scan whatever the moment, the cursor or the page size. Each page
-    size, ordering, cursor direction, visibility and country is one statement per
-    connection, its constants written into the SQL
+    ordering's index scan whatever the moment or the cursor. Each ordering, cursor
+    direction, visibility and country is one statement per connection (pages of the
+    default size only, and of one country at most), its constants written into the SQL
     (`constants_inlined`); PostgreSQL plans its first five runs, then keeps the generic
     plan when it costs no more than they did (on a page near the start of a long list,
     a cursor's page may keep being planned: its generic cost is the higher). Measured

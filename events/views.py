@@ -22,6 +22,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from ctht_api.aggregates import json_array
 from ctht_api.csv_export import (
@@ -270,14 +271,26 @@ class StatementJSONMixin:
         nothing but the paginator's parameters (`cursor`, `ordering`, `page_size`,
         `count`), `format` and `prepared_filters`, in a view whose scope is a constant,
         so that its plan is the ordering's index scan whatever the values that stay
-        parameters (the moment, a cursor). Any other filter is planned every time."""
+        parameters (the moment, a cursor). Any other filter is planned every time.
+
+        Each shape is a statement of its own on every connection (psycopg keeps the 100
+        most recent, and deallocates the oldest): so only pages of the default size
+        (Django writes `LIMIT` into the SQL) and of one country at most (each list of
+        codes would be another) are prepared; other sizes and several countries are
+        planned every time, as a filtered page is."""
         if not self.scope_is_a_constant:
             return False
-        return set(self.request.query_params) <= {
+        params = self.request.query_params
+        if not set(params) <= {
             *self.paginator.query_parameters(),
             format_parameter(),
             *self.prepared_filters,
-        }
+        }:
+            return False
+        default_size = str(api_settings.PAGE_SIZE)
+        return params.get(self.paginator.page_size_query_param, default_size) == default_size and (
+            not any("," in params.get(name, "") for name in self.prepared_filters)
+        )
 
 
 STATEMENT_ORDERINGS = {

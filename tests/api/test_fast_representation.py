@@ -266,18 +266,25 @@ def test_a_page_of_the_whole_list_is_prepared_and_a_filtered_page_is_not(
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")  # psycopg forgets its names too
     statement = Statement.objects.public().filter(event__isnull=False).first()
+    # Pages of two by default: only pages of the default size are prepared.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "PAGE_SIZE": 2}
     unprepared = [
-        "/api/v1/statements/?q=back&page_size=2",
-        "/api/v1/statements/?page_size=2&language=fr",
-        f"/api/v1/statements/?page_size=2&event={statement.event_id}",
-        f"/api/v1/events/{statement.event_id}/statements/?page_size=2",
+        "/api/v1/statements/?q=back",
+        "/api/v1/statements/?language=fr",
+        f"/api/v1/statements/?event={statement.event_id}",
+        f"/api/v1/events/{statement.event_id}/statements/",
+        # Each page size, each list of countries would be a statement of its own.
+        "/api/v1/statements/?page_size=3",
+        "/api/v1/statements/?country=RS,BA",
     ]
     orderings = ["-date", "date", "-updated_at", "updated_at", "-id", "id"]
-    whole = [f"/api/v1/statements/?page_size=2&ordering={name}" for name in orderings]
+    whole = [f"/api/v1/statements/?ordering={name}" for name in orderings] + [
+        "/api/v1/statements/?page_size=2"  # the default size, named
+    ]
     # Country codes are written into the SQL: each its own statement, planned for it.
     by_country = [
-        "/api/v1/statements/?page_size=2&country=RS",
-        "/api/v1/countries/BA/statements/?page_size=2",
+        "/api/v1/statements/?country=RS",
+        "/api/v1/countries/BA/statements/",
     ]
 
     def pages(client, first: str) -> list[dict]:
