@@ -169,10 +169,26 @@ class StatementJSON:
 _object_sql: dict = {}
 
 
-def json_query(queryset) -> tuple[str, list, list] | None:
-    """The query writing `queryset`'s rows as `StatementJSON` (module docstring): its SQL,
-    the link parameters (first) and the inner query's parameters; None when the ORM
-    knows the answer is empty (`.none()`, `pk__in=[]`)."""
+@dataclass(frozen=True, slots=True)
+class JSONQuery:
+    """The query writing a queryset's rows as `StatementJSON`: `head`, then the queryset's
+    own SQL (`inner`) as its `FROM`, then `tail` naming its columns. The link parameters
+    (`link_params`, in the select list) come before the inner query's (`params`)."""
+
+    head: str
+    inner: str
+    tail: str
+    link_params: list
+    params: list
+
+    def sql(self, inner: str | None = None) -> str:
+        """The whole query; with `inner`, around that version of the inner query."""
+        return f"{self.head}{self.inner if inner is None else inner}{self.tail}"
+
+
+def json_query(queryset) -> JSONQuery | None:
+    """The query writing `queryset`'s rows as `StatementJSON` (module docstring); None when
+    the ORM knows the answer is empty (`.none()`, `pk__in=[]`)."""
     keyed = "_key" in queryset.query.annotations
     names = (*COLUMNS, "sort_key") if keyed else COLUMNS
     inner = queryset.values_list(*COLUMNS, *(["_key"] if keyed else []))
@@ -184,12 +200,16 @@ def json_query(queryset) -> tuple[str, list, list] | None:
     if model not in _object_sql:
         _object_sql[model] = object_sql(model)
     # No join and no sort outside: the rows stay in the inner query's order.
-    outer = (
-        f"SELECT page.id, page.version, {'page.sort_key' if keyed else 'NULL'}, "
-        f"{_object_sql[model]} FROM ({sql}) AS page({', '.join(names)})"
+    return JSONQuery(
+        head=(
+            f"SELECT page.id, page.version, {'page.sort_key' if keyed else 'NULL'}, "
+            f"{_object_sql[model]} FROM ("
+        ),
+        inner=sql,
+        tail=f") AS page({', '.join(names)})",
+        link_params=[part for name in LINKS for part in queryset.json_urls[name]],
+        params=list(params),
     )
-    link_params = [part for name in LINKS for part in queryset.json_urls[name]]
-    return outer, link_params, list(params)
 
 
 def _fetch(connection, sql: str, params, *, prepare: bool = False) -> list[StatementJSON]:
@@ -216,25 +236,40 @@ def _constant(value) -> bool:
     return isinstance(value, str) or (type(value) is datetime.date and value == datetime.date.min)
 
 
+# Inlined SQL by (database, SQL, constants): the same few shapes on every request.
+_inlined: dict[tuple, str] = {}
+INLINED_KEPT = 256  # shapes: orderings, cursor directions, visibility, countries
+
+
 def constants_inlined(sql: str, params: list, connection) -> tuple[str, list]:
     """`sql` with its constant parameters (`_constant`) written into it as SQL literals
     (quoted by psycopg), and the other parameters, which change from request to request
     (the moment, a cursor's key and id). For a prepared page of the whole list
     (`StatementJSONIterable`): PostgreSQL costs a generic plan without the parameters'
     values, so given `status = $1` it assumes any status, and given `COALESCE(date, $2)`
-    it cannot use the sort key's index; it would then plan every run."""
-    values, kept = iter(params), []
+    it cannot use the sort key's index; it would then plan every run. Written once per
+    process for each SQL and constants (up to `INLINED_KEPT`, then afresh)."""
+    constants = tuple(
+        (index, type(value), value) for index, value in enumerate(params) if _constant(value)
+    )
+    key = (connection.alias, sql, constants)
+    inlined = _inlined.get(key)
+    if inlined is None:
+        values = iter(params)
 
-    def replace(match) -> str:
-        if match.group() == "%%":
-            return "%%"
-        value = next(values)
-        if _constant(value):
-            return Literal(value).as_string(connection.connection).replace("%", "%%")
-        kept.append(value)
-        return "%s"
+        def replace(match) -> str:
+            if match.group() == "%%":
+                return "%%"
+            value = next(values)
+            if _constant(value):
+                return Literal(value).as_string(connection.connection).replace("%", "%%")
+            return "%s"
 
-    return _PLACEHOLDER.sub(replace, sql), kept
+        inlined = _PLACEHOLDER.sub(replace, sql)
+        if len(_inlined) >= INLINED_KEPT:
+            _inlined.clear()
+        _inlined[key] = inlined
+    return inlined, [value for value in params if not _constant(value)]
 
 
 class StatementJSONIterable(BaseIterable):
@@ -257,15 +292,13 @@ class StatementJSONIterable(BaseIterable):
         query = json_query(self.queryset)
         if query is None:
             return
-        sql, link_params, params = query
         connection = connections[self.queryset.db]
         prepare = self.queryset.json_prepared and connection.vendor == "postgresql"
-        if prepare:
-            # The link parameters come first, in the select list: they stay parameters.
-            head, tail = sql.split(" FROM (", 1)
-            tail, params = constants_inlined(tail, params, connection)
-            sql = f"{head} FROM ({tail}"
-        yield from _fetch(connection, sql, (*link_params, *params), prepare=prepare)
+        sql, params = query.sql(), query.params
+        if prepare:  # the inner query's constants; the link parameters stay parameters
+            inner, params = constants_inlined(query.inner, params, connection)
+            sql = query.sql(inner)
+        yield from _fetch(connection, sql, (*query.link_params, *params), prepare=prepare)
 
 
 class Precompiled:
@@ -301,10 +334,9 @@ class Precompiled:
             query = json_query(self.build(*self.placeholders).using(using).as_json(urls))
             compiled = None
             if query is not None:
-                sql, _, params = query
-                slots = [self._slot(param) for param in params]
+                slots = [self._slot(param) for param in query.params]
                 if set(range(len(self.placeholders))) <= set(slots):
-                    compiled = (sql, slots, params)
+                    compiled = (query.sql(), slots, query.params)
             self._compiled[vendor] = compiled
         compiled = self._compiled[vendor]
         if compiled is None:

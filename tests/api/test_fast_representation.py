@@ -389,3 +389,19 @@ def test_change_feed_objects_write_the_declared_representation(anon, awkward):
         expected = declared("/api/v1/changes/", row["id"])
         assert row["object"] == dict(expected)
         assert list(row["object"]) == list(expected)
+
+
+@POSTGRESQL_ONLY
+def test_a_prepared_pages_literals_are_written_once_per_sql_and_constants(db):
+    """The inlined SQL is kept per SQL and constants: the same constants give the same text
+    (the same prepared statement), others their own, and the changing values stay
+    parameters either way."""
+    connection.ensure_connection()
+    sql = "a = %s AND b = %s AND c = %s"
+    first, kept = constants_inlined(sql, ["RS", 5, datetime.date.min], connection)
+    again, kept_again = constants_inlined(sql, ["RS", 6, datetime.date.min], connection)
+    other, _ = constants_inlined(sql, ["BA", 5, datetime.date.min], connection)
+    as_date, _ = constants_inlined(sql, ["RS", 5, datetime.date(2020, 1, 1)], connection)
+    assert first is again and (kept, kept_again) == ([5], [6])
+    assert other == "a = 'BA' AND b = %s AND c = '0001-01-01'::date"
+    assert as_date == "a = 'RS' AND b = %s AND c = %s"
