@@ -7,6 +7,7 @@ handling). The request cycle through a real server whose database goes away:
 tests/test_database_outage.py."""
 
 import tempfile
+import threading
 import time
 
 import psycopg
@@ -111,6 +112,7 @@ def test_a_connection_the_server_closed_is_replaced_by_the_first_read(cached_lis
 
 def test_a_read_that_fails_on_a_working_connection_is_not_run_again(db):
     connection.ensure_connection()
+    assert not connection.in_atomic_block  # where the read stands in for the check
     connection.health_check_done = False  # as at the start of a request
     with connection.cursor() as cursor:
         cursor.execute("SET statement_timeout = 50")
@@ -148,3 +150,32 @@ def test_a_statement_read_afresh_sends_no_select_1(settings, path):
     assert status.startswith("200") and body == first
     sent = [line.split("\t") for line in trace.splitlines() if line.split("\t")[1:2] == ["F"]]
     assert [fields[3] for fields in sent] == ["Bind", "Describe", "Execute", "Sync"], trace
+
+
+def test_a_read_ended_while_it_ran_is_not_run_again(db):
+    """A read that broke its connection after running a while (here ended by
+    pg_terminate_backend, as an administrator or a pooler's query timeout would) is not
+    sent again: Django's check would not have run it twice."""
+    connection.ensure_connection()
+    assert not connection.in_atomic_block
+    connection.health_check_done = False  # as at the start of a request
+    pid, runs = backend_pid(), []
+
+    def terminate() -> None:
+        with admin() as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    def read():
+        runs.append(1)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(10)")
+
+    timer = threading.Timer(1.5, terminate)
+    timer.start()
+    try:
+        with pytest.raises(OperationalError):
+            read_checking_connection(connection, read)
+    finally:
+        timer.join()
+        connection.close()
+    assert len(runs) == 1
