@@ -281,6 +281,8 @@ class Server:
     """One gunicorn (master + threaded workers, as in production) on loopback, started and
     stopped by us."""
 
+    running: list["Server"] = []  # started and not yet stopped (`drain` waits for them all)
+
     def __init__(
         self,
         name: str,
@@ -312,6 +314,7 @@ class Server:
             stderr=subprocess.STDOUT,
         )
         self.base = f"http://127.0.0.1:{self.port}"
+        Server.running.append(self)
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -331,6 +334,8 @@ class Server:
         return children(self.process.pid)
 
     def stop(self) -> None:
+        if self in Server.running:
+            Server.running.remove(self)
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -489,23 +494,32 @@ def wrk(url: str, seconds: int, connections: int, threads: int, logname: str) ->
 
 
 def drain(server: Server, timeout: float = 300) -> float:
-    """Wait until the server has finished what wrk left in flight (a request wrk gave up
-    on still runs to its end, in the worker and in PostgreSQL); return the seconds waited."""
+    """Wait until every running server has finished what wrk left in flight (a request wrk
+    gave up on still runs to its end, in the worker and in PostgreSQL); return the seconds
+    waited. Every server, not only `server`: the sizes' servers run side by side, and a
+    slow page of the peer's at one size (seconds of PostgreSQL each) would otherwise
+    share the cores with the next run at the other size."""
     started = time.monotonic()
-    url = server.database_url
-    with psycopg.connect(url, autocommit=True) as conn:
-        ticks = cpu_ticks(server.worker_pids())
+    servers = [s for s in Server.running if s.process.poll() is None] or [server]
+    databases = sorted({s.database for s in servers})
+
+    def pids() -> list[int]:
+        return [pid for s in servers for pid in s.worker_pids()]
+
+    with psycopg.connect(server.database_url, autocommit=True) as conn:
+        ticks = cpu_ticks(pids())
         while time.monotonic() - started < timeout:
             time.sleep(0.5)
             active = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND state = 'active' AND pid <> pg_backend_pid()"
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(%s) "
+                "AND state = 'active' AND pid <> pg_backend_pid()",
+                [databases],
             ).fetchone()[0]
-            now = cpu_ticks(server.worker_pids())
+            now = cpu_ticks(pids())
             if not active and now == ticks:
                 return time.monotonic() - started
             ticks = now
-    fail(f"server {server.name} still busy {timeout} s after the load stopped")
+    fail(f"servers still busy {timeout} s after the load on {server.name} stopped")
 
 
 def measure_once(server: Server, url: str, seconds: int, args, logname: str) -> dict:
