@@ -13,12 +13,10 @@ import time
 import psycopg
 import pytest
 from django.conf import settings
-from django.core.handlers.wsgi import WSGIHandler
 from django.db import OperationalError, connection
-from django.test import RequestFactory
 
 from ctht_api.first_read import read_checking_connection
-from tests.api.helpers import API
+from tests.api.helpers import API, served
 from tests.factories import StatementFactory
 
 pytestmark = [
@@ -30,17 +28,6 @@ pytestmark = [
 ]
 
 STATEMENTS = f"{API}statements/"
-
-
-def served(path: str) -> tuple[str, bytes]:
-    """A GET through Django's WSGI handler: its status and body."""
-    environ = RequestFactory().get(path).environ
-    answer: list = []
-    body = WSGIHandler()(environ, lambda status, headers: answer.append(status))
-    try:
-        return answer[0], b"".join(body)
-    finally:
-        body.close()
 
 
 def admin():
@@ -56,11 +43,12 @@ def backend_pid() -> int:
 
 
 def sent_to_the_server(path: str) -> tuple[str, bytes, str]:
-    """`served(path)`, with what libpq sent and received on the connection meanwhile."""
+    """`served("GET", path)`'s status and body, with what libpq sent and received on the
+    connection meanwhile."""
     with tempfile.TemporaryFile("w+") as trace:
         connection.connection.pgconn.trace(trace.fileno())
         try:
-            status, body = served(path)
+            status, _, body = served("GET", path)
         finally:
             if connection.connection is not None:
                 connection.connection.pgconn.untrace()
@@ -77,7 +65,7 @@ def cached_list():
         connection.settings_dict["CONN_HEALTH_CHECKS"] and connection.settings_dict["CONN_MAX_AGE"]
     )
     StatementFactory.create_batch(3)
-    status, body = served(STATEMENTS)
+    status, _, body = served("GET", STATEMENTS)
     assert status.startswith("200")
     assert connection.connection is not None  # kept for the next request
     return body
@@ -104,7 +92,7 @@ def test_a_connection_the_server_closed_is_replaced_by_the_first_read(cached_lis
             assert time.monotonic() < deadline, "the backend outlived pg_terminate_backend"
             time.sleep(0.05)
 
-    status, body = served(STATEMENTS)
+    status, _, body = served("GET", STATEMENTS)
 
     assert status.startswith("200") and body == cached_list
     assert backend_pid() != before
@@ -142,7 +130,7 @@ def test_a_statement_read_afresh_sends_no_select_1(settings, path):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "anon": "off"}
     statement = StatementFactory()
     url = f"{STATEMENTS}{statement.pk}/" if path == "detail" else STATEMENTS
-    first_status, first = served(url)  # prepares the statement on this connection
+    first_status, _, first = served("GET", url)  # prepares the statement on this connection
     assert first_status.startswith("200")
 
     status, body, trace = sent_to_the_server(url)

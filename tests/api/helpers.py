@@ -1,7 +1,10 @@
 """Assertions on what a client sees, shared by the API tests."""
 
 from datetime import datetime
+from urllib.parse import urlencode
 
+from django.core.handlers.wsgi import WSGIHandler
+from django.test import RequestFactory
 from rest_framework.test import APIClient
 
 API = "http://testserver/api/v1/"
@@ -47,3 +50,18 @@ def assert_timestamp(value: str) -> datetime:
     moment = datetime.fromisoformat(value)
     assert moment.tzinfo is not None, value
     return moment
+
+
+def served(method: str, path: str, params: dict | None = None) -> tuple[str, dict, bytes]:
+    """What a WSGI server gets (Django's handler, as gunicorn calls it): the status, the
+    headers and every byte of the body, which a server reads whole, even for HEAD. Unlike
+    the test client, the handler starts and ends each request as a server does (Django's
+    per-request connection handling included)."""
+    environ = RequestFactory().generic(method, f"{path}?{urlencode(params or {})}").environ
+    answer: list = []
+    body = WSGIHandler()(environ, lambda status, headers: answer.extend([status, dict(headers)]))
+    try:
+        content = b"".join(body)
+    finally:
+        body.close()
+    return answer[0], answer[1], content

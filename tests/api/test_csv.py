@@ -10,12 +10,9 @@ import datetime
 import gc
 import io
 import json
-from urllib.parse import urlencode
 
 import pytest
-from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections, connection, transaction
-from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -37,7 +34,7 @@ from people.serializers import (
     PersonSerializer,
     PositionSerializer,
 )
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, served
 from tests.factories import (
     DocumentFactory,
     EventFactory,
@@ -518,19 +515,6 @@ def test_a_statement_download_dropped_unclosed_leaves_its_connections_next_trans
     connection.rollback()
     connection.set_autocommit(True)
     finalised_in_a_new_transaction(anon, held)
-
-
-def served(method: str, path: str, params: dict) -> tuple[str, dict, bytes]:
-    """What a WSGI server gets (Django's handler, as gunicorn calls it): the status, the
-    headers and every byte of the body, which a server reads whole, even for HEAD."""
-    environ = RequestFactory().generic(method, f"{path}?{urlencode(params)}").environ
-    answer: list = []
-    body = WSGIHandler()(environ, lambda status, headers: answer.extend([status, dict(headers)]))
-    try:
-        content = b"".join(body)
-    finally:
-        body.close()
-    return answer[0], answer[1], content
 
 
 @pytest.mark.django_db(transaction=True)
