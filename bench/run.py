@@ -753,7 +753,6 @@ def finish_size(run: dict, args) -> None:
     """After the cold runs: the warm path, the feed write and the CSV downloads of one
     size, on its servers (the other sizes' servers stay up, idle); its servers stopped."""
     size, url, servers, result = run["size"], run["url"], run["servers"], run["result"]
-    info_name = run["name"]
     try:
         servers.pop("peer").stop()
         warm_names = [name for name in WARM_ENDPOINTS if name in result["endpoints"]]
@@ -767,10 +766,10 @@ def finish_size(run: dict, args) -> None:
 
         if args.feed_write:
             # After the load runs: each rename is rolled back, but leaves dead feed rows.
-            log(f"{info_name}: feed write (an institution renamed, {args.feed_write}x)")
+            log(f"{run['name']}: feed write (an institution renamed, {args.feed_write}x)")
             result["feed_write"] = written = feed_write(url, args.feed_write)
             log(
-                f"{info_name} feed write: {written['statements']:,} statements show the "
+                f"{run['name']} feed write: {written['statements']:,} statements show the "
                 f"institution, {written['feed_rows']:,} feed rows, {written['ms']:.0f} ms "
                 f"(feed statements {written['feed_ms']:.0f} ms)"
             )

@@ -39,7 +39,7 @@ from ctht_api.filters import MAX_ID
 from ctht_api.identifiers import with_identifiers
 from ctht_api.languages import DisplayLanguageMixin, requested_languages
 from ctht_api.other_names import with_other_names
-from ctht_api.pagination import KeysetPagination, Order
+from ctht_api.pagination import KeysetPagination, Order, requested_page_size
 from ctht_api.params import StrictQueryParamsMixin, format_parameter
 from ctht_api.permissions import can_see_drafts
 from ctht_api.public_cache import PublicAnswerCacheMixin
@@ -287,10 +287,11 @@ class StatementJSONMixin:
             *self.prepared_filters,
         }:
             return False
-        default_size = str(api_settings.PAGE_SIZE)
-        return params.get(self.paginator.page_size_query_param, default_size) == default_size and (
-            not any("," in params.get(name, "") for name in self.prepared_filters)
-        )
+        if any("," in params.get(name, "") for name in self.prepared_filters):
+            return False
+        # The paginator's own reading (a bad size is its 400, here as there).
+        size = requested_page_size(self.request, self.paginator.page_size_query_param)
+        return size == api_settings.PAGE_SIZE
 
 
 STATEMENT_ORDERINGS = {
