@@ -302,6 +302,18 @@ def chunks(entries, size: int) -> Iterator[list]:
         yield batch
 
 
+def connection_idle(connection) -> bool:
+    """Whether no query holds `connection` (a DB-API connection) now: psycopg's lock is
+    free. (SQLite's has none: a query there never calls back into Python code.)"""
+    lock = getattr(connection, "lock", None)
+    if lock is None:
+        return True
+    if not lock.acquire(blocking=False):
+        return False
+    lock.release()
+    return True
+
+
 def rows_in_one_transaction(
     batches: Iterator[list], serialise: Callable[[list], Iterable[dict]]
 ) -> Iterator[dict | None]:
@@ -337,12 +349,16 @@ def rows_in_one_transaction(
         a commit nor closing a cursor (a `CLOSE` of one that ended with its own
         transaction aborts the current one) may run: the transaction that was this
         download's has ended by itself (Django closes a connection left out of
-        autocommit when the request finishes; a test's rolls back)."""
+        autocommit when the request finishes; a test's rolls back). Nor while a query
+        holds the connection: finalised from inside one, on this thread (psycopg holds
+        the connection's lock while it sends a query), closing the cursor would wait on
+        that lock forever."""
         return (
             threading.get_ident() == owner
             and database.connection is opened
             and (database.atomic_blocks[-1] if database.atomic_blocks else None) is block
             and (not manage or not database.get_autocommit())
+            and connection_idle(opened)
         )
 
     def next_rows() -> list | None:

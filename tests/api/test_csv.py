@@ -10,6 +10,7 @@ import datetime
 import gc
 import io
 import json
+import threading
 
 import pytest
 from django.db import close_old_connections, connection, transaction
@@ -515,6 +516,29 @@ def test_a_statement_download_dropped_unclosed_leaves_its_connections_next_trans
     connection.rollback()
     connection.set_autocommit(True)
     finalised_in_a_new_transaction(anon, held)
+
+
+@DROPPED_UNCLOSED_POSTGRESQL_ONLY
+@pytest.mark.django_db
+def test_a_download_finalised_while_a_query_holds_its_connection_leaves_it_alone(
+    anon, countries, demo
+):
+    """Finalised by the garbage collector while a query holds the connection (from inside
+    that query, on its thread: psycopg holds the connection's lock while it sends it), a
+    dropped download does not wait for the lock, which would wait forever (seen in the
+    test suite: a worker hung). Here another thread holds the lock for two seconds."""
+    held = dropped_unclosed(anon, "statements/")
+    lock = connection.connection.lock
+    lock.acquire()
+    releaser = threading.Timer(2.0, lock.release)
+    releaser.start()
+    try:
+        held.clear()
+        gc.collect()
+        assert lock.locked()  # the finaliser returned without waiting for it
+    finally:
+        releaser.join()
+    assert anon.get(STATEMENTS).status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)
