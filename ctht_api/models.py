@@ -6,6 +6,7 @@ name the offending field, and a database constraint, so no code path (a shell,
 a raw query, a future bug) can store what the validator would refuse.
 """
 
+import datetime
 import re
 
 import langcodes
@@ -406,10 +407,10 @@ class PublishableQuerySet(models.QuerySet):
             pk__in=self._any_of({f"{path}publish_at__gt": now} for path in self.embargo_paths)
         )
 
-    def public(self):
-        """What anyone may see: published entries whose embargo, if any, is over (a model
-        adds its own conditions)."""
-        return self.published().filter(embargo_over(timezone.now()))
+    def public(self, now: datetime.datetime | None = None):
+        """What anyone may see: published entries whose embargo, if any, is over at `now`
+        (by default the present; a model adds its own conditions)."""
+        return self.published().filter(embargo_over(now or timezone.now()))
 
     def embargoes_ahead(self, now):
         """The `publish_at` of every entry under embargo at `now` (`values_list`): when the
@@ -450,11 +451,11 @@ class PublishableQuerySet(models.QuerySet):
         branches = [every.filter(**condition).values("pk") for condition in conditions]
         return branches[0].union(*branches[1:])
 
-    def visible_to(self, user):
-        """Everything to those who may see drafts of this model, else `public()`."""
+    def visible_to(self, user, now: datetime.datetime | None = None):
+        """Everything to those who may see drafts of this model, else `public(now)`."""
         if self._sees_drafts(user):
             return self
-        return self.public()
+        return self.public(now)
 
     def _sees_drafts(self, user) -> bool:
         return user is not None and can_see_drafts(user, self.model)

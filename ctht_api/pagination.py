@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import F, Func
 from django.db.models.lookups import GreaterThan, LessThan
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
@@ -91,6 +92,20 @@ class Order:
     kind: str  # how the key travels in a cursor: "date", "datetime" or "id"
 
 
+@dataclass(frozen=True)
+class PageQuery:
+    """What a page reads: the rows after `cursor` (none: from the start) in `ordering`
+    (its name) and `order`, read `descending` or not (a `previous` link reads backwards),
+    at most `limit` of them (the page size and one more, which tells whether another page
+    follows)."""
+
+    ordering: str
+    order: Order
+    cursor: dict | None  # {"k": key, "i": id, "r": reverse}, from `decode_cursor`
+    descending: bool
+    limit: int
+
+
 class KeysetPagination(BasePagination):
     """Cursor pages: a deep page costs what the first page costs.
 
@@ -110,21 +125,31 @@ class KeysetPagination(BasePagination):
     page_size_query_param = "page_size"
 
     def paginate_queryset(self, queryset, request, view=None):
+        return self.paginate(
+            request,
+            view,
+            lambda page: list(self.page_queryset(queryset, page)),
+            count=queryset.count,
+        )
+
+    def paginate(self, request, view, fetch, *, count=None) -> list:
+        """The page's rows as `fetch(page)` reads them for the `PageQuery` the request asks
+        (at most `page.limit`, in its order), with the links and flags set; `count()`
+        when the client asks for it. `paginate_queryset` reads them from a queryset
+        (`page_queryset`); a caller may read the same rows by other means (events.views:
+        a page by SQL compiled once per shape)."""
         self.request = request
         self.base_url = request.build_absolute_uri()
         self.page_size = requested_page_size(request, self.page_size_query_param)
-        order = self.requested_order(request, view)
+        ordering = self.requested_ordering(request, view)
+        order = view.orderings[ordering]
         cursor = self.decode_cursor(request, order)
         reverse = bool(cursor and cursor["r"])
 
-        self.count = queryset.count() if self.wants_count(request) else None
+        self.count = count() if self.wants_count(request) else None
 
         descending = order.descending != reverse
-        keyed = self.keyed(queryset, order, descending=descending)
-        if cursor:
-            compare = LessThan if descending else GreaterThan
-            keyed = keyed.filter(compare(Row(order.key, F("id")), Row(cursor["k"], cursor["i"])))
-        rows = list(keyed[: self.page_size + 1])
+        rows = fetch(PageQuery(ordering, order, cursor, descending, limit=self.page_size + 1))
         more = len(rows) > self.page_size
         rows = rows[: self.page_size]
         if reverse:
@@ -135,6 +160,16 @@ class KeysetPagination(BasePagination):
         self.rows = rows
         return rows
 
+    def page_queryset(self, queryset, page: "PageQuery"):
+        """`queryset`'s rows of `page`: `ORDER BY key, id` after the cursor's row, `LIMIT`."""
+        keyed = self.keyed(queryset, page.order, descending=page.descending)
+        if page.cursor:
+            compare = LessThan if page.descending else GreaterThan
+            keyed = keyed.filter(
+                compare(Row(page.order.key, F("id")), Row(page.cursor["k"], page.cursor["i"]))
+            )
+        return keyed[: page.limit]
+
     def query_parameters(self) -> set[str]:
         """The query parameters this paginator reads."""
         return {
@@ -144,16 +179,16 @@ class KeysetPagination(BasePagination):
             self.page_size_query_param,
         }
 
-    def requested_order(self, request, view) -> Order:
-        """The `ordering` asked for (the view's default without one); a 400 names it
-        when it is not one of the view's `orderings`."""
+    def requested_ordering(self, request, view) -> str:
+        """The name of the `ordering` asked for (the view's default without one); a 400
+        names it when it is not one of the view's `orderings`."""
         orderings, default = view.orderings, view.default_ordering
         name = request.query_params.get(self.ordering_param) or default
         if name not in orderings:
             raise ValidationError(
                 {self.ordering_param: [f"Must be one of {', '.join(orderings)}; got {name!r}."]}
             )
-        return orderings[name]
+        return name
 
     @staticmethod
     def keyed(queryset, order: Order, *, descending: bool):
@@ -166,7 +201,7 @@ class KeysetPagination(BasePagination):
     def order_queryset(self, queryset, request, view):
         """Every row, in the order of the pages: for a whole-list download
         (ctht_api.csv_export), which reads past any page."""
-        order = self.requested_order(request, view)
+        order = view.orderings[self.requested_ordering(request, view)]
         return self.keyed(queryset, order, descending=order.descending)
 
     def wants_count(self, request) -> bool:
@@ -213,6 +248,8 @@ class KeysetPagination(BasePagination):
                 key = datetime.date.fromisoformat(key)
             elif order.kind == "datetime":
                 key = datetime.datetime.fromisoformat(key)
+                if timezone.is_naive(key):  # as the ORM reads a naive value, without its warning
+                    key = timezone.make_aware(key)
             else:
                 key = int(key)
             # A forged id beyond the column's range cannot be a row, nor be bound in SQLite.
