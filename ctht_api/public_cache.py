@@ -110,8 +110,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpResponse
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
 from rest_framework import status
@@ -223,9 +225,21 @@ def _cache_get(key: str):
 
 
 def cached_view(path: str) -> bool:
-    """Whether the URL is a list or detail this module caches."""
+    """Whether the URL is a list or detail this module caches; kept per URLconf and path
+    (the 1,024 most recent), so that a hit resolves no URL."""
+    return _cached_view(get_urlconf() or settings.ROOT_URLCONF, path)
+
+
+@receiver(setting_changed)
+def _urls_changed(*, setting, **kwargs) -> None:
+    if setting == "ROOT_URLCONF":  # (tests) the same module may now mean other URLs
+        _cached_view.cache_clear()
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_view(urlconf: str, path: str) -> bool:
     try:
-        match = resolve(path)
+        match = resolve(path, urlconf)
     except Resolver404:
         return False
     view_class = getattr(match.func, "cls", None)
