@@ -16,6 +16,7 @@ import datetime
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Func
 from django.db.models.lookups import GreaterThan, LessThan
@@ -132,7 +133,7 @@ class KeysetPagination(BasePagination):
             count=queryset.count,
         )
 
-    def paginate(self, request, view, fetch, *, count=None) -> list:
+    def paginate(self, request, view, fetch, *, count) -> list:
         """The page's rows as `fetch(page)` reads them for the `PageQuery` the request asks
         (at most `page.limit`, in its order), with the links and flags set; `count()`
         when the client asks for it. `paginate_queryset` reads them from a queryset
@@ -248,7 +249,7 @@ class KeysetPagination(BasePagination):
                 key = datetime.date.fromisoformat(key)
             elif order.kind == "datetime":
                 key = datetime.datetime.fromisoformat(key)
-                if timezone.is_naive(key):  # as the ORM reads a naive value, without its warning
+                if settings.USE_TZ and timezone.is_naive(key):  # as the ORM reads it, unwarned
                     key = timezone.make_aware(key)
             else:
                 key = int(key)

@@ -43,8 +43,10 @@ This module imports no model: it reads table and column names from the
 queryset's model, so events.models can use it.
 """
 
+import contextlib
 import datetime
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
@@ -286,7 +288,9 @@ class StatementJSONIterable(BaseIterable):
     a cursor's page may keep being planned: its generic cost is the higher). Measured
     in psql at 100,000 statements, a page of 50 took 1.5 ms in the database prepared
     (generic plan), against 0.6 ms planning plus 2.0 ms executing each time. Any other
-    filtered list is planned every time (see `Precompiled`)."""
+    filtered list is planned every time (see `Precompiled`). Such a page naming no filter
+    and no `count` is not even built here after its first time: its SQL is kept
+    (`compiled_page`)."""
 
     def __iter__(self):
         query = json_query(self.queryset)
@@ -306,8 +310,8 @@ class Precompiled:
 
     `build(*placeholders)` returns the statements (a queryset); its JSON query
     (`as_json`) is compiled on the first run with the placeholders, which each run
-    then replaces, in the parameters, by its own values (found by type and equality: a
-    placeholder must be a value no request sends). If a placeholder is missing from
+    then replaces, in the parameters, by its own values (`CompiledQuery`: a placeholder
+    must be a value no request sends). If a placeholder is missing from
     the compiled parameters (the ORM transformed it), the query is not kept but built
     every time, so that a change in Django cannot make it answer for the wrong values.
     What this saves is the ORM's work (filters resolved into joins, the columns, the
@@ -324,33 +328,131 @@ class Precompiled:
 
     def __init__(self, build, placeholders: tuple):
         self.build, self.placeholders = build, placeholders
-        self._compiled: dict[str, tuple[str, list[int | None], list] | None] = {}
+        self._compiled: dict[str, CompiledQuery | None] = {}
 
     def rows(self, values: tuple, urls: dict[str, tuple[str, str]], using: str):
         """The rows for `values` (one per placeholder), links from `urls` (`as_json`)."""
         connection = connections[using]
         vendor = connection.vendor
         if vendor not in self._compiled:
-            query = json_query(self.build(*self.placeholders).using(using).as_json(urls))
-            compiled = None
-            if query is not None:
-                slots = [self._slot(param) for param in query.params]
-                if set(range(len(self.placeholders))) <= set(slots):
-                    compiled = (query.sql(), slots, query.params)
-            self._compiled[vendor] = compiled
+            self._compiled[vendor] = CompiledQuery.of(
+                lambda values: self.build(*values).using(using).as_json(urls), self.placeholders
+            )
         compiled = self._compiled[vendor]
         if compiled is None:
             return list(self.build(*values).using(using).as_json(urls))
-        sql, slots, params = compiled
+        return compiled.rows(values, urls, connection)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledQuery:
+    """A statement query's JSON query (`json_query`) compiled once, with placeholders where
+    each run puts its own values: `params` as compiled, and for each the index of the
+    placeholder it is (`slots`; None for a constant of the query, kept as it is)."""
+
+    sql: str
+    slots: tuple[int | None, ...]
+    params: tuple
+
+    @classmethod
+    def of(cls, build, placeholders: tuple, *, inline_constants: bool = False):
+        """The query of `build(placeholders)` (statements, `as_json`), `placeholders` among
+        its values (each a value no request sends: found by type, or a subclass of it, and
+        equality), or None when it cannot be kept: the ORM knows the answer is empty, a
+        placeholder is missing from the parameters (the ORM transformed it), or a second
+        build with other placeholders (`_moved`) differs in its SQL or in another
+        parameter (a value derived from a placeholder, which would stay fixed). Values
+        put in place of such placeholders would answer for others. With
+        `inline_constants`, for a prepared page (`constants_inlined`)."""
+        first = cls._compile(build(placeholders), placeholders, inline_constants)
+        if first is None:
+            return None
+        moved = _moved(placeholders)
+        second = cls._compile(build(moved), moved, inline_constants)
+        if (
+            second is None
+            or (second.sql, second.slots) != (first.sql, first.slots)
+            or any(
+                slot is None and one != other
+                for one, other, slot in zip(first.params, second.params, first.slots, strict=True)
+            )
+        ):
+            return None
+        return first
+
+    @classmethod
+    def _compile(cls, queryset, placeholders: tuple, inline_constants: bool):
+        query = json_query(queryset)
+        if query is None:
+            return None
+        inner, params = query.inner, query.params
+        if inline_constants:
+            inner, params = constants_inlined(inner, params, connections[queryset.db])
+        slots = tuple(_slot(param, placeholders) for param in params)
+        if not set(range(len(placeholders))) <= set(slots):
+            return None
+        return cls(query.sql(inner), slots, tuple(params))
+
+    def rows(self, values: tuple, urls: dict[str, tuple[str, str]], connection):
+        """The rows for `values` (one per placeholder), prepared on `connection`, links from
+        `urls` (`as_json`)."""
         link_params = [part for name in LINKS for part in urls[name]]
         run = [
-            param if slot is None else values[slot]
-            for param, slot in zip(params, slots, strict=True)
+            param if slot is None else _as(param, values[slot])
+            for param, slot in zip(self.params, self.slots, strict=True)
         ]
-        return _fetch(connection, sql, (*link_params, *run), prepare=True)
+        return _fetch(connection, self.sql, (*link_params, *run), prepare=True)
 
-    def _slot(self, param) -> int | None:
-        for index, placeholder in enumerate(self.placeholders):
-            if type(param) is type(placeholder) and param == placeholder:
-                return index
-        return None
+
+def _as(compiled, value):
+    """`value` in the type the ORM gave its placeholder: on psycopg 3, Django binds an
+    integer expression's value as psycopg's `Int4` or `Int8` (so its type, and the prepared
+    statement, do not change with its size)."""
+    kind = type(compiled)
+    return value if type(value) is kind else kind(value)
+
+
+# How far `_moved` moves a placeholder of each type.
+_MOVES = {
+    datetime.datetime: datetime.timedelta(days=1, microseconds=1),
+    datetime.date: datetime.timedelta(days=1),
+    int: -1000,
+}
+
+
+def _moved(placeholders: tuple) -> tuple:
+    """Other placeholders of the same types, for a second build (`CompiledQuery.of`)."""
+    return tuple(value + _MOVES[type(value)] for value in placeholders)
+
+
+def _slot(param, placeholders: tuple) -> int | None:
+    for index, placeholder in enumerate(placeholders):
+        if isinstance(param, type(placeholder)) and param == placeholder:
+            return index
+    return None
+
+
+# Pages of a statement list compiled once per shape (`compiled_page`), the PAGES_KEPT
+# most recently used.
+_pages: OrderedDict[tuple, CompiledQuery | None] = OrderedDict()
+PAGES_KEPT = 256
+
+
+def compiled_page(shape: tuple, build) -> CompiledQuery | None:
+    """The query of a page of `shape` (a key naming all that decides its SQL; events.views
+    `StatementJSONMixin.compiled_rows`), compiled by `build()` the first time it is asked
+    for in this process; None where it could not be kept (`CompiledQuery.of`). Threads
+    share it: each of these dict operations is atomic."""
+    try:
+        compiled = _pages[shape]
+    except KeyError:
+        compiled = _pages[shape] = build()
+        while len(_pages) > PAGES_KEPT:
+            try:
+                _pages.popitem(last=False)
+            except KeyError:  # emptied by another thread meanwhile
+                break
+        return compiled
+    with contextlib.suppress(KeyError):  # evicted by another thread meanwhile
+        _pages.move_to_end(shape)
+    return compiled

@@ -2,18 +2,22 @@
 (`StatementSerializer.to_representation`) and, on PostgreSQL, the JSON PostgreSQL writes
 (events.statement_json), on every statement endpoint that uses it."""
 
+import base64
 import datetime
+import json
 
 import orjson
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from ctht_api.languages import DisplayMixin
 from ctht_api.models import Status
+from events import statement_json
 from events.models import PUBLIC_STATEMENT, Statement
 from events.serializers import StatementSerializer
 from events.statement_json import LINKS, Precompiled, constants_inlined
@@ -216,6 +220,37 @@ def test_a_query_whose_placeholder_the_orm_changes_is_built_every_time(awkward):
 
 
 @POSTGRESQL_ONLY
+def test_a_query_holding_a_value_derived_from_a_placeholder_is_built_every_time(awkward):
+    """A value computed from a placeholder (here the day before the moment) would stay in
+    the compiled parameters as the placeholder's: a second build with other placeholders
+    shows it, and the query is built every call."""
+    compiled = Precompiled(
+        lambda now, pk: Statement.objects.public(now).filter(
+            pk=pk, created_at__gt=now - datetime.timedelta(days=36500)
+        ),
+        (PUBLIC_STATEMENT.placeholders[0], -8_765_432_109),
+    )
+    urls = {name: ("/", "/") for name in LINKS}
+    for statement in Statement.objects.public():
+        (row,) = compiled.rows((timezone.now(), statement.pk), urls, using="default")
+        assert row.pk == statement.pk
+    assert compiled._compiled[connection.vendor] is None
+
+
+def test_compiled_pages_keep_the_most_recently_used_shapes(monkeypatch):
+    """Beyond `PAGES_KEPT` shapes, the least recently used one is compiled again."""
+    monkeypatch.setattr(statement_json, "_pages", statement_json.OrderedDict())
+    monkeypatch.setattr(statement_json, "PAGES_KEPT", 2)
+    builds = []
+
+    def page(shape: str):
+        return statement_json.compiled_page(shape, lambda: builds.append(shape) or shape)
+
+    assert [page(s) for s in ("a", "b", "a", "c", "a", "b")] == ["a", "b", "a", "c", "a", "b"]
+    assert builds == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
+
+
+@POSTGRESQL_ONLY
 def test_the_anonymous_detail_is_prepared_once_per_connection(anon, awkward, settings):
     """PostgreSQL plans the compiled detail once per connection (a prepared statement),
     whatever the id; `DATABASE_PREPARED_STATEMENTS=off` prepares nothing."""
@@ -405,3 +440,126 @@ def test_a_prepared_pages_literals_are_written_once_per_sql_and_constants(db):
     assert first is again and (kept, kept_again) == ([5], [6])
     assert other == "a = 'BA' AND b = %s AND c = '0001-01-01'::date"
     assert as_date == "a = 'RS' AND b = %s AND c = %s"
+
+
+def built_by_the_orm(path: str) -> str:
+    """The same page read through the ORM every time: `count=false` asks for nothing more,
+    but a page naming `count` is not compiled (events.views `page_is_compiled`); its links
+    leave `count` out, so both answers are equal."""
+    return f"{path}{'&' if '?' in path else '?'}count=false"
+
+
+def walk(client, first: str, link: str = "next") -> list[dict]:
+    answers, url = [], first
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        assert from_database(response)
+        answers.append(response.json())
+        url = answers[-1][link]
+    return answers
+
+
+@pytest.fixture
+def compiled_pages(settings):
+    """No compiled page kept from earlier tests; pages of two."""
+    statement_json._pages.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "PAGE_SIZE": 2}
+    yield statement_json._pages
+    statement_json._pages.clear()
+
+
+@POSTGRESQL_ONLY
+def test_whole_list_pages_are_compiled_once_per_shape_and_answer_as_the_orm(
+    anon, admin_client, awkward, compiled_pages, monkeypatch
+):
+    """Every page of the whole list and of a country's, in each ordering, forwards and
+    backwards, anonymous or editor, is what the ORM's path answers; each shape (view,
+    scope, visibility, ordering, direction, cursor or not) is compiled once, and a page
+    of a known shape compiles no SQL at all."""
+    StatementFactory(status=Status.DRAFT)  # only the editor sees it
+    orderings = ["-date", "date", "-updated_at", "updated_at", "-id", "id"]
+    paths = [f"/api/v1/statements/?ordering={name}" for name in orderings] + [
+        "/api/v1/countries/RS/statements/",
+        "/api/v1/countries/ba/statements/",  # the same shape but for the scope
+    ]
+    clients = [("anonymous", anon), ("editor", admin_client)]
+    for name, client in clients:
+        for path in paths:
+            answers = walk(client, path)
+            assert len(answers) >= 2, path
+            assert answers == walk(client, built_by_the_orm(path)), (name, path)
+            before = answers[-1]["previous"]
+            back = walk(client, before, "previous")
+            assert back == walk(client, built_by_the_orm(before), "previous"), (name, before)
+            assert [a["results"] for a in back] == [a["results"] for a in answers[-2::-1]]
+    editor_ids = {e["id"] for a in walk(admin_client, paths[0]) for e in a["results"]}
+    anon_ids = {e["id"] for a in walk(anon, paths[0]) for e in a["results"]}
+    assert anon_ids == set(Statement.objects.public().values_list("pk", flat=True))
+    assert editor_ids == set(Statement.objects.values_list("pk", flat=True)) != anon_ids
+    # Per client: each ordering's first page, pages after a cursor, pages before one.
+    shapes = dict(compiled_pages)
+    assert all(shapes.values())
+    assert len(shapes) == len(clients) * len(paths) * 3
+
+    compiles, as_sql = [], SQLCompiler.as_sql
+
+    def compiling(compiler, *args, **kwargs):
+        compiles.append(compiler.query.model)
+        return as_sql(compiler, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", compiling)
+    for _name, client in clients:
+        for path in paths:
+            walk(client, path)
+    assert compiles and Statement not in compiles  # (the scope's check and the session's)
+    assert compiled_pages == shapes
+
+
+@POSTGRESQL_ONLY
+def test_a_compiled_page_reads_the_moment_of_each_request(anon, awkward, compiled_pages):
+    """The moment is a parameter of the compiled page: an embargo ends without a write, and
+    the same page then shows the statement."""
+    ahead = timezone.now() + datetime.timedelta(hours=1)
+    embargoed = StatementFactory(publish_at=ahead)
+
+    def listed() -> set[int]:
+        return {
+            e["id"] for a in walk(anon, "/api/v1/statements/?ordering=id") for e in a["results"]
+        }
+
+    assert embargoed.pk not in listed()
+    with time_machine.travel(ahead + datetime.timedelta(seconds=1), tick=False):
+        assert embargoed.pk in listed()
+    assert embargoed.pk not in listed()
+    assert len(compiled_pages) == 2  # a first page and pages after a cursor, compiled once
+
+
+@POSTGRESQL_ONLY
+def test_a_page_that_cannot_be_compiled_is_built_every_time(anon, awkward, compiled_pages):
+    """A shape whose compiled query was not kept (`CompiledQuery.of` gave None) is read
+    through the ORM on every request, with the same answers."""
+    path = "/api/v1/statements/?ordering=date"
+    answers = walk(anon, path)
+    for shape in compiled_pages:
+        compiled_pages[shape] = None
+    assert walk(anon, path) == answers
+
+
+@POSTGRESQL_ONLY
+def test_a_cursor_timestamp_without_offset_reads_as_the_orm_reads_it(
+    anon, awkward, compiled_pages, settings
+):
+    """A hand-made cursor whose timestamp has no offset reads in the default time zone, as
+    the ORM reads a naive value: the same page on both paths."""
+    settings.TIME_ZONE = "Europe/Sarajevo"  # UTC+1 in January
+    late = StatementFactory()
+    Statement.objects.filter(pk=late.pk).update(
+        updated_at=datetime.datetime(1999, 12, 31, 23, 30, tzinfo=datetime.UTC)
+    )
+    token = json.dumps({"k": "2000-01-01T00:00:00", "i": 1, "r": False}).encode()
+    cursor = base64.urlsafe_b64encode(token).decode().rstrip("=")
+    path = f"/api/v1/statements/?ordering=updated_at&cursor={cursor}"
+    answers = walk(anon, path)
+    assert answers[0]["results"][0]["id"] == late.pk  # after 23:00 UTC
+    assert answers == walk(anon, built_by_the_orm(path))
