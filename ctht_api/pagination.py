@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Func
+from django.db.models import F, Func, Value
 from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
@@ -82,6 +82,15 @@ class Row(Func):
 
     template = "(%(expressions)s)"
     output_field = models.Field()
+
+
+def _bound(value):
+    """A cursor's value as bound to SQL: an id as a 64-bit integer, as ids are (the ORM
+    binds a bare integer as a 32-bit one on psycopg 3: on a prepared page, an id beyond
+    2**31 - 1 would not be read as written)."""
+    if isinstance(value, int):
+        return Value(value, output_field=models.BigIntegerField())
+    return value
 
 
 @dataclass(frozen=True)
@@ -166,9 +175,8 @@ class KeysetPagination(BasePagination):
         keyed = self.keyed(queryset, page.order, descending=page.descending)
         if page.cursor:
             compare = LessThan if page.descending else GreaterThan
-            keyed = keyed.filter(
-                compare(Row(page.order.key, F("id")), Row(page.cursor["k"], page.cursor["i"]))
-            )
+            key, pk = (_bound(page.cursor[name]) for name in ("k", "i"))
+            keyed = keyed.filter(compare(Row(page.order.key, F("id")), Row(key, pk)))
         return keyed[: page.limit]
 
     def query_parameters(self) -> set[str]:
