@@ -15,6 +15,7 @@ from functools import cached_property
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections
 from django.db.models import F
 from django.db.models.functions import JSONObject
@@ -83,6 +84,7 @@ from events.statement_json import LINKS as JSON_LINKS
 from events.statement_json import CompiledQuery, compiled_page
 from events.stats import DIMENSIONS, MAX_DIMENSIONS, ORDERINGS, statement_stats
 from people.countries import normalise_code
+from people.filters import country_codes
 from people.models import Country, Institution, Person
 from people.serializers import CountrySerializer
 
@@ -146,6 +148,15 @@ class EventViewSet(RecordViewSet):
 
     def get_queryset(self):
         return Event.objects.for_api().visible_to(self.request.user)
+
+
+def known_countries(value: str) -> bool:
+    """Whether `value` of `country` names only known countries (people.filters)."""
+    try:
+        country_codes([value])
+    except DjangoValidationError:
+        return False
+    return True
 
 
 class StatementJSONMixin:
@@ -282,8 +293,10 @@ class StatementJSONMixin:
     scope_is_a_constant = False
     # Filters whose values reach the SQL only as strings (country codes), which a prepared
     # page has written into its SQL (`constants_inlined`): each value its own statement,
-    # planned for that value as an unprepared page is.
-    prepared_filters = ("country",)
+    # planned for that value as an unprepared page is. Each with the check a compiled
+    # page (`page_is_compiled`) makes of a value in place of the filter: the value was
+    # the filter's once, when its page was compiled; is it still (the vocabulary changes)?
+    prepared_filters = {"country": known_countries}
 
     @property
     def page_is_prepared(self) -> bool:
@@ -316,12 +329,19 @@ class StatementJSONMixin:
     @property
     def page_is_compiled(self) -> bool:
         """Whether this page's SQL comes compiled (`compiled_rows`): a prepared page that
-        names no filter (not even empty) and no `count`, so that what decides its SQL
-        is the view, its scope, the client's visibility and the paginator's reading."""
+        names no `count`, whose filter values (`prepared_filters`) are still valid, so that
+        what decides its SQL is the view, its scope, the client's visibility, those values
+        and the paginator's reading. A value no longer valid goes the filter's way (its
+        400)."""
+        params = self.request.query_params
         return (
             self.page_is_prepared
-            and self.paginator.count_param not in self.request.query_params
-            and set(self.prepared_filters).isdisjoint(self.request.query_params)
+            and self.paginator.count_param not in params
+            and all(
+                valid(params[name])
+                for name, valid in self.prepared_filters.items()
+                if name in params
+            )
         )
 
     def compiled_rows(self, page: PageQuery) -> list:
@@ -329,8 +349,9 @@ class StatementJSONMixin:
         `compiled_page`) and prepared, the moment and the cursor's key and id its
         parameters: what `paginate_queryset` would read, without the ORM's building and
         compiling (in process, about half of a page's CPU). The shape is all that decides
-        the SQL: the view and its URL (the scope), whether the client sees drafts, the
-        ordering, the direction, whether a cursor is given, the page's size."""
+        the SQL: the view and its URL (the scope), the `prepared_filters`' values, whether
+        the client sees drafts, the ordering, the direction, whether a cursor is given,
+        the page's size."""
         sees_drafts = can_see_drafts(self.request.user, Statement)
         names, placeholders, values = [], (), ()
         if not sees_drafts:
@@ -339,11 +360,12 @@ class StatementJSONMixin:
             names += ["k", "i"]
             placeholders += (CURSOR_KEYS[page.order.kind], CURSOR_ID)
             values += (page.cursor["k"], page.cursor["i"])
-        using = Statement.objects.db
+        using, params = Statement.objects.db, self.request.query_params
         shape = (
             connections[using].vendor,
             type(self),
             tuple(sorted(self.kwargs.items())),
+            tuple((name, params[name]) for name in self.prepared_filters if name in params),
             sees_drafts,
             page.ordering,
             page.descending,

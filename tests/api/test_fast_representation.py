@@ -21,6 +21,7 @@ from events import statement_json
 from events.models import PUBLIC_STATEMENT, Statement
 from events.serializers import StatementSerializer
 from events.statement_json import LINKS, Precompiled, constants_inlined
+from people.models import Country
 from tests.factories import (
     DocumentFactory,
     EventFactory,
@@ -473,15 +474,17 @@ def compiled_pages(settings):
 def test_whole_list_pages_are_compiled_once_per_shape_and_answer_as_the_orm(
     anon, admin_client, awkward, compiled_pages, monkeypatch
 ):
-    """Every page of the whole list and of a country's, in each ordering, forwards and
-    backwards, anonymous or editor, is what the ORM's path answers; each shape (view,
-    scope, visibility, ordering, direction, cursor or not) is compiled once, and a page
-    of a known shape compiles no SQL at all."""
+    """Every page of the whole list and of a country's (by URL or `?country=`), in each
+    ordering, forwards and backwards, anonymous or editor, is what the ORM's path answers;
+    each shape (view, scope, filter value, visibility, ordering, direction, cursor or not)
+    is compiled once, and a page of a known shape compiles no SQL at all."""
     StatementFactory(status=Status.DRAFT)  # only the editor sees it
     orderings = ["-date", "date", "-updated_at", "updated_at", "-id", "id"]
     paths = [f"/api/v1/statements/?ordering={name}" for name in orderings] + [
         "/api/v1/countries/RS/statements/",
         "/api/v1/countries/ba/statements/",  # the same shape but for the scope
+        "/api/v1/statements/?country=RS",
+        "/api/v1/statements/?country=ba",  # the same shape but for the filter's value
     ]
     clients = [("anonymous", anon), ("editor", admin_client)]
     for name, client in clients:
@@ -580,3 +583,16 @@ def test_a_cursor_id_beyond_32_bits_reads_as_written(anon, awkward, compiled_pag
             assert response.status_code == 200, (url, response.content)
             ids = [entry["id"] for entry in response.json()["results"]]
             assert ids == ([] if ordering == "id" else expected), url
+
+
+@POSTGRESQL_ONLY
+def test_a_compiled_country_page_checks_its_code_on_every_request(anon, awkward, compiled_pages):
+    """The code was checked by the filter when its page was compiled; removed from the
+    vocabulary since, it is the filter's 400 again, not an empty page."""
+    path = "/api/v1/statements/?country=AL"
+    assert [e["id"] for a in walk(anon, path) for e in a["results"]] == [awkward.pk]
+    assert len(compiled_pages) == 1
+    Country.objects.filter(code="AL").delete()
+    response = anon.get(path)
+    assert response.status_code == 400
+    assert "Unknown country code(s): AL" in response.content.decode()
