@@ -150,13 +150,19 @@ class EventViewSet(RecordViewSet):
         return Event.objects.for_api().visible_to(self.request.user)
 
 
-def known_countries(value: str) -> bool:
-    """Whether `value` of `country` names only known countries (people.filters)."""
+def compiled_country(value: str) -> str | None:
+    """`value` of `country` as the shape of a compiled page holds it: one code of two ASCII
+    letters, in capitals, still known (people.filters; the vocabulary of this process, up
+    to `ctht_api.vocabularies.SECONDS` old); else None, and the page goes the filter's way
+    (another spelling, which would be one more shape each; an unknown code: its 400)."""
+    code = value.upper()
+    if not (len(code) == 2 and code.isascii() and code.isalpha()):
+        return None
     try:
-        country_codes([value])
+        country_codes([code])
     except DjangoValidationError:
-        return False
-    return True
+        return None
+    return code
 
 
 class StatementJSONMixin:
@@ -293,10 +299,10 @@ class StatementJSONMixin:
     scope_is_a_constant = False
     # Filters whose values reach the SQL only as strings (country codes), which a prepared
     # page has written into its SQL (`constants_inlined`): each value its own statement,
-    # planned for that value as an unprepared page is. Each with the check a compiled
-    # page (`page_is_compiled`) makes of a value in place of the filter: the value was
-    # the filter's once, when its page was compiled; is it still (the vocabulary changes)?
-    prepared_filters = {"country": known_countries}
+    # planned for that value as an unprepared page is. Each with the value a compiled page
+    # (`page_is_compiled`) holds in its shape, or None: checked in place of the filter,
+    # which checked it when the page was compiled (the vocabulary changes).
+    prepared_filters = {"country": compiled_country}
 
     @property
     def page_is_prepared(self) -> bool:
@@ -329,20 +335,29 @@ class StatementJSONMixin:
     @property
     def page_is_compiled(self) -> bool:
         """Whether this page's SQL comes compiled (`compiled_rows`): a prepared page that
-        names no `count`, whose filter values (`prepared_filters`) are still valid, so that
-        what decides its SQL is the view, its scope, the client's visibility, those values
-        and the paginator's reading. A value no longer valid goes the filter's way (its
+        names no `count`, whose filter values each have the form a compiled page's shape
+        holds (`prepared_filters`: one known country code), so that what decides its SQL
+        is the view, its scope, the client's visibility, those values and the
+        paginator's reading. Any other value goes the filter's way (an unknown code: its
         400)."""
-        params = self.request.query_params
         return (
             self.page_is_prepared
-            and self.paginator.count_param not in params
-            and all(
-                valid(params[name])
-                for name, valid in self.prepared_filters.items()
-                if name in params
-            )
+            and self.paginator.count_param not in self.request.query_params
+            and self.compiled_filters is not None
         )
+
+    @cached_property
+    def compiled_filters(self) -> tuple | None:
+        """The `prepared_filters` the request names, with the values a compiled page's
+        shape holds; None when one has none."""
+        params, named = self.request.query_params, []
+        for name, compiled in self.prepared_filters.items():
+            if name in params:
+                value = compiled(params[name])
+                if value is None:
+                    return None
+                named.append((name, value))
+        return tuple(named)
 
     def compiled_rows(self, page: PageQuery) -> list:
         """The rows of `page` by SQL compiled once per shape (events.statement_json
@@ -360,12 +375,12 @@ class StatementJSONMixin:
             names += ["k", "i"]
             placeholders += (CURSOR_KEYS[page.order.kind], CURSOR_ID)
             values += (page.cursor["k"], page.cursor["i"])
-        using, params = Statement.objects.db, self.request.query_params
+        using = Statement.objects.db
         shape = (
             connections[using].vendor,
             type(self),
             tuple(sorted(self.kwargs.items())),
-            tuple((name, params[name]) for name in self.prepared_filters if name in params),
+            self.compiled_filters,
             sees_drafts,
             page.ordering,
             page.descending,

@@ -596,3 +596,25 @@ def test_a_compiled_country_page_checks_its_code_on_every_request(anon, awkward,
     response = anon.get(path)
     assert response.status_code == 400
     assert "Unknown country code(s): AL" in response.content.decode()
+
+
+@POSTGRESQL_ONLY
+def test_a_country_code_is_one_shape_in_any_case_and_other_spellings_go_the_filters_way(
+    anon, awkward, compiled_pages
+):
+    """`rs` and `RS` share a compiled page; a code with spaces around it (as many shapes as
+    spellings, were they compiled) or an empty value is built by the filter, with the same
+    answer."""
+
+    def results(path: str) -> list:
+        return [answer["results"] for answer in walk(anon, path)]
+
+    expected = results(built_by_the_orm("/api/v1/statements/?country=RS"))
+    assert len(expected) > 1
+    for value in ("rs", "RS", "Rs"):
+        assert results(f"/api/v1/statements/?country={value}") == expected
+    assert len(compiled_pages) == 2  # the first page, and pages after a cursor
+    for value in ("%20rs", "RS%20%20"):
+        assert results(f"/api/v1/statements/?country={value}") == expected
+    assert results("/api/v1/statements/?country=") == results("/api/v1/statements/")
+    assert len(compiled_pages) == 4  # and those of the whole list
