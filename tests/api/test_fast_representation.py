@@ -206,31 +206,22 @@ def test_a_compiled_query_runs_with_each_call_s_values(awkward):
 
 
 @POSTGRESQL_ONLY
-def test_a_query_whose_placeholder_the_orm_changes_is_built_every_time(awkward):
-    """A placeholder missing from the compiled parameters (here the query reads `abs(pk)`)
-    means the values cannot be put in its place: the query is then built every call."""
-    compiled = Precompiled(
+@pytest.mark.parametrize(
+    "build",
+    [
         lambda now, pk: Statement.objects.public(now).filter(pk=abs(pk)),
-        (PUBLIC_STATEMENT.placeholders[0], -8_765_432_109),
-    )
-    urls = {name: ("/", "/") for name in LINKS}
-    for statement in Statement.objects.public():
-        (row,) = compiled.rows((timezone.now(), statement.pk), urls, using="default")
-        assert row.pk == statement.pk
-    assert compiled._compiled[connection.vendor] is None
-
-
-@POSTGRESQL_ONLY
-def test_a_query_holding_a_value_derived_from_a_placeholder_is_built_every_time(awkward):
-    """A value computed from a placeholder (here the day before the moment) would stay in
-    the compiled parameters as the placeholder's: a second build with other placeholders
-    shows it, and the query is built every call."""
-    compiled = Precompiled(
         lambda now, pk: Statement.objects.public(now).filter(
             pk=pk, created_at__gt=now - datetime.timedelta(days=36500)
         ),
-        (PUBLIC_STATEMENT.placeholders[0], -8_765_432_109),
-    )
+    ],
+    ids=["placeholder changed", "value derived from a placeholder"],
+)
+def test_a_query_whose_values_cannot_be_put_in_place_is_built_every_time(awkward, build):
+    """A placeholder missing from the compiled parameters (the query reads `abs(pk)`), or
+    a value computed from one (a century before the moment), which would stay in the
+    compiled parameters as the placeholder's (a second build with other placeholders
+    shows it): the values cannot be put in place, and the query is built every call."""
+    compiled = Precompiled(build, (PUBLIC_STATEMENT.placeholders[0], -8_765_432_109))
     urls = {name: ("/", "/") for name in LINKS}
     for statement in Statement.objects.public():
         (row,) = compiled.rows((timezone.now(), statement.pk), urls, using="default")
@@ -323,32 +314,22 @@ def test_a_page_of_the_whole_list_is_prepared_and_a_filtered_page_is_not(
         "/api/v1/countries/BA/statements/",
     ]
 
-    def pages(client, first: str) -> list[dict]:
-        answers, url = [], first
-        while url:
-            response = client.get(url)
-            assert response.status_code == 200, response.content
-            assert from_database(response)
-            answers.append(response.json())
-            url = answers[-1]["next"]
-        return answers
-
     settings.DATABASE_PREPARED_STATEMENTS = False
     clients = [("anonymous", anon), ("editor", admin_client)]
     planned = {
-        (name, url): pages(client, url)
+        (name, url): walk(client, url)
         for url in whole + by_country + unprepared
         for name, client in clients
     }
     assert prepared_pages() == {}
     settings.DATABASE_PREPARED_STATEMENTS = True
     for url in unprepared:
-        assert pages(anon, url) == planned["anonymous", url]
-        assert pages(admin_client, url) == planned["editor", url]
+        assert walk(anon, url) == planned["anonymous", url]
+        assert walk(admin_client, url) == planned["editor", url]
     assert prepared_pages() == {}
     for name, client in clients:
         for url in whole:
-            answers = pages(client, url)
+            answers = walk(client, url)
             assert len(answers) > 2  # a first page, then pages by cursor
             assert answers == planned[name, url]
             for answer in answers:
@@ -362,7 +343,7 @@ def test_a_page_of_the_whole_list_is_prepared_and_a_filtered_page_is_not(
     assert 2 * len(orderings) * 2 <= len(runs) < pages_run
     for url in by_country:
         for name, client in clients:
-            answers = pages(client, url)
+            answers = walk(client, url)
             assert len(answers) >= 2
             assert answers == planned[name, url]
     by_code = {
@@ -451,6 +432,7 @@ def built_by_the_orm(path: str) -> str:
 
 
 def walk(client, first: str, link: str = "next") -> list[dict]:
+    """Every page from `first` on, following `link`: each answered 200 by PostgreSQL's JSON."""
     answers, url = [], first
     while url:
         response = client.get(url)
